@@ -1,0 +1,105 @@
+"""Token authentication (api.md section 6).
+
+Tokens are checked against an in-memory set of SHA-256 digests: one hash of the presented token
+per request, never a database round trip. The set is reloaded from the database every
+``DAGPORT_TOKEN_CACHE_SECONDS`` (so a revoked token stops working within that time) and, at most
+once a second, when an unknown token is presented (so a new token works at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterable
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db.repositories.tokens import TokenRepository
+from app.errors import Unauthorized
+
+MISS_RELOAD_INTERVAL = 1.0
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "dp_" + secrets.token_urlsafe(32)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class TokenStore:
+    def __init__(self, engine: AsyncEngine, env_tokens: Iterable[str], ttl: float) -> None:
+        self._engine = engine
+        self._env = tuple(_digest(t) for t in env_tokens)
+        self._db: tuple[bytes, ...] = ()
+        self._ttl = ttl
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def reload(self) -> None:
+        async with self._engine.connect() as conn:
+            hashes = await TokenRepository(conn).hashes()
+        self._db = tuple(bytes.fromhex(h) for h in hashes)
+        self._loaded_at = time.monotonic()
+
+    async def _reload_if_older_than(self, age: float) -> None:
+        if time.monotonic() - self._loaded_at <= age:
+            return
+        async with self._lock:
+            if time.monotonic() - self._loaded_at > age:
+                await self.reload()
+
+    def _known(self, digest: bytes) -> bool:
+        # Compare against every known digest without stopping early: constant in the token's content.
+        found = False
+        for known in self._env + self._db:
+            found |= hmac.compare_digest(digest, known)
+        return found
+
+    async def is_valid(self, token: str) -> bool:
+        await self._reload_if_older_than(self._ttl)
+        digest = _digest(token)
+        if self._known(digest):
+            return True
+        await self._reload_if_older_than(MISS_RELOAD_INTERVAL)
+        return self._known(digest)
+
+
+def credentials_from(authorization: str | None) -> str | None:
+    """The token from ``Bearer <token>`` or from the password of ``Basic base64(user:token)``."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer" and value:
+        return value
+    if scheme == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        _, sep, password = decoded.partition(":")
+        return password if sep and password else None
+    return None
+
+
+async def require_auth(request: Request) -> None:
+    """Router dependency: every ``/api/experimental`` route requires a valid token."""
+    store: TokenStore | None = request.app.state.token_store
+    if store is None:  # DAGPORT_AUTH_BACKEND=none
+        return
+    token = credentials_from(request.headers.get("authorization"))
+    if token is None or not await store.is_valid(token):
+        raise Unauthorized()

@@ -1,0 +1,243 @@
+"""The ``dagport`` command: serve, db upgrade, dags load, tokens create|list|revoke."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.auth import hash_token, new_token
+from app.config import Settings
+from app.dag_loader import definition_files, example_files, load_files
+from app.dates import utcnow
+from app.db import migrate
+from app.db.engine import create_engine
+from app.db.repositories.tokens import TokenRepository
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"DAGPORT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SystemExit(f"dagport: bad configuration: {problems}") from None
+
+
+def _run(coro_fn: Callable[[Settings], Awaitable[int]]) -> int:
+    return asyncio.run(coro_fn(_settings()))
+
+
+async def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    engine = create_engine(settings, null_pool=not settings.is_sqlite)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+# -- db ------------------------------------------------------------------------------------------
+
+
+async def db_upgrade(settings: Settings) -> int:
+    async def work(engine: Any) -> int:
+        before = await migrate.revision_of(engine)
+        await migrate.upgrade(engine)
+        after = await migrate.revision_of(engine)
+        print(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+        return 0
+
+    return await _with_engine(settings, work)
+
+
+async def db_current(settings: Settings) -> int:
+    async def work(engine: Any) -> int:
+        current = await migrate.revision_of(engine)
+        head = migrate.head_revision()
+        print(f"current: {current or 'empty'}; head: {head}")
+        return 0 if current == head else 1
+
+    return await _with_engine(settings, work)
+
+
+# -- dags ----------------------------------------------------------------------------------------
+
+
+def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
+    async def run(settings: Settings) -> int:
+        files = definition_files(Path(p) for p in paths)
+        missing = [f for f in files if not f.exists()]
+        if missing:
+            print(f"dagport: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
+            return 2
+
+        async def work(engine: Any) -> int:
+            if settings.auto_migrate:
+                await migrate.upgrade(engine)
+            failures = await load_files(engine, files, now=utcnow, default_tz=settings.tz)
+            print(f"{len(files) - failures} loaded, {failures} failed")
+            return 1 if failures else 0
+
+        return await _with_engine(settings, work)
+
+    return run
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+async def create_token(engine: Any, name: str) -> str | None:
+    token = new_token()
+    async with engine.begin() as conn:
+        created = await TokenRepository(conn).create(name=name, token_hash=hash_token(token), now=utcnow())
+    return token if created else None
+
+
+def tokens_create(name: str) -> Callable[[Settings], Awaitable[int]]:
+    async def run(settings: Settings) -> int:
+        async def work(engine: Any) -> int:
+            token = await create_token(engine, name)
+            if token is None:
+                print(f"dagport: a token named {name!r} exists already", file=sys.stderr)
+                return 1
+            print(f"Created token {name!r}. It is shown once; store it now:\n{token}")
+            return 0
+
+        return await _with_engine(settings, work)
+
+    return run
+
+
+async def tokens_list(settings: Settings) -> int:
+    async def work(engine: Any) -> int:
+        async with engine.connect() as conn:
+            rows = await TokenRepository(conn).list()
+        for row in rows:
+            print(f"{row.name}\tcreated {row.created_at.isoformat()}")
+        if settings.env_tokens:
+            print(f"(+{len(settings.env_tokens)} from DAGPORT_API_TOKENS)")
+        return 0
+
+    return await _with_engine(settings, work)
+
+
+def tokens_revoke(name: str) -> Callable[[Settings], Awaitable[int]]:
+    async def run(settings: Settings) -> int:
+        async def work(engine: Any) -> int:
+            async with engine.begin() as conn:
+                revoked = await TokenRepository(conn).revoke(name=name)
+            if not revoked:
+                print(f"dagport: no token named {name!r}", file=sys.stderr)
+                return 1
+            print(
+                f"Revoked token {name!r} (servers stop accepting it within {settings.token_cache_seconds:g} s)"
+            )
+            return 0
+
+        return await _with_engine(settings, work)
+
+    return run
+
+
+# -- serve ---------------------------------------------------------------------------------------
+
+
+async def prepare(settings: Settings) -> int:
+    """Everything `serve` does once before the workers start: migrate, load DAGs, ensure a token."""
+
+    async def work(engine: Any) -> int:
+        if settings.auto_migrate:
+            await migrate.upgrade(engine)
+        files: list[Path] = []
+        if settings.load_examples:
+            files += example_files()
+        if settings.dags_folder is not None:
+            files += definition_files([settings.dags_folder])
+        if files:
+            await load_files(engine, files, now=utcnow, default_tz=settings.tz)
+        if settings.auth_backend == "token" and not settings.env_tokens:
+            async with engine.connect() as conn:
+                has_tokens = await TokenRepository(conn).count() > 0
+            if not has_tokens:
+                token = await create_token(engine, "initial")
+                if token is not None:
+                    print(
+                        f"No API token existed, so one was created (name 'initial'). It is shown once:\n\n    {token}\n"
+                    )
+                    print(
+                        f"    curl -H 'Authorization: Bearer {token}' http://{settings.host}:{settings.port}/api/experimental/test\n"
+                    )
+        return 0
+
+    return await _with_engine(settings, work)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    asyncio.run(prepare(settings))
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        root_path=settings.root_path,
+        timeout_graceful_shutdown=30,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+    return 0
+
+
+# -- argument parsing ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dagport", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("serve", help="migrate (DAGPORT_AUTO_MIGRATE), load DAGs, then serve the API")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+    db.add_parser("current", help="show the schema revision (exit 1 if not the newest)")
+
+    dags = sub.add_parser("dags", help="DAG definitions").add_subparsers(dest="dags_command", required=True)
+    load = dags.add_parser("load", help="create or replace DAGs from .json/.yaml files or folders")
+    load.add_argument("paths", nargs="+", metavar="PATH")
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
+    create = tokens.add_parser("create", help="create a token and print it once")
+    create.add_argument("name")
+    tokens.add_parser("list", help="list token names")
+    revoke = tokens.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(_settings())
+    if args.command == "db":
+        return _run(db_upgrade if args.db_command == "upgrade" else db_current)
+    if args.command == "dags":
+        return _run(dags_load(args.paths))
+    if args.tokens_command == "create":
+        return _run(tokens_create(args.name))
+    if args.tokens_command == "list":
+        return _run(tokens_list)
+    return _run(tokens_revoke(args.name))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

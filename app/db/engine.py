@@ -1,0 +1,64 @@
+"""Engine per dialect: asyncpg for Postgres, aiosqlite for the embedded SQLite default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from app.config import Settings
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
+    """Build the engine for ``settings.database_url``.
+
+    SQLite gets one pooled connection: it serves one process, its writers serialise anyway, and a
+    single connection rules out lock-upgrade deadlocks between two deferred transactions.
+    """
+    kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    if settings.is_sqlite:
+        kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        engine = create_async_engine(settings.database_url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {
+        "statement_cache_size": settings.db_statement_cache_size,
+        "command_timeout": 30,
+        "server_settings": {"application_name": "dagport"},
+    }
+    if settings.db_statement_cache_size == 0:
+        # PgBouncer in transaction pooling mode: no named prepared statements may outlive a query.
+        connect_args["prepared_statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+    if null_pool:
+        kwargs["poolclass"] = NullPool
+    else:
+        kwargs |= {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout,
+            "pool_pre_ping": False,
+        }
+    return create_async_engine(settings.database_url, connect_args=connect_args, **kwargs)
+
+
+def _unique_statement_name() -> str:
+    import uuid
+
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,206 @@
+"""Tables (SQLAlchemy Core). Repositories select rows, never ORM object graphs.
+
+JSON columns are ``JSON`` (json on Postgres, text on SQLite), not JSONB: key order of ``params``,
+``arguments`` and lineage entities is user-visible in Airflow's ``str()`` renderings, and JSONB
+reorders keys.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: timestamptz on Postgres, a UTC string on SQLite; always aware UTC in Python.
+
+    Storing UTC on SQLite keeps string comparison equal to instant comparison, so equality
+    lookups and ordering by ``execution_date`` mean the same on both databases.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Integer primary keys: BIGINT identity on Postgres, INTEGER (rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+ID_LENGTH = 250
+
+dag = Table(
+    "dag",
+    metadata,
+    Column("dag_id", String(ID_LENGTH), primary_key=True),
+    Column("description", Text),
+    Column("is_paused", Boolean, nullable=False),
+    Column("schedule_interval", Text),
+    Column("start_date", UTCDateTime),
+    Column("end_date", UTCDateTime),
+    Column("tags", JSON, nullable=False),
+    Column("owners", JSON, nullable=False),
+    Column("default_args", JSON, nullable=False),
+    Column("fileloc", Text, nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+dag_tag = Table(
+    "dag_tag",
+    metadata,
+    Column("dag_id", String(ID_LENGTH), ForeignKey("dag.dag_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+)
+
+task = Table(
+    "task",
+    metadata,
+    Column("dag_id", String(ID_LENGTH), ForeignKey("dag.dag_id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", String(ID_LENGTH), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("email", JSON),
+    Column("email_on_failure", Boolean, nullable=False),
+    Column("email_on_retry", Boolean, nullable=False),
+    Column("retries", Integer, nullable=False),
+    Column("retry_delay", Float, nullable=False),
+    Column("retry_exponential_backoff", Boolean, nullable=False),
+    Column("max_retry_delay", Float),
+    Column("execution_timeout", Float),
+    Column("start_date", UTCDateTime),
+    Column("end_date", UTCDateTime),
+    Column("depends_on_past", Boolean, nullable=False),
+    Column("wait_for_downstream", Boolean, nullable=False),
+    Column("pool", Text, nullable=False),
+    Column("pool_slots", Integer, nullable=False),
+    Column("queue", Text, nullable=False),
+    Column("priority_weight", Integer, nullable=False),
+    Column("weight_rule", String(16), nullable=False),
+    Column("trigger_rule", String(32), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("inlets", JSON, nullable=False),
+    Column("outlets", JSON, nullable=False),
+    Column("doc_md", Text),
+    Column("arguments", JSON, nullable=False),
+    Column("upstream_task_ids", JSON, nullable=False),
+    Column("downstream_task_ids", JSON, nullable=False),
+    # Computed once when the definition is stored (api.md 3.1), so a trigger does no graph work.
+    Column("effective_priority_weight", BigInteger, nullable=False),
+)
+
+dag_run = Table(
+    "dag_run",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dag_id", String(ID_LENGTH), ForeignKey("dag.dag_id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", String(ID_LENGTH), nullable=False),
+    Column("execution_date", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("start_date", UTCDateTime),
+    Column("end_date", UTCDateTime),
+    Column("queued_at", UTCDateTime),
+    Column("external_trigger", Boolean, nullable=False),
+    Column("conf", JSON),
+    # These two constraints decide concurrent identical triggers; the second one is also the
+    # index behind every lookup by (dag_id, execution_date), latest_runs and run listings.
+    UniqueConstraint("dag_id", "run_id"),
+    UniqueConstraint("dag_id", "execution_date"),
+)
+
+task_instance = Table(
+    "task_instance",
+    metadata,
+    Column("dag_run_id", BigId, ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", String(ID_LENGTH), primary_key=True),
+    Column("dag_id", String(ID_LENGTH), nullable=False),
+    Column("state", String(20)),
+    Column("try_number", Integer, nullable=False, server_default=text("0")),
+    Column("max_tries", Integer, nullable=False),
+    Column("start_date", UTCDateTime),
+    Column("end_date", UTCDateTime),
+    Column("duration", Float),
+    Column("hostname", Text, nullable=False, server_default=text("''")),
+    Column("unixname", Text, nullable=False, server_default=text("''")),
+    Column("job_id", Integer),
+    Column("pid", Integer),
+    Column("pool", Text, nullable=False),
+    Column("pool_slots", Integer, nullable=False),
+    Column("queue", Text, nullable=False),
+    Column("priority_weight", BigInteger, nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("queued_dttm", UTCDateTime),
+    Column("executor_config", JSON, nullable=False, server_default=text("'{}'")),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("dag_run_id", BigId, ForeignKey("dag_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", String(ID_LENGTH), primary_key=True),
+    Column("dag_id", String(ID_LENGTH), nullable=False),
+    Column("inlets", JSON, nullable=False),
+    Column("outlets", JSON, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+pool = Table(
+    "slot_pool",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("pool", String(256), nullable=False, unique=True),
+    Column("slots", Integer, nullable=False),
+    Column("description", Text),
+    Column("include_deferred", Boolean, nullable=False),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(ID_LENGTH), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,392 @@
+"""DAG runs and their task instances: trigger, lookups, listings and state changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, case, delete, func, literal, or_, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.db.models import UTCDateTime, dag, dag_run, lineage, task, task_instance
+from app.db.repositories.base import FAILED_TI_STATES, FINISHED_TI_STATES, Repository
+
+RUN_COLUMNS = (
+    dag_run.c.id,
+    dag_run.c.dag_id,
+    dag_run.c.run_id,
+    dag_run.c.execution_date,
+    dag_run.c.state,
+    dag_run.c.start_date,
+    dag_run.c.end_date,
+    dag_run.c.queued_at,
+    dag_run.c.external_trigger,
+)
+
+TI_COLUMNS = tuple(c for c in task_instance.c if c.name not in ("dag_run_id", "dag_id"))
+
+
+def _unfinished(state: ColumnElement[Any]) -> ColumnElement[bool]:
+    return or_(state.is_(None), state.not_in(FINISHED_TI_STATES))
+
+
+class DagRunRepository(Repository):
+    # -- lookups ---------------------------------------------------------------------------------
+
+    async def find_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
+        """The run, or ``None``; a row whose ``dag_found`` is false when the DAG itself is unknown.
+
+        One round trip answers both questions, in the order the API reports them.
+        """
+        stmt = (
+            select(dag.c.dag_id.label("dag_found"), *RUN_COLUMNS)
+            .select_from(
+                dag.outerjoin(
+                    dag_run,
+                    and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == execution_date),
+                )
+            )
+            .where(dag.c.dag_id == dag_id)
+        )
+        return (await self.conn.execute(stmt)).one_or_none()
+
+    async def find_task_instance(
+        self, *, dag_id: str, execution_date: datetime, task_id: str
+    ) -> Row[Any] | None:
+        """Dag, task, run and task instance in one query; absent parts come back as NULLs."""
+        stmt = (
+            select(
+                dag.c.dag_id.label("dag_found"),
+                task.c.task_id.label("task_found"),
+                dag_run.c.id.label("run_pk"),
+                dag_run.c.run_id,
+                dag_run.c.execution_date,
+                dag_run.c.state.label("run_state"),
+                task_instance.c.task_id.label("ti_found"),
+                *(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"),
+            )
+            .select_from(
+                dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == task_id))
+                .outerjoin(
+                    dag_run,
+                    and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == execution_date),
+                )
+                .outerjoin(
+                    task_instance,
+                    and_(task_instance.c.dag_run_id == dag_run.c.id, task_instance.c.task_id == task_id),
+                )
+            )
+            .where(dag.c.dag_id == dag_id)
+        )
+        return (await self.conn.execute(stmt)).one_or_none()
+
+    async def list_runs(
+        self,
+        *,
+        dag_id: str,
+        state: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        execution_date_gte: datetime | None = None,
+        execution_date_lte: datetime | None = None,
+    ) -> list[Row[Any]]:
+        stmt = select(*RUN_COLUMNS).where(dag_run.c.dag_id == dag_id)
+        if state is not None:
+            stmt = stmt.where(dag_run.c.state == state)
+        if execution_date_gte is not None:
+            stmt = stmt.where(dag_run.c.execution_date >= execution_date_gte)
+        if execution_date_lte is not None:
+            stmt = stmt.where(dag_run.c.execution_date <= execution_date_lte)
+        stmt = stmt.order_by(dag_run.c.execution_date).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list((await self.conn.execute(stmt)).all())
+
+    async def latest_runs(self) -> list[Row[Any]]:
+        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.
+
+        Postgres walks the (dag_id, execution_date) index once per DAG through a LATERAL join;
+        SQLite's documented bare-column rule returns the row that holds the MAX().
+        """
+        if self.dialect == "postgresql":
+            latest = (
+                select(dag_run.c.execution_date, dag_run.c.start_date)
+                .where(dag_run.c.dag_id == dag.c.dag_id)
+                .order_by(dag_run.c.execution_date.desc())
+                .limit(1)
+                .lateral("latest")
+            )
+            stmt = (
+                select(dag.c.dag_id, latest.c.execution_date, latest.c.start_date)
+                .select_from(dag.join(latest, true()))
+                .order_by(dag.c.dag_id)
+            )
+        else:
+            stmt = (
+                select(
+                    dag_run.c.dag_id,
+                    func.max(dag_run.c.execution_date).label("execution_date"),
+                    dag_run.c.start_date,
+                )
+                .group_by(dag_run.c.dag_id)
+                .order_by(dag_run.c.dag_id)
+            )
+        return list((await self.conn.execute(stmt)).all())
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    async def dag_exists(self, *, dag_id: str) -> bool:
+        return await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id)) is not None
+
+    async def trigger_info(self, *, dag_id: str) -> Row[Any] | None:
+        return (
+            await self.conn.execute(select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == dag_id))
+        ).one_or_none()
+
+    async def create(
+        self,
+        *,
+        dag_id: str,
+        run_id: str,
+        execution_date: datetime,
+        state: str,
+        conf: dict[str, Any] | None,
+        now: datetime,
+    ) -> int | None:
+        """Insert the run and one task instance per task; ``None`` if the run already exists.
+
+        ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and
+        (dag_id, execution_date): of concurrent identical triggers exactly one inserts, the others
+        wait for it and get nothing back, without an aborted transaction.
+        """
+        run_pk = await self.conn.scalar(
+            self.insert(dag_run)
+            .values(
+                dag_id=dag_id,
+                run_id=run_id,
+                execution_date=execution_date,
+                state=state,
+                start_date=now if state == "running" else None,
+                queued_at=now,
+                external_trigger=True,
+                conf=conf,
+            )
+            .on_conflict_do_nothing()
+            .returning(dag_run.c.id)
+        )
+        if run_pk is None:
+            return None
+        tasks = select(
+            literal(run_pk),
+            task.c.task_id,
+            task.c.dag_id,
+            task.c.retries,
+            task.c.pool,
+            task.c.pool_slots,
+            task.c.queue,
+            task.c.effective_priority_weight,
+            task.c.operator,
+            literal(now, UTCDateTime()),
+        ).where(task.c.dag_id == dag_id)
+        await self.conn.execute(
+            task_instance.insert().from_select(
+                [
+                    "dag_run_id",
+                    "task_id",
+                    "dag_id",
+                    "max_tries",
+                    "pool",
+                    "pool_slots",
+                    "queue",
+                    "priority_weight",
+                    "operator",
+                    "updated_at",
+                ],
+                tasks,
+            )
+        )
+        return run_pk
+
+    async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
+        """The run row, locked for the rest of the transaction (state derivation happens under it)."""
+        stmt = (
+            select(*RUN_COLUMNS)
+            .where(dag_run.c.dag_id == dag_id, dag_run.c.execution_date == execution_date)
+            .with_for_update()
+        )
+        return (await self.conn.execute(stmt)).one_or_none()
+
+    async def set_run_state(self, *, run: Row[Any], state: str, now: datetime) -> Row[Any]:
+        """Mark a run success/failed (finishing its unfinished task instances) or clear it (queued)."""
+        tis = task_instance.c
+        if state in ("success", "failed"):
+            if state == "success":
+                await self._record_lineage_from_tasks(run_pk=run.id, now=now)
+            await self.conn.execute(
+                update(task_instance)
+                .where(tis.dag_run_id == run.id, _unfinished(tis.state))
+                .values(
+                    state=state,
+                    end_date=now,
+                    duration=self._seconds_since(tis.start_date, now),
+                    updated_at=now,
+                )
+            )
+            values: dict[str, Any] = {"state": state, "end_date": now}
+        else:
+            await self.conn.execute(delete(lineage).where(lineage.c.dag_run_id == run.id))
+            await self.conn.execute(
+                update(task_instance)
+                .where(tis.dag_run_id == run.id)
+                .values(
+                    state=None,
+                    start_date=None,
+                    end_date=None,
+                    duration=None,
+                    queued_dttm=None,
+                    updated_at=now,
+                )
+            )
+            values = {"state": "queued", "start_date": None, "end_date": None, "queued_at": now}
+        return (
+            await self.conn.execute(
+                update(dag_run).where(dag_run.c.id == run.id).values(**values).returning(*RUN_COLUMNS)
+            )
+        ).one()
+
+    def _seconds_since(self, start: ColumnElement[Any], now: datetime) -> ColumnElement[Any]:
+        """``now - start`` in seconds as SQL (NULL when start is NULL), for bulk updates."""
+        now_param = literal(now, UTCDateTime())
+        if self.dialect == "postgresql":
+            return func.extract("epoch", now_param - start)
+        return (func.julianday(now_param) - func.julianday(start)) * 86400.0
+
+    async def _record_lineage_from_tasks(self, *, run_pk: int, now: datetime) -> None:
+        tis = task_instance.c
+        source = (
+            select(
+                tis.dag_run_id,
+                tis.task_id,
+                tis.dag_id,
+                task.c.inlets,
+                task.c.outlets,
+                literal(now, UTCDateTime()),
+            )
+            .select_from(
+                task_instance.join(task, and_(task.c.dag_id == tis.dag_id, task.c.task_id == tis.task_id))
+            )
+            .where(tis.dag_run_id == run_pk, _unfinished(tis.state))
+        )
+        stmt = self.insert(lineage).from_select(
+            ["dag_run_id", "task_id", "dag_id", "inlets", "outlets", "recorded_at"], source
+        )
+        await self.conn.execute(stmt.on_conflict_do_nothing())
+
+    async def update_task_instance(
+        self,
+        *,
+        run: Row[Any],
+        task_id: str,
+        state: str | None,
+        now: datetime,
+        hostname: str | None = None,
+        pid: int | None = None,
+        unixname: str | None = None,
+        inlets: list[Any] | None = None,
+        outlets: list[Any] | None = None,
+    ) -> bool:
+        """Apply a worker's state report; the caller holds the run's row lock. False if no such TI."""
+        tis = task_instance.c
+        current = (
+            await self.conn.execute(
+                select(tis.start_date, tis.try_number).where(tis.dag_run_id == run.id, tis.task_id == task_id)
+            )
+        ).one_or_none()
+        if current is None:
+            return False
+        values: dict[str, Any] = {"state": state, "updated_at": now}
+        for key, value in (("hostname", hostname), ("pid", pid), ("unixname", unixname)):
+            if value is not None:
+                values[key] = value
+        start_date = current.start_date
+        if state == "running":
+            start_date = now
+            values |= {
+                "try_number": current.try_number + 1,
+                "start_date": now,
+                "end_date": None,
+                "duration": None,
+            }
+        elif state == "queued":
+            values["queued_dttm"] = now
+        if state in FINISHED_TI_STATES:
+            values |= {
+                "end_date": now,
+                "duration": (now - start_date).total_seconds() if start_date is not None else None,
+            }
+        else:
+            values.setdefault("end_date", None)
+        await self.conn.execute(
+            update(task_instance).where(tis.dag_run_id == run.id, tis.task_id == task_id).values(**values)
+        )
+        if state == "success":
+            await self._record_lineage(run=run, task_id=task_id, inlets=inlets, outlets=outlets, now=now)
+        if state == "running" and run.state == "queued":
+            await self.conn.execute(
+                update(dag_run).where(dag_run.c.id == run.id).values(state="running", start_date=now)
+            )
+        await self._derive_run_state(run=run, now=now)
+        return True
+
+    async def _record_lineage(
+        self,
+        *,
+        run: Row[Any],
+        task_id: str,
+        inlets: list[Any] | None,
+        outlets: list[Any] | None,
+        now: datetime,
+    ) -> None:
+        if inlets is None or outlets is None:
+            defined = (
+                await self.conn.execute(
+                    select(task.c.inlets, task.c.outlets).where(
+                        task.c.dag_id == run.dag_id, task.c.task_id == task_id
+                    )
+                )
+            ).one_or_none()
+            inlets = inlets if inlets is not None else (defined.inlets if defined else [])
+            outlets = outlets if outlets is not None else (defined.outlets if defined else [])
+        values = {"inlets": inlets, "outlets": outlets, "recorded_at": now}
+        stmt = self.insert(lineage).values(dag_run_id=run.id, task_id=task_id, dag_id=run.dag_id, **values)
+        await self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["dag_run_id", "task_id"], set_=values)
+        )
+
+    async def _derive_run_state(self, *, run: Row[Any], now: datetime) -> None:
+        """success / failed once every task instance is finished; back to running otherwise."""
+        tis = task_instance.c
+        counts = (
+            await self.conn.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(case((_unfinished(tis.state), 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((tis.state.in_(FAILED_TI_STATES), 1), else_=0)), 0),
+                ).where(tis.dag_run_id == run.id)
+            )
+        ).one()
+        total, unfinished, failed = (int(v) for v in counts)
+        current_state = await self.conn.scalar(select(dag_run.c.state).where(dag_run.c.id == run.id))
+        if total and not unfinished:
+            new_state = "failed" if failed else "success"
+            if current_state != new_state:
+                await self.conn.execute(
+                    update(dag_run).where(dag_run.c.id == run.id).values(state=new_state, end_date=now)
+                )
+        elif current_state in ("success", "failed"):
+            await self.conn.execute(
+                update(dag_run).where(dag_run.c.id == run.id).values(state="running", end_date=None)
+            )
+
+    async def run_row(self, *, run_pk: int) -> Row[Any]:
+        return (await self.conn.execute(select(*RUN_COLUMNS).where(dag_run.c.id == run_pk))).one()

@@ -1,0 +1,174 @@
+"""DAG definitions: the dag row, its tags and its tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, exists, func, select, update
+
+from app.db.models import dag, dag_run, dag_tag, lineage, task, task_instance
+from app.db.repositories.base import Repository
+from app.schemas.dag_definition import DagSpec, TaskSpec
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDag:
+    created: bool
+    row: Row[Any]
+    task_ids: list[str]
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _task_values(dag_id: str, position: int, t: TaskSpec) -> dict[str, Any]:
+    return {
+        "dag_id": dag_id,
+        "task_id": t.task_id,
+        "position": position,
+        "operator": t.operator,
+        "owner": t.owner,
+        "email": t.email,
+        "email_on_failure": t.email_on_failure,
+        "email_on_retry": t.email_on_retry,
+        "retries": t.retries,
+        "retry_delay": t.retry_delay.total_seconds(),
+        "retry_exponential_backoff": t.retry_exponential_backoff,
+        "max_retry_delay": _seconds(t.max_retry_delay),
+        "execution_timeout": _seconds(t.execution_timeout),
+        "start_date": t.start_date,
+        "end_date": t.end_date,
+        "depends_on_past": t.depends_on_past,
+        "wait_for_downstream": t.wait_for_downstream,
+        "pool": t.pool,
+        "pool_slots": t.pool_slots,
+        "queue": t.queue,
+        "priority_weight": t.priority_weight,
+        "weight_rule": t.weight_rule,
+        "trigger_rule": t.trigger_rule,
+        "params": t.params,
+        "inlets": t.inlets,
+        "outlets": t.outlets,
+        "doc_md": t.doc_md,
+        "arguments": t.arguments,
+        "upstream_task_ids": list(t.upstream),
+        "downstream_task_ids": list(t.downstream),
+        "effective_priority_weight": t.effective_priority_weight,
+    }
+
+
+# Batches keep each INSERT under SQLite's bound-parameter limit (32766) with 31 columns a row.
+_TASK_BATCH = 1000
+
+
+class DagRepository(Repository):
+    async def exists(self, *, dag_id: str) -> bool:
+        found = await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id))
+        return found is not None
+
+    async def upsert(self, *, spec: DagSpec, source_text: str, fileloc: str, now: datetime) -> StoredDag:
+        """Create or replace a definition: keeps ``is_paused`` and runs, replaces tags and tasks.
+
+        The dag row is locked first, so concurrent replacements of one DAG serialise.
+        """
+        values = {
+            "description": spec.description,
+            "schedule_interval": spec.schedule_interval,
+            "start_date": spec.start_date,
+            "end_date": spec.end_date,
+            "tags": spec.tags,
+            "owners": spec.owners,
+            "default_args": spec.default_args,
+            "fileloc": fileloc,
+            "source_text": source_text,
+            "updated_at": now,
+        }
+        inserted = await self.conn.scalar(
+            self.insert(dag)
+            .values(dag_id=spec.dag_id, is_paused=spec.is_paused_upon_creation, created_at=now, **values)
+            .on_conflict_do_nothing(index_elements=[dag.c.dag_id])
+            .returning(dag.c.dag_id)
+        )
+        created = inserted is not None
+        if not created:
+            await self.conn.execute(select(dag.c.dag_id).where(dag.c.dag_id == spec.dag_id).with_for_update())
+            await self.conn.execute(update(dag).where(dag.c.dag_id == spec.dag_id).values(**values))
+            await self.conn.execute(delete(dag_tag).where(dag_tag.c.dag_id == spec.dag_id))
+            await self.conn.execute(delete(task).where(task.c.dag_id == spec.dag_id))
+        if spec.tags:
+            await self.conn.execute(
+                dag_tag.insert(), [{"dag_id": spec.dag_id, "name": name} for name in dict.fromkeys(spec.tags)]
+            )
+        rows = [_task_values(spec.dag_id, i, t) for i, t in enumerate(spec.tasks)]
+        for start in range(0, len(rows), _TASK_BATCH):
+            await self.conn.execute(task.insert().values(rows[start : start + _TASK_BATCH]))
+        row = (await self.conn.execute(select(dag).where(dag.c.dag_id == spec.dag_id))).one()
+        return StoredDag(created=created, row=row, task_ids=[t.task_id for t in spec.tasks])
+
+    async def get(self, *, dag_id: str) -> StoredDag | None:
+        row = (await self.conn.execute(select(dag).where(dag.c.dag_id == dag_id))).one_or_none()
+        if row is None:
+            return None
+        task_ids = (
+            await self.conn.scalars(
+                select(task.c.task_id).where(task.c.dag_id == dag_id).order_by(task.c.position)
+            )
+        ).all()
+        return StoredDag(created=False, row=row, task_ids=list(task_ids))
+
+    async def list(
+        self, *, limit: int, offset: int, paused: bool | None = None, tag: str | None = None
+    ) -> tuple[list[Row[Any]], list[list[str]], int]:
+        where = []
+        if paused is not None:
+            where.append(dag.c.is_paused == paused)
+        if tag is not None:
+            where.append(exists().where(dag_tag.c.dag_id == dag.c.dag_id, dag_tag.c.name == tag))
+        total = await self.conn.scalar(select(func.count()).select_from(dag).where(*where))
+        rows = (
+            await self.conn.execute(
+                select(dag).where(*where).order_by(dag.c.dag_id).limit(limit).offset(offset)
+            )
+        ).all()
+        task_ids: dict[str, list[str]] = {r.dag_id: [] for r in rows}
+        if rows:
+            result = await self.conn.execute(
+                select(task.c.dag_id, task.c.task_id)
+                .where(task.c.dag_id.in_(list(task_ids)))
+                .order_by(task.c.dag_id, task.c.position)
+            )
+            for dag_id, task_id in result:
+                task_ids[dag_id].append(task_id)
+        return list(rows), [task_ids[r.dag_id] for r in rows], int(total or 0)
+
+    async def source_text(self, *, dag_id: str) -> str | None:
+        return await self.conn.scalar(select(dag.c.source_text).where(dag.c.dag_id == dag_id))
+
+    async def is_paused(self, *, dag_id: str) -> bool | None:
+        return await self.conn.scalar(select(dag.c.is_paused).where(dag.c.dag_id == dag_id))
+
+    async def set_paused(self, *, dag_id: str, paused: bool) -> bool:
+        result = await self.conn.execute(update(dag).where(dag.c.dag_id == dag_id).values(is_paused=paused))
+        return result.rowcount > 0
+
+    async def delete(self, *, dag_id: str) -> int | None:
+        """Remove a DAG and everything that hangs off it; ``None`` when it does not exist.
+
+        The count is of run records (runs, task instances, lineage), as Airflow counts them;
+        the definition rows themselves (dag, tags, tasks) are not counted.
+        """
+        locked = await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id).with_for_update())
+        if locked is None:
+            return None
+        count = 0
+        run_ids = select(dag_run.c.id).where(dag_run.c.dag_id == dag_id)
+        for table in (lineage, task_instance):
+            result = await self.conn.execute(delete(table).where(table.c.dag_run_id.in_(run_ids)))
+            count += result.rowcount
+        result = await self.conn.execute(delete(dag_run).where(dag_run.c.dag_id == dag_id))
+        count += result.rowcount
+        await self.conn.execute(delete(dag).where(dag.c.dag_id == dag_id))
+        return count

@@ -1,0 +1,59 @@
+"""Pools: Airflow's slot pools, upserted by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+
+from app.db.models import pool
+from app.db.repositories.base import Repository
+
+POOL_COLUMNS = (pool.c.id, pool.c.pool, pool.c.slots, pool.c.description, pool.c.include_deferred)
+
+
+class PoolRepository(Repository):
+    async def list(self) -> list[Row[Any]]:
+        return list((await self.conn.execute(select(*POOL_COLUMNS).order_by(pool.c.id))).all())
+
+    async def get(self, *, name: str) -> Row[Any] | None:
+        return (await self.conn.execute(select(*POOL_COLUMNS).where(pool.c.pool == name))).one_or_none()
+
+    async def upsert(
+        self, *, name: str, slots: int, description: Any = ..., include_deferred: Any = ...
+    ) -> Row[Any]:
+        """Create or update a pool; ``...`` means "not sent": keep the stored value.
+
+        An UPDATE first, so updating an existing pool does not burn a sequence value; a create
+        goes through INSERT ... ON CONFLICT so concurrent creates of one name leave one row.
+        """
+        changes: dict[str, Any] = {"slots": slots}
+        if description is not ...:
+            changes["description"] = description
+        if include_deferred is not ...:
+            changes["include_deferred"] = include_deferred
+        updated = (
+            await self.conn.execute(
+                update(pool).where(pool.c.pool == name).values(**changes).returning(*POOL_COLUMNS)
+            )
+        ).one_or_none()
+        if updated is not None:
+            return updated
+        new = {
+            "pool": name,
+            "slots": slots,
+            "description": None if description is ... else description,
+            "include_deferred": False if include_deferred is ... else include_deferred,
+        }
+        stmt = (
+            self.insert(pool)
+            .values(**new)
+            .on_conflict_do_update(index_elements=[pool.c.pool], set_=changes)
+            .returning(*POOL_COLUMNS)
+        )
+        return (await self.conn.execute(stmt)).one()
+
+    async def delete(self, *, name: str) -> Row[Any] | None:
+        return (
+            await self.conn.execute(delete(pool).where(pool.c.pool == name).returning(*POOL_COLUMNS))
+        ).one_or_none()

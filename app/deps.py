@@ -1,0 +1,90 @@
+"""Request-scoped dependencies: the unit of work, repositories, clock, settings and JSON bodies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.config import Settings
+from app.dates import parse_date
+from app.db.repositories.dag_runs import DagRunRepository
+from app.db.repositories.dags import DagRepository
+from app.db.repositories.lineage import LineageRepository
+from app.db.repositories.pools import PoolRepository
+from app.db.repositories.tasks import TaskRepository
+from app.errors import BadRequest
+from app.json import loads
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncConnection]:
+    """One connection and one transaction per request, committed here and only here.
+
+    ``scope="function"`` (where the dependency is used) makes FastAPI run the commit after the
+    endpoint returns and before the response is sent: a client never sees a 200 for a write that
+    then fails to commit. Any exception rolls the whole request back.
+    """
+    async with request.app.state.engine.begin() as conn:
+        yield conn
+
+
+ConnDep = Annotated[AsyncConnection, Depends(unit_of_work, scope="function")]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+
+
+def _repository(cls: type) -> Any:
+    def build(conn: ConnDep) -> Any:
+        return cls(conn)
+
+    build.__name__ = f"get_{cls.__name__}"
+    return Depends(build)
+
+
+DagsDep = Annotated[DagRepository, _repository(DagRepository)]
+DagRunsDep = Annotated[DagRunRepository, _repository(DagRunRepository)]
+TasksDep = Annotated[TaskRepository, _repository(TaskRepository)]
+PoolsDep = Annotated[PoolRepository, _repository(PoolRepository)]
+LineageDep = Annotated[LineageRepository, _repository(LineageRepository)]
+
+
+def path_execution_date(execution_date: str, settings: SettingsDep) -> datetime:
+    """The ``{execution_date}`` path segment, parsed before any lookup (a bad date is 400 first)."""
+    return parse_date(execution_date, default_tz=settings.tz)
+
+
+ExecutionDateDep = Annotated[datetime, Depends(path_execution_date)]
+
+
+async def read_json_object(request: Request, *, empty: Any = None) -> dict[str, Any]:
+    """The body as a JSON object, whatever the Content-Type (Airflow reads it that way too).
+
+    ``empty`` is what an empty body means (``{}`` on the trigger endpoint); ``None``: it is invalid.
+    """
+    raw = await request.body()
+    if not raw.strip():
+        if empty is not None:
+            return dict(empty)
+        raise BadRequest("Request body is not valid JSON")
+    try:
+        body = loads(raw)
+    except ValueError:
+        raise BadRequest("Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return body

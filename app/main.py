@@ -1,0 +1,140 @@
+"""The application factory: settings -> engine, token store, routers, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import TokenStore, require_auth
+from app.config import Settings
+from app.dates import utcnow
+from app.db.engine import create_engine
+from app.errors import install_error_handlers
+from app.middleware import ApiProtocolMiddleware
+from app.routers import dag_runs, dags, lineage, pools, service, tasks
+from app.schemas.dag_runs import RunStatePatch, TriggerRequest
+from app.schemas.pools import PoolCreate
+from app.schemas.tasks import TaskInstancePatch
+
+API_PREFIX = "/api/experimental"
+log = logging.getLogger("dagport")
+
+# Bodies are parsed by hand (any Content-Type is JSON, exact Airflow messages), so their models
+# are added to the OpenAPI components here and referenced by the routes' openapi_extra.
+REQUEST_MODELS = (TriggerRequest, PoolCreate, RunStatePatch, TaskInstancePatch)
+
+TAGS = [
+    {"name": "dag_runs", "description": "Trigger runs, list them and read their state (Airflow's API)"},
+    {"name": "tasks", "description": "Task and task-instance attributes (Airflow's API)"},
+    {"name": "dags", "description": "Pause state, source and deletion of DAGs (Airflow's API)"},
+    {"name": "pools", "description": "Slot pools (Airflow's API)"},
+    {"name": "lineage", "description": "Inlets and outlets recorded for successful task instances"},
+    {"name": "service", "description": "Credentials check and version"},
+    {
+        "name": "extensions",
+        "description": "dagport additions: DAG definitions, run and task-instance state updates",
+    },
+    {"name": "operations", "description": "Liveness and readiness, without authentication"},
+]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    settings = settings or Settings()
+    owns_engine = engine is None
+    engine = engine or create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auth_backend == "none":
+            log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
+        yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="dagport",
+        version=service.VERSION,
+        summary="Apache Airflow's experimental REST API, served by a standalone async service",
+        description=(
+            "Compatible with Airflow's `/api/experimental` API (1.10 through 2.x): trigger runs, read "
+            "their state, tasks and task instances, pause DAGs, manage pools, read lineage. Every error "
+            'is JSON `{"error": ...}`. Authenticate with `Authorization: Bearer <token>` (or Basic '
+            "with the token as password)."
+        ),
+        openapi_tags=TAGS,
+        root_path=settings.root_path,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.token_store = (
+        TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
+        if settings.auth_backend == "token"
+        else None
+    )
+
+    auth = [Depends(require_auth)]
+    for router in (
+        dag_runs.router,
+        tasks.router,
+        dags.router,
+        pools.router,
+        lineage.router,
+        service.api_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX, dependencies=auth)
+    app.include_router(service.ops_router)
+    install_error_handlers(app)
+    app.add_middleware(ApiProtocolMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.openapi = _openapi_with_request_models(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_with_request_models(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        for model in REQUEST_MODELS:
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(model_schema.pop("$defs", {}))
+            schemas[model.__name__] = model_schema
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "A dagport API token"},
+            "basic": {
+                "type": "http",
+                "scheme": "basic",
+                "description": "Any user name, the token as password",
+            },
+        }
+        for path, operations in schema["paths"].items():
+            if path.startswith(API_PREFIX):
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}, {"basic": []}]
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

@@ -1,0 +1,118 @@
+"""One pure ASGI middleware for the protocol rules of api.md section 1.
+
+- every response carries ``X-Request-ID`` (the caller's, if sane, else a new one);
+- a trailing slash means the same route (the path is rewritten, never redirected);
+- HEAD is answered wherever GET is: same status and headers, no body;
+- a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it.
+
+Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on the hot path.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PayloadTooLarge
+from app.json import dumps
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class ApiProtocolMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope = dict(scope, path=path.rstrip("/") or "/")
+            raw = scope.get("raw_path")
+            if raw:
+                scope["raw_path"] = raw.rstrip(b"/") or b"/"
+
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = dict(scope, method="GET")
+
+        length = _content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            await _send_too_large(send, request_id, head, self.max_body_bytes)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), header])
+            elif head and message["type"] == "http.response.body":
+                message = dict(message, body=b"", more_body=False) if not message.get("more_body") else None
+                if message is None:
+                    return
+            await send(message)
+
+        received = 0
+        limit = self.max_body_bytes
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(too_large_message(limit))
+            return message
+
+        await self.app(scope, receive_wrapper, send_wrapper)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID_RE.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def too_large_message(limit: int) -> str:
+    return f"Request body is larger than {limit} bytes"
+
+
+async def _send_too_large(send: Send, request_id: str, head: bool, limit: int) -> None:
+    body: dict[str, Any] = {"error": too_large_message(limit), "request_id": request_id}
+    encoded = dumps(body).encode()
+    payload = b"" if head else encoded
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(encoded)).encode()),
+                (b"x-request-id", request_id.encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,226 @@
+"""Trigger runs, list them, read and set their state; latest_runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from app.dates import dag_run_url, iso_utc, parse_date
+from app.deps import ClockDep, DagRunsDep, ExecutionDateDep, SettingsDep, read_json_object
+from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
+from app.json import JSONResponse
+from app.schemas.common import validate_body
+from app.schemas.dag_runs import (
+    RUN_STATES,
+    DagRunItem,
+    LatestRunsResponse,
+    RunDetail,
+    RunStatePatch,
+    RunStateResponse,
+    TriggerRequest,
+    TriggerResponse,
+)
+
+router = APIRouter(tags=["dag_runs"])
+
+
+@router.post(
+    "/dags/{dag_id}/dag_runs",
+    summary="Trigger a DAG run",
+    response_model=TriggerResponse,
+    responses=responses(400, 404, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/TriggerRequest"},
+                    "examples": {
+                        "now": {"summary": "Run now", "value": {}},
+                        "with_conf": {"summary": "With a conf", "value": {"conf": {"key": "value"}}},
+                        "seed_curl": {
+                            "summary": "The 1.10 docs' curl example (conf as a JSON string)",
+                            "value": {"conf": '{"key":"value"}'},
+                        },
+                        "dated": {
+                            "summary": "At a given date, with a run id",
+                            "value": {"run_id": "my_run", "execution_date": "2016-11-16T11:34:15+00:00"},
+                        },
+                    },
+                }
+            },
+        }
+    },
+)
+async def trigger_dag(
+    dag_id: str, request: Request, runs: DagRunsDep, settings: SettingsDep, clock: ClockDep
+) -> JSONResponse:
+    """Create a run of the DAG with `external_trigger` true and one task instance per task.
+
+    The body is read as JSON whatever its Content-Type; an empty body means `{}`. Without
+    `execution_date` the run is dated now (microseconds zeroed unless `replace_microseconds` is
+    false). A run with the same `run_id` or the same execution instant is refused with 400, also
+    under concurrent identical triggers. A paused DAG can be triggered.
+    """
+    body = validate_body(TriggerRequest, await read_json_object(request, empty={}))
+    requested = (
+        None if body.execution_date is None else parse_date(body.execution_date, default_tz=settings.tz)
+    )
+    dag = await runs.trigger_info(dag_id=dag_id)
+    if dag is None:
+        raise NotFound(dag_not_found(dag_id))
+    now = clock()
+    execution_date = requested if requested is not None else now
+    replace = body.replace_microseconds if body.replace_microseconds is not None else requested is None
+    if replace:
+        execution_date = execution_date.replace(microsecond=0)
+    if dag.start_date is not None and dag.start_date > execution_date:
+        raise BadRequest(
+            f"The execution_date [{execution_date.isoformat()}] should be >= "
+            f"start_date [{dag.start_date.isoformat()}] from DAG's default_args"
+        )
+    run_id = body.run_id or f"manual__{execution_date.isoformat()}"
+    state = settings.triggered_run_state
+    created = await runs.create(
+        dag_id=dag_id, run_id=run_id, execution_date=execution_date, state=state, conf=body.conf, now=now
+    )
+    if created is None:
+        raise BadRequest(
+            f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
+        )
+    message = (
+        f"Created <DagRun {dag_id} @ {execution_date}: {run_id}, state:{state}, "
+        f"queued_at: {now}. externally triggered: True>"
+    )
+    return JSONResponse({"execution_date": execution_date.isoformat(), "message": message, "run_id": run_id})
+
+
+@router.get(
+    "/dags/{dag_id}/dag_runs",
+    summary="List a DAG's runs",
+    response_model=list[DagRunItem],
+    responses=responses(400),
+)
+async def list_dag_runs(
+    dag_id: str,
+    runs: DagRunsDep,
+    settings: SettingsDep,
+    state: str | None = Query(None, description="Filter by state, case-insensitive; empty: no filter"),
+    limit: int | None = Query(None, ge=1, le=10000, description="At most this many runs (default: all)"),
+    offset: int = Query(0, ge=0, description="Skip this many runs"),
+    execution_date_gte: str | None = Query(None, description="Only runs at or after this date"),
+    execution_date_lte: str | None = Query(None, description="Only runs at or before this date"),
+) -> JSONResponse:
+    """Every run of the DAG, by execution_date ascending. An unknown DAG is **400** here, as in Airflow."""
+    wanted_state = (state or "").strip().lower() or None
+    if wanted_state is not None and wanted_state not in RUN_STATES:
+        raise BadRequest(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
+    gte = _optional_date(execution_date_gte, settings)
+    lte = _optional_date(execution_date_lte, settings)
+    if not await runs.dag_exists(dag_id=dag_id):
+        raise BadRequest(dag_not_found(dag_id))
+    rows = await runs.list_runs(
+        dag_id=dag_id,
+        state=wanted_state,
+        limit=limit,
+        offset=offset,
+        execution_date_gte=gte,
+        execution_date_lte=lte,
+    )
+    base = settings.ui_base_url
+    return JSONResponse(
+        [
+            {
+                "dag_id": r.dag_id,
+                "dag_run_url": dag_run_url(base, r.dag_id, r.execution_date),
+                "execution_date": iso_utc(r.execution_date),
+                "id": r.id,
+                "run_id": r.run_id,
+                "start_date": iso_utc(r.start_date) or "",
+                "state": r.state,
+            }
+            for r in rows
+        ]
+    )
+
+
+def _optional_date(value: str | None, settings: SettingsDep) -> datetime | None:
+    return None if value is None else parse_date(value, default_tz=settings.tz)
+
+
+@router.get(
+    "/dags/{dag_id}/dag_runs/{execution_date}",
+    summary="Get a run's state",
+    response_model=RunStateResponse,
+    responses=responses(400, 404),
+)
+async def get_dag_run_state(dag_id: str, execution_date: ExecutionDateDep, runs: DagRunsDep) -> JSONResponse:
+    """The state of the DAG's run at `execution_date` (any offset naming the same instant matches)."""
+    found = await runs.find_run(dag_id=dag_id, execution_date=execution_date)
+    if found is None:
+        raise NotFound(dag_not_found(dag_id))
+    if found.id is None:
+        raise NotFound(run_not_found(dag_id, execution_date))
+    return JSONResponse({"state": found.state})
+
+
+@router.patch(
+    "/dags/{dag_id}/dag_runs/{execution_date}",
+    summary="Set a run's state",
+    tags=["extensions"],
+    response_model=RunDetail,
+    responses=responses(400, 404, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunStatePatch"}}},
+        }
+    },
+)
+async def set_dag_run_state(
+    dag_id: str, execution_date: ExecutionDateDep, request: Request, runs: DagRunsDep, clock: ClockDep
+) -> JSONResponse:
+    """`success` / `failed` also set every unfinished task instance to that state and end the run;
+    `queued` clears the run (task instances back to no state, `try_number` kept, dates cleared)."""
+    body = validate_body(RunStatePatch, await read_json_object(request))
+    run = await runs.lock_run(dag_id=dag_id, execution_date=execution_date)
+    if run is None:
+        if not await runs.dag_exists(dag_id=dag_id):
+            raise NotFound(dag_not_found(dag_id))
+        raise NotFound(run_not_found(dag_id, execution_date))
+    row = await runs.set_run_state(run=run, state=body.state, now=clock())
+    return JSONResponse(run_detail(row))
+
+
+def run_detail(row: Any) -> dict[str, Any]:
+    return {
+        "dag_id": row.dag_id,
+        "run_id": row.run_id,
+        "execution_date": iso_utc(row.execution_date),
+        "state": row.state,
+        "start_date": iso_utc(row.start_date),
+        "end_date": iso_utc(row.end_date),
+    }
+
+
+@router.get(
+    "/latest_runs",
+    summary="Latest run of every DAG",
+    response_model=LatestRunsResponse,
+    responses=responses(),
+)
+async def latest_runs(runs: DagRunsDep, settings: SettingsDep) -> JSONResponse:
+    """For each DAG that has runs, its run with the greatest execution_date; ordered by dag_id."""
+    base = settings.ui_base_url
+    items = [
+        {
+            "dag_id": r.dag_id,
+            "execution_date": iso_utc(r.execution_date),
+            "start_date": iso_utc(r.start_date) or "",
+            "dag_run_url": dag_run_url(base, r.dag_id, r.execution_date),
+        }
+        for r in await runs.latest_runs()
+    ]
+    return JSONResponse({"items": items})

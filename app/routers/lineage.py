@@ -1,0 +1,37 @@
+"""Lineage of a run."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import DagRunsDep, ExecutionDateDep, LineageDep
+from app.errors import NotFound, dag_not_found, responses, run_not_found
+from app.json import JSONResponse
+from app.schemas.lineage import LineageResponse
+
+router = APIRouter(tags=["lineage"])
+
+
+@router.get(
+    "/lineage/{dag_id}/{execution_date}",
+    summary="Get a run's lineage",
+    response_model=LineageResponse,
+    responses=responses(400, 404),
+)
+async def get_lineage(
+    dag_id: str, execution_date: ExecutionDateDep, runs: DagRunsDep, lineage: LineageDep
+) -> JSONResponse:
+    """Inlets and outlets recorded for each task instance of the run that reached success, as JSON
+    objects. A run without recorded lineage has `task_ids` `{}`."""
+    run = await runs.find_run(dag_id=dag_id, execution_date=execution_date)
+    if run is None:
+        raise NotFound(dag_not_found(dag_id))
+    if run.id is None:
+        raise NotFound(run_not_found(dag_id, execution_date))
+    rows = await lineage.for_run(run_pk=run.id)
+    return JSONResponse(
+        {
+            "message": f"Lineage for dag {dag_id} at {execution_date}",
+            "task_ids": {r.task_id: {"inlets": r.inlets, "outlets": r.outlets} for r in rows},
+        }
+    )

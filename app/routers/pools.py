@@ -1,0 +1,82 @@
+"""Pools: list, get, create-or-update, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.deps import PoolsDep, read_json_object
+from app.errors import BadRequest, NotFound, responses
+from app.json import JSONResponse
+from app.schemas.common import validate_body
+from app.schemas.pools import Pool, PoolCreate, pool_json
+
+router = APIRouter(tags=["pools"])
+
+DEFAULT_POOL = "default_pool"
+
+
+def _path_name(name: str) -> str:
+    if not name.strip():
+        raise BadRequest("Pool name shouldn't be empty")
+    return name
+
+
+@router.get("/pools", summary="List pools", response_model=list[Pool], responses=responses())
+async def list_pools(pools: PoolsDep) -> JSONResponse:
+    """Every pool, by id; `default_pool` always exists."""
+    return JSONResponse([pool_json(r) for r in await pools.list()])
+
+
+@router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
+async def get_pool(name: str, pools: PoolsDep) -> JSONResponse:
+    """One pool by name."""
+    row = await pools.get(name=_path_name(name))
+    if row is None:
+        raise NotFound(f"Pool '{name}' doesn't exist")
+    return JSONResponse(pool_json(row))
+
+
+@router.post(
+    "/pools",
+    summary="Create or update a pool",
+    response_model=Pool,
+    responses=responses(400, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/PoolCreate"},
+                    "examples": {
+                        "create": {"value": {"name": "etl_pool", "slots": 4, "description": "ETL pool"}},
+                        "unlimited": {"value": {"name": "unbounded", "slots": -1}},
+                    },
+                }
+            },
+        }
+    },
+)
+async def create_pool(request: Request, pools: PoolsDep) -> JSONResponse:
+    """Creates the pool, or updates the pool of that name (Airflow upserts): `slots` always,
+    `description` and `include_deferred` only when sent. Concurrent creates of one name leave one row."""
+    body = await read_json_object(request)
+    data = validate_body(PoolCreate, body)  # field order = Airflow's check order: name, then slots
+    row = await pools.upsert(
+        name=data.name,
+        slots=data.slots,
+        description=data.description if "description" in body else ...,
+        include_deferred=data.include_deferred if "include_deferred" in body else ...,
+    )
+    return JSONResponse(pool_json(row))
+
+
+@router.delete("/pools/{name}", summary="Delete a pool", response_model=Pool, responses=responses(400, 404))
+async def delete_pool(name: str, pools: PoolsDep) -> JSONResponse:
+    """Deletes the pool and returns it; `default_pool` cannot be deleted."""
+    _path_name(name)
+    if name == DEFAULT_POOL:
+        raise BadRequest("default_pool cannot be deleted")
+    row = await pools.delete(name=name)
+    if row is None:
+        raise NotFound(f"Pool '{name}' doesn't exist")
+    return JSONResponse(pool_json(row))

@@ -1,0 +1,58 @@
+"""Service endpoints: /test and /info under the API prefix; /health and /ready outside it."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from app.errors import ErrorBody, responses
+from app.json import JSONResponse
+from app.schemas.info import HealthResponse, InfoResponse, TestResponse
+
+try:
+    VERSION = version("dagport")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    VERSION = "0.0.0+unknown"
+
+api_router = APIRouter(tags=["service"])
+ops_router = APIRouter(tags=["operations"])
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+@api_router.get("/test", summary="Check credentials", response_model=TestResponse, responses=responses())
+async def test() -> JSONResponse:
+    """Answers `{"status": "OK"}` when the credentials are good (it exists to check them)."""
+    return JSONResponse({"status": "OK"})
+
+
+@api_router.get("/info", summary="dagport version", response_model=InfoResponse, responses=responses())
+async def info() -> JSONResponse:
+    """The running dagport version."""
+    return JSONResponse({"version": VERSION})
+
+
+@ops_router.get("/health", summary="Liveness", response_model=HealthResponse)
+async def health() -> JSONResponse:
+    """200 whenever the process serves requests; no I/O."""
+    return JSONResponse({"status": "ok"})
+
+
+@ops_router.get(
+    "/ready",
+    summary="Readiness",
+    response_model=HealthResponse,
+    responses={503: {"model": ErrorBody, "description": "The database does not answer"}},
+)
+async def ready(request: Request) -> JSONResponse:
+    """200 when the database answers `SELECT 1` within 2 seconds, else 503 (the load balancer's check)."""
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not ready"; the reason is not the balancer's business
+        return JSONResponse({"error": "Database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})

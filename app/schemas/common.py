@@ -1,0 +1,63 @@
+"""Shared pieces of request and response models."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from app.errors import BadRequest
+
+M = TypeVar("M", bound=BaseModel)
+
+# Error types whose message is already the API's exact text (raised by our own validators).
+API_MESSAGE = "api_message"
+
+
+def api_error(message: str) -> PydanticCustomError:
+    """A validation error whose text is the API's message, verbatim (braces are escaped)."""
+    return PydanticCustomError(API_MESSAGE, "{message}", {"message": message})
+
+
+class RequestBody(BaseModel):
+    """Compatibility request bodies ignore unknown keys (clients of every Airflow version send extras)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = "body"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def validate_body(model: type[M], data: dict[str, Any]) -> M:
+    """Validate a parsed JSON object; every problem becomes a 400 naming its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        detail = []
+        for err in exc.errors(include_url=False):
+            loc = _loc(tuple(err["loc"]))
+            if err["type"] == API_MESSAGE:
+                msg = err["msg"]
+            elif err["type"] == "missing":
+                msg = f"Missing required field '{err['loc'][-1]}'"
+            else:
+                msg = f"{err['msg']}, got {err.get('input')!r}"
+            detail.append({"loc": loc, "msg": msg})
+        first = exc.errors(include_url=False)[0]
+        message = (
+            detail[0]["msg"]
+            if first["type"] in (API_MESSAGE, "missing")
+            else f"Invalid {detail[0]['loc']}: {detail[0]['msg']}"
+        )
+        raise BadRequest(message, detail=detail) from None
+
+
+def strict_bool(value: Any, field: str) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    raise api_error(f"{field} must be true or false, got {value!r}")

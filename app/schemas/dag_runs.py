@@ -1,0 +1,147 @@
+"""Request and response models of the dag_runs endpoints (api.md 3.1, 3.2, 4.2)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.json import loads
+from app.schemas.common import RequestBody, api_error
+
+RUN_STATES = ("queued", "running", "success", "failed")
+CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
+_TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
+_FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
+
+
+def check_run_id(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise api_error(f"run_id must be a string, got {value!r}")
+    if len(value) > 250 or "/" in value:
+        raise api_error(f"run_id must be 1 to 250 characters without '/', got {value!r}")
+    return value
+
+
+class TriggerRequest(RequestBody):
+    """Trigger body: every field is optional; `{}` (or an empty body) triggers a run now."""
+
+    run_id: str | None = Field(None, description="Run id; null or empty: `manual__<execution_date>`")
+    conf: dict[str, Any] | None = Field(
+        None,
+        description="Run configuration: an object, or a string holding a JSON object (Airflow 1.10 form)",
+    )
+    execution_date: Any = Field(
+        None,
+        description="Logical date (api.md section 2); absent or null: now",
+        json_schema_extra={"type": ["string", "null"], "examples": ["2016-11-16T11:34:15+00:00"]},
+    )
+    replace_microseconds: bool | None = Field(
+        None,
+        description="Zero the microseconds: boolean or true/false string; default true when execution_date is absent",
+    )
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {"conf": {"key": "value"}},
+                {
+                    "run_id": "my_run",
+                    "execution_date": "2016-11-16T11:34:15+00:00",
+                    "conf": '{"key":"value"}',
+                },
+            ]
+        },
+    )
+
+    _run_id = field_validator("run_id", mode="before")(check_run_id)
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _conf(cls, value: Any) -> dict[str, Any] | None:
+        if value is None or isinstance(value, dict):
+            return value
+        if isinstance(value, str):
+            try:
+                decoded = loads(value)
+            except ValueError:
+                raise api_error(CONF_ERROR) from None
+            if isinstance(decoded, dict):
+                return decoded
+        raise api_error(CONF_ERROR)
+
+    @field_validator("replace_microseconds", mode="before")
+    @classmethod
+    def _replace_microseconds(cls, value: Any) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+        raise api_error(f"replace_microseconds must be true or false, got '{value}'")
+
+
+class TriggerResponse(BaseModel):
+    execution_date: str = Field(examples=["2016-11-16T11:34:15+00:00"])
+    message: str = Field(
+        examples=[
+            "Created <DagRun example_bash @ 2016-11-16 11:34:15+00:00: manual__2016-11-16T11:34:15+00:00, "
+            "state:queued, queued_at: 2026-11-24 02:49:30.340143+00:00. externally triggered: True>"
+        ]
+    )
+    run_id: str = Field(examples=["manual__2016-11-16T11:34:15+00:00"])
+
+
+class DagRunItem(BaseModel):
+    dag_id: str
+    dag_run_url: str = Field(examples=["/dags/example_bash/graph?execution_date=2016-11-16+11:34:15%2B00:00"])
+    execution_date: str
+    id: int
+    run_id: str
+    start_date: str = Field(description='ISO date, or "" when the run has not started')
+    state: str
+
+
+class RunStateResponse(BaseModel):
+    state: str = Field(examples=["queued"])
+
+
+class LatestRun(BaseModel):
+    dag_id: str
+    execution_date: str
+    start_date: str
+    dag_run_url: str
+
+
+class LatestRunsResponse(BaseModel):
+    items: list[LatestRun]
+
+
+class RunStatePatch(RequestBody):
+    """Set a run's state: success/failed finish its unfinished task instances, queued clears it."""
+
+    state: Literal["success", "failed", "queued"]
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"state": "success"}]})
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, value: Any) -> Any:
+        if value not in ("success", "failed", "queued"):
+            raise api_error(f"Invalid state {value!r}; expected one of: success, failed, queued")
+        return value
+
+
+class RunDetail(BaseModel):
+    dag_id: str
+    run_id: str
+    execution_date: str
+    state: str
+    start_date: str | None
+    end_date: str | None

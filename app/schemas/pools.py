@@ -1,0 +1,86 @@
+"""Pool models (api.md 3.4), with Airflow's exact messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.common import RequestBody, api_error, strict_bool
+
+POOL_NAME_MAX = 256
+_INT32_MAX = 2**31 - 1
+
+
+def check_pool_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise api_error(f"Pool name must be a string, got {value!r}")
+    if not value.strip():
+        raise api_error("Pool name shouldn't be empty")
+    if len(value) > POOL_NAME_MAX:
+        raise api_error(f"Pool name can't be more than {POOL_NAME_MAX} characters")
+    return value
+
+
+class PoolCreate(RequestBody):
+    """Create a pool, or update the pool of that name (Airflow upserts)."""
+
+    name: str = Field(description="Pool name, 1 to 256 characters", examples=["etl_pool"])
+    slots: int = Field(
+        description="Slots: an integer (or a string holding one); -1 means unlimited", examples=[4]
+    )
+    description: str | None = Field(None, description="Optional; kept as is on update when not sent")
+    include_deferred: bool = Field(False, description="Optional; kept as is on update when not sent")
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={"examples": [{"name": "etl_pool", "slots": 4, "description": "ETL pool"}]},
+    )
+
+    _name = field_validator("name", mode="before")(check_pool_name)
+
+    @field_validator("slots", mode="before")
+    @classmethod
+    def _slots(cls, value: Any) -> int:
+        # Airflow ran int(slots): it truncated 2.9 to 2 and took True as 1. Only integers pass here.
+        parsed: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = int(value)
+            except ValueError:
+                parsed = None
+        if parsed is None or parsed < -1 or parsed > _INT32_MAX:
+            raise api_error(f"Bad value for `slots`: {value}")
+        return parsed
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        raise api_error(f"description must be a string or null, got {value!r}")
+
+    @field_validator("include_deferred", mode="before")
+    @classmethod
+    def _include_deferred(cls, value: Any) -> Any:
+        return strict_bool(value, "include_deferred")
+
+
+class Pool(BaseModel):
+    id: int = Field(examples=[2])
+    pool: str = Field(examples=["etl_pool"])
+    slots: int = Field(examples=[4])
+    description: str | None = Field(examples=["ETL pool"])
+    include_deferred: bool = Field(examples=[False])
+
+
+def pool_json(row: Any) -> dict[str, Any]:
+    return {
+        "description": row.description,
+        "id": row.id,
+        "include_deferred": row.include_deferred,
+        "pool": row.pool,
+        "slots": row.slots,
+    }

@@ -1,0 +1,152 @@
+"""Test fixtures: the whole suite runs once on Postgres and once on SQLite, on real databases.
+
+The schema is built once per database through the migrations (which tests them). Each test starts
+from empty tables (plus the migration's ``default_pool``). Postgres must be reachable: if it is
+not, the Postgres half of the suite errors, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.main import create_app
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DAGPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [b for b in os.environ.get("DAGPORT_TEST_BACKENDS", "postgresql,sqlite").split(",") if b]
+TOKEN = "test-token"
+TABLES = ("lineage", "task_instance", "dag_run", "task", "dag_tag", "dag", "slot_pool", "api_token")
+
+
+class FakeClock:
+    """The app's clock, under the test's control: ``now`` advances only when told to."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 24, 2, 49, 29, 97350, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 1.0) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+def _postgres_test_url() -> str:
+    name = f"dagport_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(sql: str) -> None:
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'dagport.db'}"
+        return
+    url = _postgres_test_url()
+    name = make_url(url).database
+    await _admin(f'CREATE DATABASE "{name}"')  # fails loudly when Postgres is unreachable
+    try:
+        yield url
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, api_tokens=TOKEN, db_pool_size=30, db_max_overflow=10)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def clean_db(engine: AsyncEngine) -> AsyncEngine:
+    """Empty tables and the migration's default_pool, ids restarting at 1."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                await conn.execute(text(f"DELETE FROM {table}"))
+        await conn.execute(
+            text(
+                "INSERT INTO slot_pool (pool, slots, description, include_deferred) "
+                "VALUES ('default_pool', 128, 'Default pool', false)"
+            )
+        )
+    return engine
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app_factory(settings: Settings, clean_db: AsyncEngine, clock: FakeClock):
+    def build(**overrides: object):
+        app_settings = settings.model_copy(update=overrides) if overrides else settings
+        return create_app(app_settings, engine=clean_db, clock=clock)
+
+    return build
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no credentials."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dagport.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    """An authenticated client rooted at /api/experimental."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://dagport.test/api/experimental",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as c:
+        yield c
+
+
+DATA_DIR = Path(__file__).parent / "data"
+REFERENCE_DAGS_DIR = DATA_DIR / "dags"
+EXAMPLE_DAGS_DIR = Path(__file__).resolve().parents[1] / "app" / "examples" / "dags"
