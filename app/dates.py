@@ -81,6 +81,8 @@ def parse_date(value: object, *, default_tz: tzinfo = UTC) -> datetime:
         )
         if offset is None:
             parsed = _localize(parsed, default_tz)
+        # The instant must exist in UTC too (9999-12-31T23:00-05:00 does not): it is stored in UTC.
+        parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidDateError(value) from None
     return parsed

@@ -71,12 +71,19 @@ def path_execution_date(execution_date: str, settings: SettingsDep) -> datetime:
 ExecutionDateDep = Annotated[datetime, Depends(path_execution_date)]
 
 
+def reject_nul(raw: bytes) -> None:
+    """Text columns cannot hold NUL on Postgres: refuse it up front, the same way on both databases."""
+    if b"\\u0000" in raw or b"\x00" in raw:
+        raise BadRequest("Request body contains a NUL character (\\u0000), which cannot be stored")
+
+
 async def read_json_object(request: Request, *, empty: Any = None) -> dict[str, Any]:
     """The body as a JSON object, whatever the Content-Type (Airflow reads it that way too).
 
     ``empty`` is what an empty body means (``{}`` on the trigger endpoint); ``None``: it is invalid.
     """
     raw = await request.body()
+    reject_nul(raw)
     if not raw.strip():
         if empty is not None:
             return dict(empty)

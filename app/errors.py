@@ -154,14 +154,21 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(DBAPIError, _database_unavailable_if_disconnect)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(OSError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _database_unavailable_if_disconnect(request: Request, exc: DBAPIError) -> Response:
+async def _database_error(request: Request, exc: DBAPIError) -> Response:
+    """A lost connection is 503; a value the database refuses (SQLSTATE class 22, e.g. a NUL
+    character in text on Postgres) is the client's input, so 400; anything else is unexpected."""
     if exc.connection_invalidated:
         return await _database_unavailable(request, exc)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+        return error_response(
+            request, 400, "Invalid input: the database cannot store a value in this request"
+        )
     return await _unexpected(request, exc)
 
 

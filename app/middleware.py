@@ -3,7 +3,8 @@
 - every response carries ``X-Request-ID`` (the caller's, if sane, else a new one);
 - a trailing slash means the same route (the path is rewritten, never redirected);
 - HEAD is answered wherever GET is: same status and headers, no body;
-- a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it.
+- a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
+- a path or query holding a NUL character is refused with 400.
 
 Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on the hot path.
 """
@@ -48,7 +49,11 @@ class ApiProtocolMiddleware:
 
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            await _send_too_large(send, request_id, head, self.max_body_bytes)
+            await _send_error(send, 413, too_large_message(self.max_body_bytes), request_id, head)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
+            await _send_error(send, 400, "Request URL contains a NUL character", request_id, head)
             return
 
         async def send_wrapper(message: Message) -> None:
@@ -99,14 +104,14 @@ def too_large_message(limit: int) -> str:
     return f"Request body is larger than {limit} bytes"
 
 
-async def _send_too_large(send: Send, request_id: str, head: bool, limit: int) -> None:
-    body: dict[str, Any] = {"error": too_large_message(limit), "request_id": request_id}
+async def _send_error(send: Send, status: int, message: str, request_id: str, head: bool) -> None:
+    body: dict[str, Any] = {"error": message, "request_id": request_id}
     encoded = dumps(body).encode()
     payload = b"" if head else encoded
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(encoded)).encode()),

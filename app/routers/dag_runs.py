@@ -109,7 +109,7 @@ async def list_dag_runs(
     settings: SettingsDep,
     state: str | None = Query(None, description="Filter by state, case-insensitive; empty: no filter"),
     limit: int | None = Query(None, ge=1, le=10000, description="At most this many runs (default: all)"),
-    offset: int = Query(0, ge=0, description="Skip this many runs"),
+    offset: int = Query(0, ge=0, le=2**31 - 1, description="Skip this many runs"),
     execution_date_gte: str | None = Query(None, description="Only runs at or after this date"),
     execution_date_lte: str | None = Query(None, description="Only runs at or before this date"),
 ) -> JSONResponse:

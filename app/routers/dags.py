@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import PlainTextResponse
 
 from app.dag_loader import store_definition
-from app.deps import ClockDep, ConnDep, DagsDep, SettingsDep
+from app.deps import ClockDep, ConnDep, DagsDep, SettingsDep, reject_nul
 from app.errors import BadRequest, NotFound, dag_not_found, responses
 from app.json import JSONResponse
 from app.schemas.dag_definition import DagDefinitionError
@@ -56,6 +56,7 @@ async def put_dag(
     `is_paused` and existing runs and replaces the tasks. An invalid definition is 400 with `detail`
     naming every problem by its path (e.g. `tasks[2].upstream[0]`)."""
     raw = await request.body()
+    reject_nul(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -87,7 +88,7 @@ async def put_dag(
 async def list_dags(
     dags: DagsDep,
     limit: int = Query(100, ge=1, le=10000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
     paused: bool | None = Query(None, description="Only paused (true) or unpaused (false) DAGs"),
     tag: str | None = Query(None, description="Only DAGs with this tag"),
 ) -> JSONResponse:
