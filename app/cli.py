@@ -181,9 +181,12 @@ async def prepare(settings: Settings) -> int:
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    from app.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(prepare(settings))
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:serve_app",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -192,7 +195,7 @@ def serve(settings: Settings) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         root_path=settings.root_path,
         timeout_graceful_shutdown=30,
-        log_level=settings.log_level.lower(),
+        log_config=None,  # app.main.serve_app configures logging in each worker
         access_log=False,
     )
     return 0

@@ -18,6 +18,7 @@ from app.dates import utcnow
 from app.db.engine import create_engine
 from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
+from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, lineage, pools, service, tasks
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.pools import PoolCreate
@@ -81,6 +82,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
+    app.state.metrics = Metrics(engine)
     app.state.token_store = (
         TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
         if settings.auth_backend == "token"
@@ -98,10 +100,20 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX, dependencies=auth)
     app.include_router(service.ops_router)
+    app.state.metrics.templates = route_templates(app.routes)
     install_error_handlers(app)
-    app.add_middleware(ApiProtocolMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ApiProtocolMiddleware, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+    )
     app.openapi = _openapi_with_request_models(app)  # type: ignore[method-assign]
     return app
+
+
+def serve_app() -> FastAPI:
+    """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def _openapi_with_request_models(app: FastAPI) -> Callable[[], dict[str, Any]]:

@@ -4,7 +4,8 @@
 - a trailing slash means the same route (the path is rewritten, never redirected);
 - HEAD is answered wherever GET is: same status and headers, no body;
 - a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
-- a path or query holding a NUL character is refused with 400.
+- a path or query holding a NUL character is refused with 400;
+- when the response ends: Prometheus metrics and one access-log line (app/observability.py).
 
 Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on the hot path.
 """
@@ -12,6 +13,7 @@ Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on th
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
@@ -19,19 +21,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge
 from app.json import dumps
+from app.observability import Metrics, log_request, route_template
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class ApiProtocolMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
@@ -43,26 +48,22 @@ class ApiProtocolMiddleware:
             if raw:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
 
-        head = scope["method"] == "HEAD"
+        method = scope["method"]
+        head = method == "HEAD"
         if head:
             scope = dict(scope, method="GET")
 
-        length = _content_length(scope)
-        if length is not None and length > self.max_body_bytes:
-            await _send_error(send, 413, too_large_message(self.max_body_bytes), request_id, head)
-            return
-        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
-            # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
-            await _send_error(send, 400, "Request URL contains a NUL character", request_id, head)
-            return
+        status = 500  # what an exception escaping the app becomes
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message = dict(message, headers=[*message.get("headers", []), header])
             elif head and message["type"] == "http.response.body":
-                message = dict(message, body=b"", more_body=False) if not message.get("more_body") else None
-                if message is None:
+                if message.get("more_body"):
                     return
+                message = dict(message, body=b"", more_body=False)
             await send(message)
 
         received = 0
@@ -77,7 +78,27 @@ class ApiProtocolMiddleware:
                     raise PayloadTooLarge(too_large_message(limit))
             return message
 
-        await self.app(scope, receive_wrapper, send_wrapper)
+        try:
+            refusal = self._refusal(scope)
+            if refusal is None:
+                await self.app(scope, receive_wrapper, send_wrapper)
+            else:
+                await _send_error(send_wrapper, *refusal, request_id)
+        finally:
+            route = route_template(scope, self.metrics.templates)
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(route, method, status, elapsed)
+            log_request(scope, request_id, route, status, elapsed)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        """A request refused before the app sees it: (status, message), or None."""
+        length = _content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            return 413, too_large_message(self.max_body_bytes)
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
+            return 400, "Request URL contains a NUL character"
+        return None
 
 
 def _request_id(scope: Scope) -> str:
@@ -104,10 +125,9 @@ def too_large_message(limit: int) -> str:
     return f"Request body is larger than {limit} bytes"
 
 
-async def _send_error(send: Send, status: int, message: str, request_id: str, head: bool) -> None:
+async def _send_error(send: Send, status: int, message: str, request_id: str) -> None:
     body: dict[str, Any] = {"error": message, "request_id": request_id}
     encoded = dumps(body).encode()
-    payload = b"" if head else encoded
     await send(
         {
             "type": "http.response.start",
@@ -115,9 +135,8 @@ async def _send_error(send: Send, status: int, message: str, request_id: str, he
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(encoded)).encode()),
-                (b"x-request-id", request_id.encode()),
                 (b"connection", b"close"),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": payload})
+    await send({"type": "http.response.body", "body": encoded})

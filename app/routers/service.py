@@ -6,6 +6,8 @@ import asyncio
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app.errors import ErrorBody, responses
@@ -39,6 +41,18 @@ async def info() -> JSONResponse:
 async def health() -> JSONResponse:
     """200 whenever the process serves requests; no I/O."""
     return JSONResponse({"status": "ok"})
+
+
+@ops_router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
+)
+async def metrics(request: Request) -> Response:
+    """Requests by route template, method and status; latency histogram; database pool in use/idle.
+    Each worker process reports its own figures."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @ops_router.get(

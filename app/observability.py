@@ -1,0 +1,162 @@
+"""Prometheus metrics and one structured log line per request.
+
+Both are fed by :class:`app.middleware.ApiProtocolMiddleware` when a response ends, so the hot path
+gains no extra middleware layer. Labels use the route *template* (``/api/experimental/dags/{dag_id}``),
+never the raw path, so label cardinality is bounded by the number of routes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+access_log = logging.getLogger("dagport.access")
+
+UNMATCHED = "<unmatched>"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class PoolCollector(Collector):
+    """Database pool usage, read when Prometheus scrapes (no bookkeeping on the request path)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        pool: Any = self.engine.pool
+        gauge = GaugeMetricFamily(
+            "dagport_db_pool_connections", "Database connections of this process's pool", labels=["state"]
+        )
+        in_use = pool.checkedout() if hasattr(pool, "checkedout") else 0
+        idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
+        gauge.add_metric(["in_use"], in_use)
+        gauge.add_metric(["idle"], idle)
+        yield gauge
+        size = GaugeMetricFamily("dagport_db_pool_size", "Configured pool size (without overflow)")
+        size.add_metric([], pool.size() if hasattr(pool, "size") else 0)
+        yield size
+
+
+class Metrics:
+    """One registry per app (tests build many apps in one process)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.templates: dict[Any, str] = {}  # filled by create_app once the routes exist
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "dagport_http_requests",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "dagport_http_request_duration_seconds",
+            "Request latency by route template and method",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(PoolCollector(engine))
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(seconds)
+
+
+def route_templates(routes: Any) -> dict[Any, str]:
+    """endpoint function -> full path template (``/api/experimental/dags/{dag_id}``), built once.
+
+    FastAPI >= 0.165 keeps included routers nested (``iter_route_contexts`` flattens them with
+    their prefixes); older versions list flat routes that carry the full path themselves.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI
+        contexts: Any = routes
+    else:
+        contexts = iter_route_contexts(routes)
+    return {c.endpoint: c.path for c in contexts if getattr(c, "endpoint", None) and getattr(c, "path", None)}
+
+
+def route_template(scope: dict[str, Any], templates: dict[Any, str]) -> str:
+    """The matched route's path template, or ``<unmatched>`` (404s must not mint new labels)."""
+    return templates.get(scope.get("endpoint"), UNMATCHED)
+
+
+def log_request(scope: dict[str, Any], request_id: str, route: str, status: int, seconds: float) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    client = scope.get("client")
+    access_log.info(
+        "%s %s %s",
+        scope["method"],
+        route,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "client": f"{client[0]}:{client[1]}" if client else None,
+        },
+    )
+
+
+# -- log formatting --------------------------------------------------------------------------------
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message and any ``extra`` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class ConsoleFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        duration = getattr(record, "duration_ms", None)
+        if request_id is not None:
+            line += f" ({duration} ms, {getattr(record, 'client', None)}, id {request_id})"
+        return line
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Route dagport's and uvicorn's loggers to stderr in ``json`` or ``console`` format."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    # dagport writes its own access line (with the request id); uvicorn's would be a duplicate.
+    logging.getLogger("uvicorn.access").disabled = True

@@ -1,0 +1,75 @@
+"""/health, /ready, /metrics and the access log (api.md section 5)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from app.observability import JsonFormatter
+from tests.conftest import TOKEN
+from tests.helpers import load_reference_dags
+
+RUNS_ROUTE = "/api/experimental/dags/{dag_id}/dag_runs"
+
+
+async def test_health_needs_no_auth_and_no_database(anon):
+    response = await anon.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_ready_checks_the_database(anon):
+    response = await anon.get("/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_ready_is_503_when_the_database_does_not_answer(app_factory, backend):
+    import httpx
+
+    from app.config import Settings
+    from app.main import create_app
+
+    unreachable = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if backend == "postgresql"
+        else "sqlite:////nonexistent/dir/x.db"
+    )
+    app = create_app(Settings(database_url=unreachable, api_tokens=TOKEN))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.get("/ready")
+    assert (response.status_code, response.json()["error"]) == (503, "Database unavailable")
+
+
+async def test_metrics_count_requests_by_route_template_method_and_status(client, anon):
+    await load_reference_dags(client)
+    for _ in range(3):
+        assert (await client.get("/dags/example_bash/dag_runs")).status_code == 200
+    assert (await client.get("/dags/no_such_dag/dag_runs")).status_code == 400
+    assert (await client.get("/no/such/route")).status_code == 404
+    text = (await anon.get("/metrics")).text
+    assert f'dagport_http_requests_total{{method="GET",route="{RUNS_ROUTE}",status="200"}} 3.0' in text
+    assert f'dagport_http_requests_total{{method="GET",route="{RUNS_ROUTE}",status="400"}} 1.0' in text
+    assert 'dagport_http_requests_total{method="GET",route="<unmatched>",status="404"} 1.0' in text
+    assert f'dagport_http_request_duration_seconds_count{{method="GET",route="{RUNS_ROUTE}"}} 4.0' in text
+    assert 'dagport_db_pool_connections{state="in_use"} 0.0' in text
+    assert 'dagport_db_pool_connections{state="idle"}' in text
+
+
+async def test_metrics_need_no_auth(anon):
+    response = await anon.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+async def test_one_json_access_line_per_request_without_credentials(client, caplog):
+    caplog.set_level(logging.INFO, logger="dagport.access")
+    response = await client.get("/dags/missing/dag_runs", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 400
+    records = [r for r in caplog.records if r.name == "dagport.access"]
+    assert len(records) == 1
+    line = json.loads(JsonFormatter().format(records[0]))
+    assert line["request_id"] == "req-42"
+    assert (line["method"], line["route"], line["status"]) == ("GET", RUNS_ROUTE, 400)
+    assert line["client"] == "127.0.0.1:123"
+    assert isinstance(line["duration_ms"], float)
+    assert TOKEN not in json.dumps(line)
+    assert "authorization" not in json.dumps(line).lower()
