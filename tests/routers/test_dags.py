@@ -1,0 +1,470 @@
+"""DAGs: definitions by PUT (api.md 4.1), listing and detail, /code, pause state, and deletion (section 3)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import build_reference_state, load_reference_dags, put_dag, reference_definition
+
+HELLO = {
+    "dag_id": "hello",
+    "start_date": "2024-01-01T00:00:00+00:00",
+    "tasks": [{"task_id": "say"}, {"task_id": "done", "upstream": ["say"]}],
+}
+HELLO_DETAIL = {
+    "dag_id": "hello",
+    "description": None,
+    "is_paused": True,
+    "owners": ["airflow"],
+    "tags": [],
+    "schedule_interval": None,
+    "start_date": "2024-01-01T00:00:00+00:00",
+    "fileloc": "api",
+    "tasks": ["say", "done"],
+}
+
+
+def detail(dag_id: str, tasks: list[str], tags: list[str], **fields: Any) -> dict[str, Any]:
+    """A reference DAG's detail (they share start_date and schedule_interval)."""
+    base = {
+        "dag_id": dag_id,
+        "description": None,
+        "is_paused": True,
+        "owners": ["airflow"],
+        "tags": tags,
+        "schedule_interval": None,
+        "start_date": "2016-01-01T00:00:00+00:00",
+        "fileloc": "api",
+        "tasks": tasks,
+    }
+    return base | fields
+
+
+EXAMPLE_BASH = detail(
+    "example_bash",
+    ["extract", "transform", "load"],
+    ["reference", "bash"],
+    description="Three bash tasks: extract >> transform >> load",
+    owners=["data-team", "loader"],
+)
+LINEAGE_DAG = detail("lineage_dag", ["produce", "consume"], ["reference", "lineage"])
+SIMPLE_DAG = detail("simple_dag", ["noop"], [])
+THROWAWAY_DAG = detail("throwaway_dag", ["only_task"], [])
+DATE = "2016-11-16T11:34:15+00:00"
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The error body without its request_id (checked against the X-Request-ID header)."""
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    return body
+
+
+async def put(client: httpx.AsyncClient, dag_id: str, definition: Any) -> httpx.Response:
+    return await client.put(f"/dags/{dag_id}", content=json.dumps(definition))
+
+
+def invalid(*problems: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "error": f"Invalid DAG definition: {len(problems)} problem(s)",
+        "detail": [{"loc": loc, "msg": msg} for loc, msg in problems],
+    }
+
+
+async def trigger(client: httpx.AsyncClient, dag_id: str, date: str = DATE) -> None:
+    response = await client.post(f"/dags/{dag_id}/dag_runs", json={"execution_date": date})
+    assert response.status_code == 200, response.text
+
+
+# --- PUT /dags/{dag_id} ------------------------------------------------------------------------------
+
+
+async def test_put_new_dag_is_201_with_detail(client):
+    response = await put(client, "hello", HELLO)
+    assert response.status_code == 201
+    assert response.json() == HELLO_DETAIL
+
+
+async def test_put_existing_dag_is_200_with_detail(client):
+    await put(client, "hello", HELLO)
+    response = await put(client, "hello", HELLO)
+    assert response.status_code == 200
+    assert response.json() == HELLO_DETAIL
+
+
+async def test_put_yaml_definition(client):
+    body = "dag_id: hello\nstart_date: 2024-01-01T00:00:00+00:00\ntasks:\n  - task_id: say\n"
+    response = await client.put("/dags/hello", content=body, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 201
+    assert response.json() == HELLO_DETAIL | {"tasks": ["say"]}
+
+
+async def test_put_honours_is_paused_upon_creation(client):
+    response = await put(client, "hello", HELLO | {"is_paused_upon_creation": False})
+    assert response.status_code == 201
+    assert response.json() == HELLO_DETAIL | {"is_paused": False}
+
+
+async def test_put_with_mismatched_dag_id_is_400(client):
+    response = await put(client, "other", HELLO)
+    assert response.status_code == 400
+    assert error_of(response) == invalid(("dag_id", "dag_id 'hello' does not match 'other' in the path"))
+    assert (await client.get("/dags/other")).status_code == 404
+    assert (await client.get("/dags/hello")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("tasks", "problem"),
+    [
+        ([{"task_id": "a", "bogus": 1}], ("tasks[0].bogus", "Unknown key 'bogus'")),
+        ([{"task_id": "a"}, {"task_id": "a"}], ("tasks[1].task_id", "Duplicate task_id 'a'")),
+        (
+            [{"task_id": "a", "upstream": ["zz"]}],
+            ("tasks[0].upstream[0]", "Upstream task 'zz' is not a task of this DAG"),
+        ),
+        (
+            [{"task_id": "a", "upstream": ["b"]}, {"task_id": "b", "upstream": ["a"]}],
+            ("tasks[0].upstream", "Dependency cycle: a -> b -> a"),
+        ),
+    ],
+    ids=["unknown_key", "duplicate_task_id", "unknown_upstream", "cycle"],
+)
+async def test_put_invalid_definition_is_400_naming_the_path(client, tasks, problem):
+    response = await put(client, "d", {"dag_id": "d", "tasks": tasks})
+    assert response.status_code == 400
+    assert error_of(response) == invalid(problem)
+    assert (await client.get("/dags/d")).status_code == 404
+
+
+async def test_put_invalid_definition_lists_every_problem(client):
+    tasks = [{"task_id": "a", "bogus": 1}, {"task_id": "a", "upstream": ["zz"]}]
+    response = await put(client, "d", {"dag_id": "d", "tasks": tasks})
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        ("tasks[0].bogus", "Unknown key 'bogus'"),
+        ("tasks[1].task_id", "Duplicate task_id 'a'"),
+        ("tasks[1].upstream[0]", "Upstream task 'zz' is not a task of this DAG"),
+    )
+
+
+async def test_put_invalid_definition_leaves_the_stored_one_alone(client):
+    await put(client, "hello", HELLO)
+    response = await put(client, "hello", {"dag_id": "hello", "tasks": [{"task_id": "a", "bogus": 1}]})
+    assert response.status_code == 400
+    assert (await client.get("/dags/hello")).json() == HELLO_DETAIL
+    assert (await client.get("/dags/hello/code")).text == json.dumps(HELLO)
+
+
+async def test_replace_keeps_is_paused(client):
+    await put(client, "hello", HELLO)
+    assert (await client.get("/dags/hello/paused/false")).status_code == 200
+    response = await put(client, "hello", HELLO)
+    assert response.status_code == 200
+    assert response.json() == HELLO_DETAIL | {"is_paused": False}
+    assert (await client.get("/dags/hello/paused")).json() == {"is_paused": False}
+
+
+async def test_replace_keeps_existing_runs(client):
+    await put(client, "hello", HELLO)
+    await trigger(client, "hello", "2024-06-01T00:00:00+00:00")
+    await put(client, "hello", HELLO | {"tasks": [{"task_id": "other"}]})
+    response = await client.get("/dags/hello/dag_runs")
+    assert response.status_code == 200
+    assert [(r["run_id"], r["execution_date"]) for r in response.json()] == [
+        ("manual__2024-06-01T00:00:00+00:00", "2024-06-01T00:00:00+00:00")
+    ]
+
+
+async def test_replace_replaces_tasks(client):
+    await put(client, "hello", HELLO)
+    response = await put(client, "hello", HELLO | {"tasks": [{"task_id": "done"}, {"task_id": "new"}]})
+    assert response.json() == HELLO_DETAIL | {"tasks": ["done", "new"]}
+    assert (await client.get("/dags/hello")).json() == HELLO_DETAIL | {"tasks": ["done", "new"]}
+    removed = await client.get("/dags/hello/tasks/say")
+    assert removed.status_code == 404
+    assert error_of(removed) == {"error": "Task say not found in dag hello"}
+    kept = await client.get("/dags/hello/tasks/done")
+    assert kept.status_code == 200
+    assert kept.json()["upstream_task_ids"] == "set()"
+    assert (await client.get("/dags/hello/tasks/new")).status_code == 200
+
+
+# --- GET /dags ---------------------------------------------------------------------------------------
+
+
+async def test_list_dags_empty(client):
+    response = await client.get("/dags")
+    assert response.status_code == 200
+    assert response.json() == {"dags": [], "total_entries": 0}
+
+
+async def test_list_dags_is_ordered_by_dag_id(client):
+    for dag_id in ("throwaway_dag", "example_bash", "simple_dag", "lineage_dag"):
+        await put_dag(client, reference_definition(dag_id))
+    response = await client.get("/dags")
+    assert response.status_code == 200
+    assert response.json() == {
+        "dags": [EXAMPLE_BASH, LINEAGE_DAG, SIMPLE_DAG, THROWAWAY_DAG],
+        "total_entries": 4,
+    }
+
+
+async def test_list_dags_with_limit_and_offset(client):
+    await load_reference_dags(client)
+    response = await client.get("/dags", params={"limit": 2, "offset": 1})
+    assert response.status_code == 200
+    assert response.json() == {"dags": [LINEAGE_DAG, SIMPLE_DAG], "total_entries": 4}
+
+
+async def test_list_dags_offset_past_the_end(client):
+    await load_reference_dags(client)
+    response = await client.get("/dags", params={"offset": 10})
+    assert response.json() == {"dags": [], "total_entries": 4}
+
+
+@pytest.mark.parametrize("paused", ["false", "true"])
+async def test_list_dags_filtered_by_paused(client, paused):
+    await load_reference_dags(client)
+    await client.get("/dags/simple_dag/paused/false")
+    response = await client.get("/dags", params={"paused": paused})
+    assert response.status_code == 200
+    if paused == "false":
+        assert response.json() == {"dags": [SIMPLE_DAG | {"is_paused": False}], "total_entries": 1}
+    else:
+        assert response.json() == {"dags": [EXAMPLE_BASH, LINEAGE_DAG, THROWAWAY_DAG], "total_entries": 3}
+
+
+async def test_list_dags_filtered_by_tag(client):
+    await load_reference_dags(client)
+    response = await client.get("/dags", params={"tag": "reference"})
+    assert response.json() == {"dags": [EXAMPLE_BASH, LINEAGE_DAG], "total_entries": 2}
+    response = await client.get("/dags", params={"tag": "lineage", "limit": 1})
+    assert response.json() == {"dags": [LINEAGE_DAG], "total_entries": 1}
+    response = await client.get("/dags", params={"tag": "nope"})
+    assert response.json() == {"dags": [], "total_entries": 0}
+
+
+async def test_list_dags_total_counts_the_filter_not_the_page(client):
+    await load_reference_dags(client)
+    response = await client.get("/dags", params={"tag": "reference", "limit": 1, "offset": 1})
+    assert response.json() == {"dags": [LINEAGE_DAG], "total_entries": 2}
+
+
+@pytest.mark.parametrize(
+    ("params", "loc", "msg"),
+    [
+        ({"limit": 0}, "query.limit", "Input should be greater than or equal to 1, got '0'"),
+        ({"limit": 10001}, "query.limit", "Input should be less than or equal to 10000, got '10001'"),
+        ({"offset": -1}, "query.offset", "Input should be greater than or equal to 0, got '-1'"),
+        (
+            {"limit": "x"},
+            "query.limit",
+            "Input should be a valid integer, unable to parse string as an integer, got 'x'",
+        ),
+        (
+            {"paused": "maybe"},
+            "query.paused",
+            "Input should be a valid boolean, unable to interpret input, got 'maybe'",
+        ),
+    ],
+)
+async def test_list_dags_with_bad_query_is_400_with_detail(client, params, loc, msg):
+    response = await client.get("/dags", params=params)
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "error": f"Invalid value for {loc}: {msg}",
+        "detail": [{"loc": loc, "msg": msg}],
+    }
+
+
+async def test_list_dags_accepts_limit_bounds(client):
+    await load_reference_dags(client)
+    assert (await client.get("/dags", params={"limit": 1})).json() == {
+        "dags": [EXAMPLE_BASH],
+        "total_entries": 4,
+    }
+    assert (await client.get("/dags", params={"limit": 10000})).json()["total_entries"] == 4
+
+
+# --- GET /dags/{dag_id} ------------------------------------------------------------------------------
+
+
+async def test_get_dag_detail(client):
+    await load_reference_dags(client)
+    response = await client.get("/dags/example_bash")
+    assert response.status_code == 200
+    assert response.json() == EXAMPLE_BASH
+
+
+async def test_get_unknown_dag_is_404(client):
+    response = await client.get("/dags/no_such_dag")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Dag id no_such_dag not found in DagModel"}
+
+
+# --- GET /dags/{dag_id}/code -------------------------------------------------------------------------
+
+
+async def test_code_returns_the_submitted_json_text(client):
+    text = '{\n  "dag_id": "hello",  "tasks": [ {"task_id": "say"} ]\n}\n'
+    assert (await client.put("/dags/hello", content=text)).status_code == 201
+    response = await client.get("/dags/hello/code")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == text
+
+
+async def test_code_returns_the_submitted_yaml_text(client):
+    text = "# a comment\ndag_id: hello\ntasks:\n  - task_id: say   # the only task\n"
+    response = await client.put("/dags/hello", content=text, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 201
+    response = await client.get("/dags/hello/code")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == text
+
+
+async def test_code_returns_the_latest_text_after_replace(client):
+    await put(client, "hello", HELLO)
+    replacement = HELLO | {"description": "v2"}
+    await put(client, "hello", replacement)
+    assert (await client.get("/dags/hello/code")).text == json.dumps(replacement)
+
+
+async def test_code_of_unknown_dag_is_404(client):
+    response = await client.get("/dags/no_such_dag/code")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Dag id no_such_dag not found in DagModel"}
+
+
+# --- pause state -------------------------------------------------------------------------------------
+
+
+async def test_paused_reads_the_creation_state(client):
+    await put(client, "hello", HELLO)
+    response = await client.get("/dags/hello/paused")
+    assert response.status_code == 200
+    assert response.json() == {"is_paused": True}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("true", True), ("false", False), ("True", True), ("FALSE", False)]
+)
+async def test_set_paused(client, value, expected):
+    await put(client, "hello", HELLO | {"is_paused_upon_creation": not expected})
+    response = await client.get(f"/dags/hello/paused/{value}")
+    assert response.status_code == 200
+    assert response.json() == {"response": "ok"}
+    assert (await client.get("/dags/hello/paused")).json() == {"is_paused": expected}
+    assert (await client.get("/dags/hello")).json()["is_paused"] is expected
+
+
+async def test_set_paused_to_the_current_state_is_ok(client):
+    await put(client, "hello", HELLO)
+    response = await client.get("/dags/hello/paused/true")
+    assert response.status_code == 200
+    assert response.json() == {"response": "ok"}
+    assert (await client.get("/dags/hello/paused")).json() == {"is_paused": True}
+
+
+@pytest.mark.parametrize("value", ["garbage", "1", "yes"])
+async def test_set_paused_with_garbage_is_400_and_changes_nothing(client, value):
+    await put(client, "hello", HELLO)
+    response = await client.get(f"/dags/hello/paused/{value}")
+    assert response.status_code == 400
+    assert error_of(response) == {"error": f"paused must be 'true' or 'false', got '{value}'"}
+    assert (await client.get("/dags/hello/paused")).json() == {"is_paused": True}
+
+
+@pytest.mark.parametrize("path", ["/dags/no_such_dag/paused", "/dags/no_such_dag/paused/true"])
+async def test_paused_of_unknown_dag_is_404(client, path):
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Dag id no_such_dag not found"}
+
+
+# --- DELETE /dags/{dag_id} ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/dags/throwaway_dag", "/dags/throwaway_dag/delete_dag"])
+async def test_delete_dag_counts_runs_and_task_instances(client, path):
+    await load_reference_dags(client)
+    await trigger(client, "throwaway_dag")
+    response = await client.delete(path)
+    assert response.status_code == 200
+    assert response.json() == {"count": 2, "message": "Removed 2 record(s)"}
+
+
+async def test_delete_dag_counts_lineage_records(client):
+    await build_reference_state(client)  # lineage_dag: 1 run, 2 task instances, 2 lineage records
+    response = await client.delete("/dags/lineage_dag/delete_dag")
+    assert response.status_code == 200
+    assert response.json() == {"count": 5, "message": "Removed 5 record(s)"}
+
+
+async def test_delete_dag_without_runs_counts_zero(client):
+    await put(client, "hello", HELLO)
+    response = await client.delete("/dags/hello")
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "message": "Removed 0 record(s)"}
+    assert (await client.get("/dags/hello")).status_code == 404
+
+
+async def test_deleted_dag_is_gone_everywhere(client):
+    await load_reference_dags(client)
+    await trigger(client, "throwaway_dag")
+    assert (await client.delete("/dags/throwaway_dag")).status_code == 200
+
+    runs = await client.get("/dags/throwaway_dag/dag_runs")
+    assert runs.status_code == 400
+    assert error_of(runs) == {"error": "Dag id throwaway_dag not found in DagModel"}
+    paused = await client.get("/dags/throwaway_dag/paused")
+    assert paused.status_code == 404
+    assert error_of(paused) == {"error": "Dag id throwaway_dag not found"}
+    task = await client.get("/dags/throwaway_dag/tasks/only_task")
+    assert task.status_code == 404
+    assert error_of(task) == {"error": "Dag id throwaway_dag not found in DagModel"}
+    instance = await client.get(f"/dags/throwaway_dag/dag_runs/{DATE}/tasks/only_task")
+    assert instance.status_code == 404
+    assert error_of(instance) == {"error": "Dag id throwaway_dag not found in DagModel"}
+    assert (await client.get("/dags")).json()["total_entries"] == 3
+
+
+async def test_delete_dag_leaves_other_dags_alone(client):
+    await build_reference_state(client)
+    await trigger(client, "throwaway_dag")
+    await client.delete("/dags/throwaway_dag")
+    response = await client.get("/dags/lineage_dag/dag_runs")
+    assert [r["run_id"] for r in response.json()] == ["manual__2016-11-16T00:00:00+00:00"]
+    lineage = await client.get("/lineage/lineage_dag/2016-11-16T00:00:00+00:00")
+    assert sorted(lineage.json()["task_ids"]) == ["consume", "produce"]
+
+
+async def test_dag_can_be_recreated_after_delete(client):
+    await put(client, "hello", HELLO)
+    await trigger(client, "hello", "2024-06-01T00:00:00+00:00")
+    await client.delete("/dags/hello")
+    response = await put(client, "hello", HELLO)
+    assert response.status_code == 201
+    assert response.json() == HELLO_DETAIL
+    assert (await client.get("/dags/hello/dag_runs")).json() == []
+
+
+@pytest.mark.parametrize("path", ["/dags/throwaway_dag", "/dags/throwaway_dag/delete_dag"])
+async def test_second_delete_is_404(client, path):
+    await load_reference_dags(client)
+    assert (await client.delete(path)).status_code == 200
+    response = await client.delete(path)
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Dag id throwaway_dag not found"}
+
+
+async def test_delete_unknown_dag_is_404(client):
+    response = await client.delete("/dags/no_such_dag")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Dag id no_such_dag not found"}

@@ -1,0 +1,323 @@
+"""Pools (api.md 3.4): list, get, create-or-update (Airflow upserts), delete, and their exact errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+DEFAULT_POOL = {
+    "description": "Default pool",
+    "id": 1,
+    "include_deferred": False,
+    "pool": "default_pool",
+    "slots": 128,
+}
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The error body without its request_id (checked against the X-Request-ID header)."""
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    return body
+
+
+def pool(id: int, name: str, slots: int, description: str | None = None, include_deferred: bool = False):
+    return {
+        "description": description,
+        "id": id,
+        "include_deferred": include_deferred,
+        "pool": name,
+        "slots": slots,
+    }
+
+
+async def create(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    response = await client.post("/pools", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- GET /pools, GET /pools/{name} ------------------------------------------------------------------
+
+
+async def test_list_pools_holds_only_default_pool_at_first(client):
+    response = await client.get("/pools")
+    assert response.status_code == 200
+    assert response.json() == [DEFAULT_POOL]
+
+
+async def test_list_pools_is_ordered_by_id(client):
+    await create(client, name="zeta", slots=1, description="z")
+    await create(client, name="alpha", slots=2)
+    response = await client.get("/pools")
+    assert response.status_code == 200
+    assert response.json() == [DEFAULT_POOL, pool(2, "zeta", 1, "z"), pool(3, "alpha", 2)]
+
+
+async def test_get_default_pool(client):
+    response = await client.get("/pools/default_pool")
+    assert response.status_code == 200
+    assert response.json() == DEFAULT_POOL
+
+
+async def test_get_created_pool(client):
+    await create(client, name="etl_pool", slots=4, description="ETL pool")
+    response = await client.get("/pools/etl_pool")
+    assert response.status_code == 200
+    assert response.json() == pool(2, "etl_pool", 4, "ETL pool")
+
+
+async def test_get_unknown_pool_is_404(client):
+    response = await client.get("/pools/no_such_pool")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Pool 'no_such_pool' doesn't exist"}
+
+
+async def test_get_blank_pool_name_is_400(client):
+    response = await client.get("/pools/%20")
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "Pool name shouldn't be empty"}
+
+
+# --- POST /pools: creation -------------------------------------------------------------------------
+
+
+async def test_create_pool_returns_the_pool(client):
+    response = await client.post("/pools", json={"name": "new_pool", "slots": 5, "description": "A new pool"})
+    assert response.status_code == 200
+    assert response.json() == pool(2, "new_pool", 5, "A new pool")
+    assert (await client.get("/pools/new_pool")).json() == pool(2, "new_pool", 5, "A new pool")
+
+
+async def test_create_pool_with_slots_as_numeric_string(client):
+    assert await create(client, name="str_slots", slots="7", description="s") == pool(2, "str_slots", 7, "s")
+
+
+async def test_create_pool_with_unlimited_slots(client):
+    assert await create(client, name="neg_slots", slots=-1) == pool(2, "neg_slots", -1)
+
+
+async def test_create_pool_with_zero_slots(client):
+    assert await create(client, name="zero", slots=0) == pool(2, "zero", 0)
+
+
+@pytest.mark.parametrize(
+    ("slots", "shown"),
+    [(None, "None"), (2.9, "2.9"), (1.0, "1.0"), (True, "True"), (False, "False"), ("x", "x"), (-2, "-2"),
+     ("-2", "-2"), ("2.5", "2.5"), ([1], "[1]")],
+)  # fmt: skip
+async def test_create_pool_with_bad_slots_is_400(client, slots, shown):
+    response = await client.post("/pools", json={"name": "bad_slots", "slots": slots, "description": "bad"})
+    assert response.status_code == 400
+    message = f"Bad value for `slots`: {shown}"
+    assert error_of(response) == {"error": message, "detail": [{"loc": "body.slots", "msg": message}]}
+    assert (await client.get("/pools/bad_slots")).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+async def test_create_pool_with_blank_name_is_400(client, name):
+    response = await client.post("/pools", json={"name": name, "slots": 1, "description": "d"})
+    assert response.status_code == 400
+    message = "Pool name shouldn't be empty"
+    assert error_of(response) == {"error": message, "detail": [{"loc": "body.name", "msg": message}]}
+
+
+async def test_create_pool_with_name_over_256_characters_is_400(client):
+    response = await client.post("/pools", json={"name": "p" * 257, "slots": 1, "description": "d"})
+    assert response.status_code == 400
+    message = "Pool name can't be more than 256 characters"
+    assert error_of(response) == {"error": message, "detail": [{"loc": "body.name", "msg": message}]}
+
+
+async def test_create_pool_with_name_of_256_characters(client):
+    assert await create(client, name="p" * 256, slots=1) == pool(2, "p" * 256, 1)
+
+
+@pytest.mark.parametrize(("name", "shown"), [(5, "5"), (None, "None"), (["a"], "['a']")])
+async def test_create_pool_with_non_string_name_is_400(client, name, shown):
+    response = await client.post("/pools", json={"name": name, "slots": 1})
+    assert response.status_code == 400
+    message = f"Pool name must be a string, got {shown}"
+    assert error_of(response) == {"error": message, "detail": [{"loc": "body.name", "msg": message}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"slots": 1, "description": "d"}, "name"), ({"name": "noslots", "description": "d"}, "slots")],
+)
+async def test_create_pool_without_required_field_is_400(client, body, field):
+    response = await client.post("/pools", json=body)
+    assert response.status_code == 400
+    message = f"Missing required field '{field}'"
+    assert error_of(response) == {"error": message, "detail": [{"loc": f"body.{field}", "msg": message}]}
+
+
+async def test_create_pool_ignores_extra_keys(client):
+    body = {"name": "extra", "slots": 1, "description": "d", "x": 1, "id": 99, "pool": "other"}
+    assert await create(client, **body) == pool(2, "extra", 1, "d")
+
+
+async def test_create_pool_without_description_gets_null_and_include_deferred_false(client):
+    assert await create(client, name="nodesc", slots=1) == pool(2, "nodesc", 1, None, False)
+
+
+async def test_create_pool_with_null_description(client):
+    assert await create(client, name="null_desc", slots=1, description=None) == pool(2, "null_desc", 1)
+
+
+async def test_create_pool_with_include_deferred(client):
+    created = await create(client, name="deferred", slots=3, include_deferred=True)
+    assert created == pool(2, "deferred", 3, None, True)
+
+
+async def test_create_pool_with_non_boolean_include_deferred_is_400(client):
+    response = await client.post("/pools", json={"name": "p", "slots": 1, "include_deferred": "yes"})
+    assert response.status_code == 400
+    message = "include_deferred must be true or false, got 'yes'"
+    assert error_of(response) == {
+        "error": message,
+        "detail": [{"loc": "body.include_deferred", "msg": message}],
+    }
+
+
+# --- POST /pools: update of an existing name ---------------------------------------------------------
+
+
+async def test_post_existing_name_updates_slots_and_description(client):
+    await create(client, name="new_pool", slots=5, description="A new pool")
+    updated = await create(client, name="new_pool", slots=9, description="Updated")
+    assert updated == pool(2, "new_pool", 9, "Updated")
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL, updated]
+
+
+async def test_post_existing_name_keeps_description_and_include_deferred_when_not_sent(client):
+    await create(client, name="kept", slots=5, description="keep me", include_deferred=True)
+    assert await create(client, name="kept", slots=6) == pool(2, "kept", 6, "keep me", True)
+
+
+async def test_post_existing_name_sets_description_to_null_when_sent_null(client):
+    await create(client, name="kept", slots=5, description="old")
+    assert await create(client, name="kept", slots=5, description=None) == pool(2, "kept", 5, None)
+
+
+async def test_post_existing_name_clears_include_deferred_when_sent_false(client):
+    await create(client, name="kept", slots=5, include_deferred=True)
+    assert await create(client, name="kept", slots=5, include_deferred=False) == pool(2, "kept", 5)
+
+
+async def test_update_does_not_consume_ids(client):
+    await create(client, name="first", slots=1)
+    await create(client, name="first", slots=2)
+    assert await create(client, name="second", slots=1) == pool(3, "second", 1)
+
+
+async def test_update_default_pool(client):
+    response = await client.post("/pools", json={"name": "default_pool", "slots": 64})
+    assert response.status_code == 200
+    assert response.json() == {**DEFAULT_POOL, "slots": 64}
+    assert (await client.get("/pools")).json() == [{**DEFAULT_POOL, "slots": 64}]
+
+
+# --- POST /pools: the body ---------------------------------------------------------------------------
+
+
+async def test_create_pool_accepts_text_plain_body(client):
+    response = await client.post(
+        "/pools",
+        content=b'{"name": "plain_pool", "slots": 3, "description": "via text/plain"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200
+    assert response.json() == pool(2, "plain_pool", 3, "via text/plain")
+
+
+async def test_create_pool_accepts_form_content_type(client):
+    response = await client.post(
+        "/pools",
+        content=b'{"name": "form_pool", "slots": 3}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200
+    assert response.json() == pool(2, "form_pool", 3)
+
+
+async def test_create_pool_with_malformed_json_is_400(client):
+    response = await client.post("/pools", content=b"{bad", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "Request body is not valid JSON"}
+
+
+@pytest.mark.parametrize("body", [b'["new_pool", 1, "d"]', b"null", b'"text"', b"42"])
+async def test_create_pool_with_non_object_body_is_400(client, body):
+    response = await client.post("/pools", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "Request body must be a JSON object"}
+
+
+async def test_create_pool_with_empty_body_is_400(client):
+    response = await client.post("/pools")
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "Request body is not valid JSON"}
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL]
+
+
+# --- DELETE /pools/{name} ----------------------------------------------------------------------------
+
+
+async def test_delete_pool_returns_the_deleted_pool(client):
+    await create(client, name="new_pool", slots=9, description="Updated")
+    response = await client.delete("/pools/new_pool")
+    assert response.status_code == 200
+    assert response.json() == pool(2, "new_pool", 9, "Updated")
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL]
+
+
+async def test_delete_pool_twice_is_404(client):
+    await create(client, name="new_pool", slots=9)
+    await client.delete("/pools/new_pool")
+    response = await client.delete("/pools/new_pool")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Pool 'new_pool' doesn't exist"}
+
+
+async def test_delete_default_pool_is_400(client):
+    response = await client.delete("/pools/default_pool")
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "default_pool cannot be deleted"}
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL]
+
+
+async def test_delete_unknown_pool_is_404(client):
+    response = await client.delete("/pools/no_such_pool")
+    assert response.status_code == 404
+    assert error_of(response) == {"error": "Pool 'no_such_pool' doesn't exist"}
+
+
+async def test_delete_blank_pool_name_is_400(client):
+    response = await client.delete("/pools/%20")
+    assert response.status_code == 400
+    assert error_of(response) == {"error": "Pool name shouldn't be empty"}
+
+
+# --- concurrency -------------------------------------------------------------------------------------
+
+
+async def test_concurrent_creates_of_one_name_leave_one_row(client, clean_db: AsyncEngine):
+    responses = await asyncio.gather(
+        *(client.post("/pools", json={"name": "race", "slots": 3, "description": "r"}) for _ in range(20))
+    )
+    assert [r.status_code for r in responses] == [200] * 20, [
+        r.text for r in responses if r.status_code != 200
+    ]
+    ids = {r.json()["id"] for r in responses}  # one row; a losing INSERT may have burned a sequence value
+    assert len(ids) == 1
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL, pool(ids.pop(), "race", 3, "r")]
+    async with clean_db.connect() as conn:
+        count = await conn.scalar(text("SELECT count(*) FROM slot_pool WHERE pool = 'race'"))
+    assert count == 1

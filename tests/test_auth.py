@@ -1,0 +1,207 @@
+"""Authentication (api.md 6): Bearer or Basic-with-token-as-password, tokens from the environment and
+the database, the ``none`` backend, and which routes need credentials."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import hash_token
+from app.db.repositories.tokens import TokenRepository
+from tests.conftest import TOKEN
+
+TEST = "/api/experimental/test"
+UNAUTHORIZED = {"error": "Unauthorized"}
+WWW_AUTHENTICATE = 'Bearer realm="dagport", Basic realm="dagport"'
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def assert_unauthorized(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
+    assert response.json() == {**UNAUTHORIZED, "request_id": response.headers["x-request-id"]}
+
+
+@asynccontextmanager
+async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dagport.test") as c:
+        yield c
+
+
+async def create_db_token(engine: AsyncEngine, name: str, token: str) -> None:
+    async with engine.begin() as conn:
+        assert await TokenRepository(conn).create(
+            name=name, token_hash=hash_token(token), now=datetime(2026, 1, 1, tzinfo=UTC)
+        )
+
+
+async def revoke_db_token(engine: AsyncEngine, name: str) -> None:
+    async with engine.begin() as conn:
+        assert await TokenRepository(conn).revoke(name=name)
+
+
+# --- credentials -------------------------------------------------------------------------------------
+
+
+async def test_missing_credentials_is_401_with_www_authenticate(anon):
+    assert_unauthorized(await anon.get(TEST))
+
+
+async def test_bearer_token_is_accepted(anon):
+    response = await anon.get(TEST, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK"}
+
+
+async def test_bearer_scheme_is_case_insensitive(anon):
+    response = await anon.get(TEST, headers={"Authorization": f"bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK"}
+
+
+async def test_wrong_bearer_token_is_401(anon):
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": "Bearer not-the-token"}))
+
+
+@pytest.mark.parametrize("user", ["admin", "airflow", ""])
+async def test_basic_with_token_as_password_is_accepted_for_any_user(anon, user):
+    response = await anon.get(TEST, headers={"Authorization": basic(user, TOKEN)})
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK"}
+
+
+async def test_httpx_basic_auth_with_token_as_password_is_accepted(anon):
+    response = await anon.get(TEST, auth=("admin", TOKEN))
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK"}
+
+
+async def test_basic_with_wrong_password_is_401(anon):
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": basic("admin", "wrong")}))
+
+
+async def test_basic_with_token_as_user_name_is_401(anon):
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": basic(TOKEN, "")}))
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer",
+        "Bearer ",
+        TOKEN,
+        f"Token {TOKEN}",
+        "Basic",
+        "Basic !!!not-base64!!!",
+        "Basic " + base64.b64encode(TOKEN.encode()).decode(),  # no colon
+        "Basic " + base64.b64encode(b"\xff\xfe:" + TOKEN.encode()).decode(),  # not UTF-8
+        "Digest username=admin",
+    ],
+)
+async def test_malformed_authorization_header_is_401(anon, authorization):
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": authorization}))
+
+
+# --- tokens in the database --------------------------------------------------------------------------
+
+
+async def test_token_created_in_the_database_works_at_once(app, anon, clean_db):
+    await create_db_token(clean_db, "ci", "dp_created_in_db")
+    response = await anon.get(TEST, headers={"Authorization": "Bearer dp_created_in_db"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "OK"}
+    response = await anon.get(TEST, headers={"Authorization": basic("ci", "dp_created_in_db")})
+    assert response.status_code == 200
+
+
+async def test_token_created_while_serving_works_at_once_without_cache(app_factory, clean_db):
+    async with client_for(app_factory(token_cache_seconds=0)) as c:
+        assert (await c.get(TEST, headers={"Authorization": f"Bearer {TOKEN}"})).status_code == 200
+        await create_db_token(clean_db, "ci", "dp_created_later")
+        response = await c.get(TEST, headers={"Authorization": "Bearer dp_created_later"})
+        assert response.status_code == 200
+        assert response.json() == {"status": "OK"}
+
+
+async def test_revoked_token_stops_working(app_factory, clean_db):
+    async with client_for(app_factory(token_cache_seconds=0)) as c:
+        await create_db_token(clean_db, "ci", "dp_to_revoke")
+        headers = {"Authorization": "Bearer dp_to_revoke"}
+        assert (await c.get(TEST, headers=headers)).status_code == 200
+        await revoke_db_token(clean_db, "ci")
+        assert_unauthorized(await c.get(TEST, headers=headers))
+        assert (await c.get(TEST, headers={"Authorization": f"Bearer {TOKEN}"})).status_code == 200
+
+
+async def test_database_stores_only_the_token_hash(clean_db):
+    await create_db_token(clean_db, "ci", "dp_secret")
+    async with clean_db.connect() as conn:
+        assert await TokenRepository(conn).hashes() == [hash_token("dp_secret")]
+    assert hash_token("dp_secret") != "dp_secret"
+
+
+# --- backend "none" and unauthenticated routes --------------------------------------------------------
+
+
+async def test_auth_backend_none_lets_requests_through(app_factory):
+    async with client_for(app_factory(auth_backend="none")) as c:
+        response = await c.get(TEST)
+        assert response.status_code == 200
+        assert response.json() == {"status": "OK"}
+        response = await c.get("/api/experimental/pools")
+        assert response.status_code == 200
+        assert [p["pool"] for p in response.json()] == ["default_pool"]
+
+
+async def test_health_needs_no_auth(anon):
+    response = await anon.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_needs_no_auth(anon):
+    response = await anon.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def experimental_calls(app: Any) -> list[tuple[str, str]]:
+    """(method, path) for every route under /api/experimental, path parameters filled with dummies.
+
+    ``iter_route_contexts`` flattens the included routers (``app.routes`` holds them unexpanded)."""
+    calls = []
+    for route in iter_route_contexts(app.routes):
+        if route.path.startswith("/api/experimental"):
+            path = re.sub(r"\{[^}]+\}", "dummy", route.path)
+            calls.extend((method, path) for method in sorted(route.methods))
+    return calls
+
+
+async def test_every_experimental_route_needs_auth(app, anon):
+    calls = experimental_calls(app)
+    assert len(calls) >= 23  # at least every route of api.md sections 3 and 4
+    assert ("GET", "/api/experimental/dags/dummy/dag_runs/dummy/tasks/dummy") in calls
+    for method, path in calls:
+        response = await anon.request(method, path, content=b"{}")
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.json() == {**UNAUTHORIZED, "request_id": response.headers["x-request-id"]}
+        assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
+
+
+async def test_every_experimental_route_rejects_a_wrong_token(app, anon):
+    for method, path in experimental_calls(app):
+        response = await anon.request(method, path, content=b"{}", headers={"Authorization": "Bearer nope"})
+        assert response.status_code == 401, (method, path, response.text)
