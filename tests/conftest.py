@@ -118,7 +118,8 @@ def clock() -> FakeClock:
 @pytest.fixture
 def app_factory(settings: Settings, clean_db: AsyncEngine, clock: FakeClock):
     def build(**overrides: object):
-        app_settings = settings.model_copy(update=overrides) if overrides else settings
+        # A new Settings, not model_copy(): derived values (tz, env_tokens) must follow the overrides.
+        app_settings = Settings(**{**settings.model_dump(), **overrides}) if overrides else settings
         return create_app(app_settings, engine=clean_db, clock=clock)
 
     return build

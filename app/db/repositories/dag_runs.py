@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, delete, func, literal, or_, select, true, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, literal, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import UTCDateTime, dag, dag_run, lineage, task, task_instance
@@ -222,16 +222,30 @@ class DagRunRepository(Repository):
         if state in ("success", "failed"):
             if state == "success":
                 await self._record_lineage_from_tasks(run_pk=run.id, now=now)
+            started = (
+                await self.conn.execute(
+                    select(tis.task_id, tis.start_date).where(
+                        tis.dag_run_id == run.id, _unfinished(tis.state), tis.start_date.is_not(None)
+                    )
+                )
+            ).all()
             await self.conn.execute(
                 update(task_instance)
                 .where(tis.dag_run_id == run.id, _unfinished(tis.state))
-                .values(
-                    state=state,
-                    end_date=now,
-                    duration=self._seconds_since(tis.start_date, now),
-                    updated_at=now,
-                )
+                .values(state=state, end_date=now, duration=None, updated_at=now)
             )
+            if started:
+                # Exact durations computed here (SQLite's julianday arithmetic is off by tens of µs);
+                # one executemany for all task instances that had started.
+                await self.conn.execute(
+                    update(task_instance)
+                    .where(tis.dag_run_id == run.id, tis.task_id == bindparam("b_task_id"))
+                    .values(duration=bindparam("b_duration")),
+                    [
+                        {"b_task_id": r.task_id, "b_duration": (now - r.start_date).total_seconds()}
+                        for r in started
+                    ],
+                )
             values: dict[str, Any] = {"state": state, "end_date": now}
         else:
             await self.conn.execute(delete(lineage).where(lineage.c.dag_run_id == run.id))
@@ -253,13 +267,6 @@ class DagRunRepository(Repository):
                 update(dag_run).where(dag_run.c.id == run.id).values(**values).returning(*RUN_COLUMNS)
             )
         ).one()
-
-    def _seconds_since(self, start: ColumnElement[Any], now: datetime) -> ColumnElement[Any]:
-        """``now - start`` in seconds as SQL (NULL when start is NULL), for bulk updates."""
-        now_param = literal(now, UTCDateTime())
-        if self.dialect == "postgresql":
-            return func.extract("epoch", now_param - start)
-        return (func.julianday(now_param) - func.julianday(start)) * 86400.0
 
     async def _record_lineage_from_tasks(self, *, run_pk: int, now: datetime) -> None:
         tis = task_instance.c

@@ -60,10 +60,6 @@ def _task_values(dag_id: str, position: int, t: TaskSpec) -> dict[str, Any]:
     }
 
 
-# Batches keep each INSERT under SQLite's bound-parameter limit (32766) with 31 columns a row.
-_TASK_BATCH = 1000
-
-
 class DagRepository(Repository):
     async def exists(self, *, dag_id: str) -> bool:
         found = await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id))
@@ -102,9 +98,11 @@ class DagRepository(Repository):
             await self.conn.execute(
                 dag_tag.insert(), [{"dag_id": spec.dag_id, "name": name} for name in dict.fromkeys(spec.tags)]
             )
-        rows = [_task_values(spec.dag_id, i, t) for i, t in enumerate(spec.tasks)]
-        for start in range(0, len(rows), _TASK_BATCH):
-            await self.conn.execute(task.insert().values(rows[start : start + _TASK_BATCH]))
+        # executemany with one parameter set per task: the driver batches it (asyncpg's
+        # executemany, one prepared statement); a multi-VALUES insert would bind ~300,000 params.
+        await self.conn.execute(
+            task.insert(), [_task_values(spec.dag_id, i, t) for i, t in enumerate(spec.tasks)]
+        )
         row = (await self.conn.execute(select(dag).where(dag.c.dag_id == spec.dag_id))).one()
         return StoredDag(created=created, row=row, task_ids=[t.task_id for t in spec.tasks])
 

@@ -1,0 +1,724 @@
+"""POST /dags/{dag_id}/dag_runs: triggering a run (api.md sections 1, 2 and 3.1).
+
+Every test runs on Postgres and on SQLite. The app's clock is the FakeClock, so "now" is
+2026-11-24 02:49:29.097350+00:00 unless a test advances it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db.models import dag_run
+from app.main import create_app
+from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
+from tests.helpers import put_dag
+
+NOW = "2026-11-24 02:49:29.097350+00:00"
+NOW_SECOND = "2026-11-24T02:49:29+00:00"
+CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
+URL = "/dags/example_bash/dag_runs"
+
+
+def date_error(value: str) -> str:
+    return (
+        f"Given execution date, {value}, could not be identified as a date. "
+        "Example date format: 2015-11-16T14:34:15+00:00"
+    )
+
+
+def duplicate_error(date: str, run_id: str, dag_id: str = "example_bash") -> str:
+    return f"A DAG Run already exists for DAG {dag_id} at {date} with run id {run_id}"
+
+
+def created(
+    date: str, run_id: str, *, dag_id: str = "example_bash", state: str = "queued", queued_at: str = NOW
+) -> str:
+    return (
+        f"Created <DagRun {dag_id} @ {date}: {run_id}, state:{state}, "
+        f"queued_at: {queued_at}. externally triggered: True>"
+    )
+
+
+def error_body(response: httpx.Response) -> dict[str, Any]:
+    """The error envelope without its request_id (which must echo the X-Request-ID header)."""
+    body = response.json()
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    return body
+
+
+def conf_error_body() -> dict[str, Any]:
+    return {"error": CONF_ERROR, "detail": [{"loc": "body.conf", "msg": CONF_ERROR}]}
+
+
+@asynccontextmanager
+async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://dagport.test/api/experimental",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as c:
+        yield c
+
+
+async def load_bash(client: httpx.AsyncClient) -> None:
+    await put_dag(client, REFERENCE_DAGS_DIR / "example_bash.json")
+
+
+async def trigger(client: httpx.AsyncClient, body: Any, dag_id: str = "example_bash") -> httpx.Response:
+    return await client.post(f"/dags/{dag_id}/dag_runs", json=body)
+
+
+async def scalar(engine: AsyncEngine, sql: str) -> Any:
+    async with engine.connect() as conn:
+        return await conn.scalar(text(sql))
+
+
+async def stored_confs(engine: AsyncEngine) -> list[Any]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(select(dag_run.c.conf).order_by(dag_run.c.id))).scalars())
+
+
+async def ti_info(client: httpx.AsyncClient, date: str, task_id: str, dag_id: str = "example_bash") -> dict:
+    response = await client.get(f"/dags/{dag_id}/dag_runs/{date}/tasks/{task_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- the body --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"{}", b"  \n"], ids=["empty", "empty-object", "whitespace"])
+async def test_empty_body_triggers_a_run_now_without_microseconds(client, content):
+    await load_bash(client)
+    response = await client.post(URL, content=content)
+    assert response.status_code == 200
+    run_id = f"manual__{NOW_SECOND}"
+    assert response.json() == {
+        "execution_date": NOW_SECOND,
+        "message": created("2026-11-24 02:49:29+00:00", run_id),
+        "run_id": run_id,
+    }
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"{'a': 1}", b"execution_date=2016-11-28T00:00:00"])
+async def test_body_that_is_not_json_is_400(client, content):
+    await load_bash(client)
+    response = await client.post(URL, content=content)
+    assert response.status_code == 400
+    assert error_body(response) == {"error": "Request body is not valid JSON"}
+
+
+@pytest.mark.parametrize("content", [b"null", b"[]", b'["execution_date"]', b'"x"', b"1", b"true"])
+async def test_json_body_that_is_not_an_object_is_400(client, content):
+    await load_bash(client)
+    response = await client.post(URL, content=content)
+    assert response.status_code == 400
+    assert error_body(response) == {"error": "Request body must be a JSON object"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", None]
+)
+async def test_body_is_read_as_json_whatever_the_content_type(client, content_type):
+    await load_bash(client)
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.post(URL, content=b'{"execution_date": "2016-11-27T00:00:00"}', headers=headers)
+    assert response.status_code == 200
+    assert response.json()["execution_date"] == "2016-11-27T00:00:00+00:00"
+
+
+async def test_trailing_slash_is_the_same_route(client):
+    await load_bash(client)
+    response = await client.post(f"{URL}/", json={"execution_date": "2016-11-29T00:00:00"})
+    assert response.status_code == 200
+    assert response.json()["run_id"] == "manual__2016-11-29T00:00:00+00:00"
+
+
+async def test_unknown_extra_keys_are_ignored(client):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": "2016-11-16", "include_deferred": True, "x": [1]})
+    assert response.status_code == 200
+
+
+# -- conf ------------------------------------------------------------------------------------------
+
+
+async def test_conf_object_is_stored(client, clean_db):
+    await load_bash(client)
+    conf = {"key": "value", "n": 1, "nested": {"a": [1, 2]}}
+    response = await trigger(client, {"conf": conf, "execution_date": "2016-11-01T00:00:00"})
+    assert response.status_code == 200
+    assert await stored_confs(clean_db) == [conf]
+
+
+async def test_conf_as_json_string_is_decoded(client, clean_db):
+    await load_bash(client)
+    response = await trigger(client, {"conf": '{"key":"value"}', "execution_date": "2016-11-02"})
+    assert response.status_code == 200
+    assert await stored_confs(clean_db) == [{"key": "value"}]
+
+
+async def test_conf_null_and_absent_store_no_conf(client, clean_db):
+    await load_bash(client)
+    assert (await trigger(client, {"conf": None, "execution_date": "2016-11-02"})).status_code == 200
+    assert (await trigger(client, {"execution_date": "2016-11-03"})).status_code == 200
+    assert await stored_confs(clean_db) == [None, None]
+
+
+async def test_conf_empty_object_is_accepted(client, clean_db):
+    await load_bash(client)
+    assert (await trigger(client, {"conf": {}, "execution_date": "2016-11-03"})).status_code == 200
+    assert await stored_confs(clean_db) == [{}]
+
+
+@pytest.mark.parametrize("conf", [[1, 2], 5, 1.5, True, "not json", "[1, 2]", '"text"', "null", ""], ids=repr)
+async def test_conf_that_is_not_an_object_is_400(client, clean_db, conf):
+    await load_bash(client)
+    response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
+    assert response.status_code == 400
+    assert error_body(response) == conf_error_body()
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+async def test_conf_is_checked_before_the_date_and_the_dag(client):
+    response = await trigger(client, {"conf": [1], "execution_date": "foo"}, dag_id="no_such_dag")
+    assert response.status_code == 400
+    assert error_body(response) == conf_error_body()
+
+
+# -- run_id ----------------------------------------------------------------------------------------
+
+
+async def test_given_run_id_is_used(client):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-11-04T00:00:00"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "execution_date": "2016-11-04T00:00:00+00:00",
+        "message": created("2016-11-04 00:00:00+00:00", "my_custom_run"),
+        "run_id": "my_custom_run",
+    }
+
+
+async def test_run_id_without_date_runs_now(client):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": "x"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "execution_date": NOW_SECOND,
+        "message": created("2026-11-24 02:49:29+00:00", "x"),
+        "run_id": "x",
+    }
+
+
+@pytest.mark.parametrize("run_id", [None, ""], ids=["null", "empty"])
+async def test_null_or_empty_run_id_is_generated(client, run_id):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30T00:00:00"})
+    assert response.status_code == 200
+    assert response.json()["run_id"] == "manual__2016-11-30T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [
+        ("a/b", "run_id must be 1 to 250 characters without '/', got 'a/b'"),
+        ("r" * 251, f"run_id must be 1 to 250 characters without '/', got '{'r' * 251}'"),
+        (5, "run_id must be a string, got 5"),
+        (["x"], "run_id must be a string, got ['x']"),
+    ],
+    ids=["slash", "too-long", "number", "list"],
+)
+async def test_invalid_run_id_is_400(client, run_id, message):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30"})
+    assert response.status_code == 400
+    assert error_body(response) == {"error": message, "detail": [{"loc": "body.run_id", "msg": message}]}
+
+
+async def test_run_id_of_250_characters_is_accepted(client):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": "r" * 250, "execution_date": "2016-11-30"})
+    assert response.status_code == 200
+    assert response.json()["run_id"] == "r" * 250
+
+
+# -- execution_date --------------------------------------------------------------------------------
+
+DATE_FORMS = [
+    # (request value, echoed execution_date)
+    ("2016-11-16T11:34:15", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15Z", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15z", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15+00:00", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15+02:00", "2016-11-16T11:34:15+02:00"),
+    ("2016-11-16T11:34:15-05:30", "2016-11-16T11:34:15-05:30"),
+    ("2016-11-16T11:34:15.123456+02:00", "2016-11-16T11:34:15.123456+02:00"),
+    ("2016-11-16", "2016-11-16T00:00:00+00:00"),
+    ("2016-11-16 11:34:15", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34", "2016-11-16T11:34:00+00:00"),
+    ("2016-11-16T11:34:15.5", "2016-11-16T11:34:15.500000+00:00"),
+    ("2016-11-16T11:34:15.123", "2016-11-16T11:34:15.123000+00:00"),
+    ("2016-11-16T11:34:15.1234567", "2016-11-16T11:34:15.123456+00:00"),
+    ("2016-11-16T11:34:15.123456789Z", "2016-11-16T11:34:15.123456+00:00"),
+    ("20161116T113415", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15 00:00", "2016-11-16T11:34:15+00:00"),
+    ("2016-11-16T11:34:15 02:00", "2016-11-16T11:34:15+02:00"),
+]
+
+
+@pytest.mark.parametrize(("value", "echoed"), DATE_FORMS, ids=[v for v, _ in DATE_FORMS])
+async def test_execution_date_forms_parse_and_are_echoed(client, value, echoed):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": value})
+    assert response.status_code == 200
+    run_id = f"manual__{echoed}"
+    as_str = echoed.replace("T", " ")
+    assert response.json() == {"execution_date": echoed, "message": created(as_str, run_id), "run_id": run_id}
+
+
+async def test_aware_date_is_stored_as_its_utc_instant(client):
+    await load_bash(client)
+    assert (await trigger(client, {"execution_date": "2016-11-16T13:34:15+02:00"})).status_code == 200
+    listed = (await client.get(URL)).json()
+    assert [(r["execution_date"], r["run_id"]) for r in listed] == [
+        ("2016-11-16T11:34:15+00:00", "manual__2016-11-16T13:34:15+02:00")
+    ]
+
+
+async def test_naive_date_is_in_the_default_timezone(settings, clean_db, clock):
+    # Built from fresh Settings: model_copy (app_factory) would keep the cached `tz` of UTC.
+    paris = Settings(**{**settings.model_dump(), "default_timezone": "Europe/Paris"})
+    async with client_for(create_app(paris, engine=clean_db, clock=clock)) as client:
+        await load_bash(client)
+        response = await trigger(client, {"execution_date": "2016-11-16T12:34:15"})
+        assert response.status_code == 200
+        assert response.json()["execution_date"] == "2016-11-16T12:34:15+01:00"
+        listed = (await client.get(URL)).json()
+        assert [r["execution_date"] for r in listed] == ["2016-11-16T11:34:15+00:00"]
+
+
+async def test_execution_date_null_means_now(client):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": None})
+    assert response.status_code == 200
+    assert response.json()["execution_date"] == NOW_SECOND
+
+
+INVALID_DATES = [
+    ("foo", "foo"),
+    ("2016-13-01T00:00:00", "2016-13-01T00:00:00"),
+    ("2016-02-30", "2016-02-30"),
+    ("2016-11-16T25:00:00", "2016-11-16T25:00:00"),
+    ("2016-11-16T11:34:15+24:00", "2016-11-16T11:34:15+24:00"),
+    ("1479296055", "1479296055"),
+    ("", ""),
+    (1479296055, "1479296055"),
+    (1.5, "1.5"),
+]
+
+
+@pytest.mark.parametrize(("value", "shown"), INVALID_DATES, ids=[repr(v) for v, _ in INVALID_DATES])
+async def test_invalid_execution_date_is_400(client, clean_db, value, shown):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": value})
+    assert response.status_code == 400
+    assert error_body(response) == {"error": date_error(shown)}
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+async def test_invalid_date_is_checked_before_the_dag(client):
+    response = await trigger(client, {"execution_date": "foo"}, dag_id="no_such_dag")
+    assert response.status_code == 400
+    assert error_body(response) == {"error": date_error("foo")}
+
+
+# -- replace_microseconds --------------------------------------------------------------------------
+
+MICRO_DATE = "2016-11-23T11:34:15.654321"
+ZEROED = "2016-11-23T11:34:15+00:00"
+KEPT = "2016-11-23T11:34:15.654321+00:00"
+TRUE_VALUES = [True, "true", "TRUE", "t", "y", "yes", "Yes", "1", "on", "ON"]
+FALSE_VALUES = [False, "false", "False", "f", "n", "no", "NO", "0", "off", "Off"]
+
+
+@pytest.mark.parametrize("value", TRUE_VALUES, ids=repr)
+async def test_replace_microseconds_true_zeroes_them(client, value):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": MICRO_DATE, "replace_microseconds": value})
+    assert response.status_code == 200
+    assert response.json() == {
+        "execution_date": ZEROED,
+        "message": created("2016-11-23 11:34:15+00:00", f"manual__{ZEROED}"),
+        "run_id": f"manual__{ZEROED}",
+    }
+
+
+@pytest.mark.parametrize("value", FALSE_VALUES, ids=repr)
+async def test_replace_microseconds_false_keeps_them(client, value):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": MICRO_DATE, "replace_microseconds": value})
+    assert response.status_code == 200
+    assert response.json()["execution_date"] == KEPT
+
+
+@pytest.mark.parametrize("body", [{}, {"replace_microseconds": None}], ids=["absent", "null"])
+async def test_replace_microseconds_defaults_to_false_when_a_date_is_given(client, body):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": MICRO_DATE, **body})
+    assert response.status_code == 200
+    assert response.json()["execution_date"] == KEPT
+
+
+async def test_replace_microseconds_null_without_date_zeroes_now(client):
+    await load_bash(client)
+    response = await trigger(client, {"replace_microseconds": None})
+    assert response.status_code == 200
+    assert response.json()["execution_date"] == NOW_SECOND
+
+
+async def test_replace_microseconds_false_without_date_keeps_now(client):
+    await load_bash(client)
+    response = await trigger(client, {"replace_microseconds": "false"})
+    assert response.status_code == 200
+    run_id = "manual__2026-11-24T02:49:29.097350+00:00"
+    assert response.json() == {
+        "execution_date": "2026-11-24T02:49:29.097350+00:00",
+        "message": created(NOW, run_id),
+        "run_id": run_id,
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("maybe", "maybe"), ("", ""), (1, "1"), (0, "0"), ([True], "[True]")], ids=repr
+)
+async def test_invalid_replace_microseconds_is_400(client, value, shown):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": MICRO_DATE, "replace_microseconds": value})
+    assert response.status_code == 400
+    message = f"replace_microseconds must be true or false, got '{shown}'"
+    assert error_body(response) == {
+        "error": message,
+        "detail": [{"loc": "body.replace_microseconds", "msg": message}],
+    }
+
+
+# -- duplicates ------------------------------------------------------------------------------------
+
+
+async def test_duplicate_execution_date_is_400(client):
+    await load_bash(client)
+    assert (await trigger(client, {"execution_date": "2016-11-16T11:34:15"})).status_code == 200
+    response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": duplicate_error("2016-11-16 11:34:15+00:00", "manual__2016-11-16T11:34:15+00:00")
+    }
+
+
+async def test_duplicate_instant_in_another_offset_is_400_with_the_requested_form(client):
+    await load_bash(client)
+    assert (await trigger(client, {"execution_date": "2016-11-16T11:34:15"})).status_code == 200
+    response = await trigger(client, {"execution_date": "2016-11-16T13:34:15+02:00"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": duplicate_error("2016-11-16 13:34:15+02:00", "manual__2016-11-16T13:34:15+02:00")
+    }
+
+
+async def test_duplicate_run_id_at_another_date_is_400(client):
+    await load_bash(client)
+    first = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-11-04"})
+    assert first.status_code == 200
+    response = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-12-01T00:00:00"})
+    assert response.status_code == 400
+    assert error_body(response) == {"error": duplicate_error("2016-12-01 00:00:00+00:00", "my_custom_run")}
+
+
+async def test_two_triggers_now_in_the_same_second_collide(client, clock):
+    await load_bash(client)
+    assert (await trigger(client, {"conf": {"first": True}})).status_code == 200
+    clock.advance(0.5)
+    response = await trigger(client, {"conf": {"second": True}})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": duplicate_error("2026-11-24 02:49:29+00:00", f"manual__{NOW_SECOND}")
+    }
+    clock.advance(1)
+    assert (await trigger(client, {})).status_code == 200
+
+
+async def test_same_run_id_and_date_on_another_dag_is_fine(client):
+    await load_bash(client)
+    await put_dag(client, REFERENCE_DAGS_DIR / "simple_dag.json")
+    body = {"run_id": "shared", "execution_date": "2016-11-16"}
+    assert (await trigger(client, body)).status_code == 200
+    assert (await trigger(client, body, dag_id="simple_dag")).status_code == 200
+
+
+# -- DAG checks ------------------------------------------------------------------------------------
+
+
+async def test_unknown_dag_is_404(client):
+    response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"}, dag_id="no_such_dag")
+    assert response.status_code == 404
+    assert error_body(response) == {"error": "Dag id no_such_dag not found in DagModel"}
+
+
+async def test_date_before_the_dag_start_date_is_400(client, clean_db):
+    await load_bash(client)
+    response = await trigger(client, {"execution_date": "2015-06-01T00:00:00"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "The execution_date [2015-06-01T00:00:00+00:00] should be >= "
+        "start_date [2016-01-01T00:00:00+00:00] from DAG's default_args"
+    }
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+async def test_start_date_is_compared_as_an_instant(client):
+    await load_bash(client)
+    # 2016-01-01T01:00+02:00 is 2015-12-31T23:00Z: before the start date, shown with its offset.
+    response = await trigger(client, {"execution_date": "2016-01-01T01:00:00+02:00"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "The execution_date [2016-01-01T01:00:00+02:00] should be >= "
+        "start_date [2016-01-01T00:00:00+00:00] from DAG's default_args"
+    }
+    # 2015-12-31T23:00-02:00 is 2016-01-01T01:00Z: after it.
+    assert (await trigger(client, {"execution_date": "2015-12-31T23:00:00-02:00"})).status_code == 200
+
+
+async def test_date_equal_to_the_start_date_is_accepted(client):
+    await load_bash(client)
+    assert (await trigger(client, {"execution_date": "2016-01-01T00:00:00Z"})).status_code == 200
+
+
+async def test_start_date_from_default_args_applies(client):
+    definition = {
+        "dag_id": "defaults_dag",
+        "default_args": {"start_date": "2020-01-01T00:00:00+00:00"},
+        "tasks": [{"task_id": "only"}],
+    }
+    await put_dag(client, definition)
+    response = await trigger(client, {"execution_date": "2019-12-31"}, dag_id="defaults_dag")
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "The execution_date [2019-12-31T00:00:00+00:00] should be >= "
+        "start_date [2020-01-01T00:00:00+00:00] from DAG's default_args"
+    }
+
+
+async def test_dag_without_start_date_accepts_any_date(client):
+    await put_dag(client, {"dag_id": "undated", "tasks": [{"task_id": "only"}]})
+    response = await trigger(client, {"execution_date": "1970-01-01"}, dag_id="undated")
+    assert response.status_code == 200
+
+
+async def test_paused_dag_can_be_triggered(client):
+    await load_bash(client)
+    assert (await client.get("/dags/example_bash/paused/true")).status_code == 200
+    assert (await client.get("/dags/example_bash/paused")).json() == {"is_paused": True}
+    response = await trigger(client, {"execution_date": "2016-11-16"})
+    assert response.status_code == 200
+
+
+# -- the created run -------------------------------------------------------------------------------
+
+
+async def test_message_uses_the_clock_for_queued_at(client, clock):
+    await load_bash(client)
+    clock.advance(0.5)
+    response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
+    assert response.json()["message"] == created(
+        "2016-11-16 11:34:15+00:00",
+        "manual__2016-11-16T11:34:15+00:00",
+        queued_at="2026-11-24 02:49:29.597350+00:00",
+    )
+
+
+async def test_default_run_is_queued_and_not_started(client):
+    await load_bash(client)
+    await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
+    assert (await client.get(f"{URL}/2016-11-16T11:34:15")).json() == {"state": "queued"}
+    assert [(r["state"], r["start_date"]) for r in (await client.get(URL)).json()] == [("queued", "")]
+
+
+async def test_triggered_run_state_running_starts_the_run(app_factory):
+    async with client_for(app_factory(triggered_run_state="running")) as client:
+        await load_bash(client)
+        response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
+        assert response.status_code == 200
+        run_id = "manual__2016-11-16T11:34:15+00:00"
+        assert response.json() == {
+            "execution_date": "2016-11-16T11:34:15+00:00",
+            "message": created("2016-11-16 11:34:15+00:00", run_id, state="running"),
+            "run_id": run_id,
+        }
+        listed = (await client.get(URL)).json()
+        assert [(r["state"], r["start_date"]) for r in listed] == [
+            ("running", "2026-11-24T02:49:29.097350+00:00")
+        ]
+
+
+async def test_one_task_instance_per_task_is_created(client):
+    await load_bash(client)
+    await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
+    assert await ti_info(client, "2016-11-16T11:34:15", "extract") == {
+        "task_id": "extract",
+        "dag_id": "example_bash",
+        "run_id": "manual__2016-11-16T11:34:15+00:00",
+        "execution_date": "2016-11-16 11:34:15+00:00",
+        "start_date": "None",
+        "end_date": "None",
+        "duration": "None",
+        "state": "None",
+        "try_number": "0",
+        "max_tries": "2",
+        "hostname": "",
+        "unixname": "",
+        "job_id": "None",
+        "pool": "etl_pool",
+        "pool_slots": "1",
+        "queue": "default",
+        "priority_weight": "3",
+        "operator": "BashOperator",
+        "queued_dttm": "None",
+        "pid": "None",
+        "executor_config": "{}",
+        "updated_at": NOW,
+    }
+    transform = await ti_info(client, "2016-11-16T11:34:15", "transform")
+    load = await ti_info(client, "2016-11-16T11:34:15", "load")
+    assert (transform["max_tries"], transform["pool"], transform["priority_weight"]) == (
+        "3",
+        "default_pool",
+        "2",
+    )
+    assert (load["max_tries"], load["pool"], load["priority_weight"]) == ("2", "default_pool", "1")
+
+
+WEIGHTED_DAG = {
+    # a -> b, a -> c, b -> d, c -> d, d -> e (a diamond, then a tail)
+    "dag_id": "weighted",
+    "start_date": "2016-01-01T00:00:00+00:00",
+    "tasks": [
+        {"task_id": "a", "priority_weight": 1},
+        {"task_id": "b", "priority_weight": 2, "upstream": ["a"]},
+        {"task_id": "c", "priority_weight": 3, "upstream": ["a"], "weight_rule": "upstream"},
+        {"task_id": "d", "priority_weight": 4, "upstream": ["b", "c"], "weight_rule": "upstream"},
+        {"task_id": "e", "priority_weight": 5, "upstream": ["d"], "weight_rule": "absolute"},
+    ],
+}
+EXPECTED_WEIGHTS = {
+    "a": 1 + 2 + 3 + 4 + 5,  # downstream: everything, d and e once each
+    "b": 2 + 4 + 5,  # downstream: d, e
+    "c": 3 + 1,  # upstream: a
+    "d": 4 + 2 + 3 + 1,  # upstream: b, c, a once
+    "e": 5,  # absolute
+}
+
+
+async def test_task_instance_priority_weight_follows_the_weight_rule(client):
+    await put_dag(client, WEIGHTED_DAG)
+    assert (await trigger(client, {"execution_date": "2016-11-16"}, dag_id="weighted")).status_code == 200
+    weights = {
+        task_id: (await ti_info(client, "2016-11-16", task_id, dag_id="weighted"))["priority_weight"]
+        for task_id in EXPECTED_WEIGHTS
+    }
+    assert weights == {task_id: str(w) for task_id, w in EXPECTED_WEIGHTS.items()}
+
+
+async def test_trigger_creates_task_instances_in_the_database(client, clean_db):
+    await load_bash(client)
+    await trigger(client, {"execution_date": "2016-11-16"})
+    await trigger(client, {"execution_date": "2016-11-17"})
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 2
+    assert await scalar(clean_db, "SELECT count(*) FROM task_instance") == 6
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run WHERE external_trigger") == 2
+
+
+# -- concurrency -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "date", "run_id"),
+    [
+        (
+            {"execution_date": "2016-11-16T11:34:15"},
+            "2016-11-16 11:34:15+00:00",
+            "manual__2016-11-16T11:34:15+00:00",
+        ),
+        ({}, "2026-11-24 02:49:29+00:00", f"manual__{NOW_SECOND}"),
+    ],
+    ids=["dated", "now"],
+)
+async def test_concurrent_identical_triggers_make_exactly_one_run(client, clean_db, body, date, run_id):
+    await load_bash(client)
+    responses = await asyncio.gather(*(trigger(client, body) for _ in range(24)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [400] * 23
+    for response in responses:
+        if response.status_code == 400:
+            assert error_body(response) == {"error": duplicate_error(date, run_id)}
+    listed = (await client.get(URL)).json()
+    assert [r["run_id"] for r in listed] == [run_id]
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 1
+    assert await scalar(clean_db, "SELECT count(*) FROM task_instance") == 3
+
+
+async def test_concurrent_triggers_of_one_run_id_make_exactly_one_run(client, clean_db):
+    await load_bash(client)
+    dates = [f"2016-11-{day:02d}" for day in range(1, 25)]
+    responses = await asyncio.gather(
+        *(trigger(client, {"run_id": "same", "execution_date": d}) for d in dates)
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [400] * 23
+    for date, response in zip(dates, responses, strict=True):
+        if response.status_code == 400:
+            assert error_body(response) == {"error": duplicate_error(f"{date} 00:00:00+00:00", "same")}
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 1
+    assert await scalar(clean_db, "SELECT count(*) FROM task_instance") == 3
+
+
+async def test_concurrent_triggers_with_different_dates_all_succeed(client, clean_db):
+    await load_bash(client)
+    dates = [f"2016-11-{day:02d}T00:00:00+00:00" for day in range(1, 25)]
+    responses = await asyncio.gather(*(trigger(client, {"execution_date": d}) for d in dates))
+    assert [r.status_code for r in responses] == [200] * 24
+    listed = (await client.get(URL)).json()
+    assert [r["execution_date"] for r in listed] == dates
+    assert sorted(r["id"] for r in listed) == list(range(1, 25))
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 24
+    assert await scalar(clean_db, "SELECT count(*) FROM task_instance") == 72
+
+
+# -- a large DAG -----------------------------------------------------------------------------------
+
+
+async def test_trigger_of_a_10000_task_dag_creates_every_task_instance(client, clean_db):
+    tasks = [{"task_id": "t00000"}] + [
+        {"task_id": f"t{i:05d}", "upstream": [f"t{i // 2:05d}"]} for i in range(1, 10_000)
+    ]
+    definition = {"dag_id": "huge", "start_date": "2016-01-01T00:00:00+00:00", "tasks": tasks}
+    response = await client.put(
+        "/dags/huge", content=json.dumps(definition), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    response = await trigger(client, {"execution_date": "2016-11-16"}, dag_id="huge")
+    assert response.status_code == 200
+    count_sql = "SELECT count(*) FROM task_instance WHERE dag_id = 'huge'"
+    assert await scalar(clean_db, count_sql) == 10_000
+    # the root of this binary tree reaches every task downstream
+    assert (await ti_info(client, "2016-11-16", "t00000", dag_id="huge"))["priority_weight"] == "10000"
+    assert (await ti_info(client, "2016-11-16", "t09999", dag_id="huge"))["priority_weight"] == "1"
