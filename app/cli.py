@@ -24,10 +24,15 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"DAGPORT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(_config_problem(e) for e in exc.errors())
         raise SystemExit(f"dagport: bad configuration: {problems}") from None
+
+
+def _config_problem(error: Any) -> str:
+    message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    if not error["loc"]:
+        return message
+    return f"DAGPORT_{'_'.join(map(str, error['loc'])).upper()}: {message}"
 
 
 def _run(coro_fn: Callable[[Settings], Awaitable[int]]) -> int:

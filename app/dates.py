@@ -32,7 +32,7 @@ _DATE_RE = re.compile(
         )?
     )?$
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # \d means 0-9 only: "٢٠١٦" is not a year here
 )
 
 

@@ -1,0 +1,503 @@
+"""The ``dagport`` command (app/cli.py), run in-process on a fresh database of each backend.
+
+``main()`` calls ``asyncio.run``, so tests run it in a worker thread (``asyncio.to_thread``) and
+configure it only through ``DAGPORT_*`` environment variables, as an operator would. Tokens that
+the CLI prints are checked against a real app built on the same database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.cli import main, prepare
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.main import create_app
+from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR, _admin, _postgres_test_url
+
+TOKEN_RE = re.compile(r"dp_[A-Za-z0-9_-]{43}")
+HEAD = migrate.head_revision()
+
+REFERENCE_LOAD = [
+    ("example_bash.json", "example_bash", 3),
+    ("lineage_dag.json", "lineage_dag", 2),
+    ("simple_dag.json", "simple_dag", 1),
+    ("throwaway_dag.json", "throwaway_dag", 1),
+]
+EXAMPLE_LOAD = [
+    ("etl_pipeline.yaml", "etl_pipeline", 3),
+    ("example_bash_operator.json", "example_bash_operator", 7),
+    ("lineage_example.json", "lineage_example", 2),
+]
+
+
+# -- fixtures and helpers ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_dagport_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what a test sets reaches Settings()."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"DAGPORT_{name.upper()}", raising=False)
+
+
+@pytest.fixture
+async def db_url(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """A fresh, empty database, named in DAGPORT_DATABASE_URL the way users spell it."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+        monkeypatch.setenv("DAGPORT_DATABASE_URL", url)
+        yield url
+        return
+    url = _postgres_test_url()
+    name = make_url(url).database
+    await _admin(f'CREATE DATABASE "{name}"')
+    plain = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    monkeypatch.setenv("DAGPORT_DATABASE_URL", plain)
+    try:
+        yield plain
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def cli(*argv: str) -> int:
+    return await asyncio.to_thread(main, list(argv))
+
+
+def load_lines(folder: Path, expected: list[tuple[str, str, int]], verb: str) -> list[str]:
+    n = len(expected)
+    return [
+        f"[{i}/{n}] {folder / filename}: {verb} {dag_id} ({tasks} tasks)"
+        for i, (filename, dag_id, tasks) in enumerate(expected, start=1)
+    ]
+
+
+async def column(url: str, sql: str) -> list[object]:
+    engine = create_engine(Settings(database_url=url), null_pool=True)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.scalars(text(sql))).all())
+    finally:
+        await engine.dispose()
+
+
+async def dag_ids(url: str) -> list[object]:
+    return await column(url, "SELECT dag_id FROM dag ORDER BY dag_id")
+
+
+async def token_names(url: str) -> list[object]:
+    return await column(url, "SELECT name FROM api_token ORDER BY name")
+
+
+async def revision(url: str) -> str | None:
+    engine = create_engine(Settings(database_url=url), null_pool=True)
+    try:
+        return await migrate.revision_of(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def api(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app on ``url`` that re-reads tokens on every request, and a client without credentials."""
+    app = create_app(Settings(database_url=url, token_cache_seconds=0))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://dagport.test"
+        ) as client:
+            yield client
+    finally:
+        await app.state.engine.dispose()
+
+
+async def check_token(client: httpx.AsyncClient, token: str) -> int:
+    """GET /test with ``token``: 200 ``{"status": "OK"}`` or 401 ``{"error": "Unauthorized"}``."""
+    response = await client.get("/api/experimental/test", headers={"Authorization": f"Bearer {token}"})
+    body = response.json()
+    body.pop("request_id", None)
+    assert (response.status_code, body) in ((200, {"status": "OK"}), (401, {"error": "Unauthorized"}))
+    return response.status_code
+
+
+async def upgrade_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await cli("db", "upgrade") == 0
+    capsys.readouterr()
+
+
+async def create_token(capsys: pytest.CaptureFixture[str], name: str) -> str:
+    assert await cli("tokens", "create", name) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == f"Created token {name!r}. It is shown once; store it now:"
+    assert len(lines) == 2
+    assert TOKEN_RE.fullmatch(lines[1]), out
+    return lines[1]
+
+
+# -- db ------------------------------------------------------------------------------------------
+
+
+async def test_db_upgrade_on_an_empty_database_reports_the_head(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await cli("db", "upgrade") == 0
+    assert capsys.readouterr().out == f"database at revision {HEAD} (was empty)\n"
+
+
+async def test_db_current_after_upgrade_prints_the_head_revision(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    assert await cli("db", "current") == 0
+    assert capsys.readouterr().out == f"current: {HEAD}; head: {HEAD}\n"
+
+
+async def test_db_upgrade_at_head_reports_no_change(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    await upgrade_quietly(capsys)
+    assert await cli("db", "upgrade") == 0
+    assert capsys.readouterr().out == f"database at revision {HEAD}\n"
+
+
+async def test_db_current_on_an_empty_database_exits_1(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await cli("db", "current") == 1
+    assert capsys.readouterr().out == f"current: empty; head: {HEAD}\n"
+
+
+# -- dags load -----------------------------------------------------------------------------------
+
+
+async def test_dags_load_creates_the_reference_dags(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await cli("dags", "load", str(REFERENCE_DAGS_DIR)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        *load_lines(REFERENCE_DAGS_DIR, REFERENCE_LOAD, "created"),
+        "4 loaded, 0 failed",
+    ]
+    assert await dag_ids(db_url) == ["example_bash", "lineage_dag", "simple_dag", "throwaway_dag"]
+
+
+async def test_dags_load_again_updates(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await cli("dags", "load", str(REFERENCE_DAGS_DIR)) == 0
+    capsys.readouterr()
+    assert await cli("dags", "load", str(REFERENCE_DAGS_DIR)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        *load_lines(REFERENCE_DAGS_DIR, REFERENCE_LOAD, "updated"),
+        "4 loaded, 0 failed",
+    ]
+
+
+async def test_dags_load_of_the_examples(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await cli("dags", "load", str(EXAMPLE_DAGS_DIR)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        *load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "created"),
+        "3 loaded, 0 failed",
+    ]
+    assert await cli("dags", "load", str(EXAMPLE_DAGS_DIR)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        *load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "updated"),
+        "3 loaded, 0 failed",
+    ]
+    assert await dag_ids(db_url) == ["etl_pipeline", "example_bash_operator", "lineage_example"]
+
+
+async def test_dags_load_of_single_files_in_the_order_given(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simple, lineage = REFERENCE_DAGS_DIR / "simple_dag.json", REFERENCE_DAGS_DIR / "lineage_dag.json"
+    assert await cli("dags", "load", str(simple), str(lineage)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"[1/2] {simple}: created simple_dag (1 tasks)",
+        f"[2/2] {lineage}: created lineage_dag (2 tasks)",
+        "2 loaded, 0 failed",
+    ]
+
+
+async def test_dags_load_of_an_invalid_file_exits_1_naming_the_file_and_problems(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"dag_id": "bad dag", "tasks": []}')
+    assert await cli("dags", "load", str(bad)) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"[1/1] {bad}: invalid: dag_id: dag_id must match ^[A-Za-z0-9_.-]{{1,250}}$, got 'bad dag'; "
+        "tasks: tasks must contain at least one task",
+        "0 loaded, 1 failed",
+    ]
+    assert await dag_ids(db_url) == []
+
+
+async def test_dags_load_keeps_the_valid_files_when_one_is_invalid(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("not: [valid")
+    simple = REFERENCE_DAGS_DIR / "simple_dag.json"
+    assert await cli("dags", "load", str(broken), str(simple)) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"[1/2] {broken}: invalid: (document): Invalid YAML: did not find expected ',' or ']' (line 2, column 1)",
+        f"[2/2] {simple}: created simple_dag (1 tasks)",
+        "1 loaded, 1 failed",
+    ]
+    assert await dag_ids(db_url) == ["simple_dag"]
+
+
+async def test_dags_load_of_a_nonexistent_path_exits_2_and_loads_nothing(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.json"
+    assert await cli("dags", "load", str(REFERENCE_DAGS_DIR / "simple_dag.json"), str(missing)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"dagport: no such file: {missing}\n"
+    assert await revision(db_url) is None  # not even migrated
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+async def test_tokens_create_prints_a_token_that_authenticates(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    token = await create_token(capsys, "ci")
+    async with api(db_url) as client:
+        assert await check_token(client, token) == 200
+        assert await check_token(client, token + "x") == 401
+
+
+async def test_tokens_create_stores_only_a_hash(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    await upgrade_quietly(capsys)
+    token = await create_token(capsys, "ci")
+    assert await column(db_url, "SELECT token_hash FROM api_token") == [
+        hashlib.sha256(token.encode()).hexdigest()
+    ]
+
+
+async def test_tokens_create_twice_prints_different_tokens(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    assert await create_token(capsys, "a") != await create_token(capsys, "b")
+
+
+async def test_tokens_create_with_a_taken_name_exits_1(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    first = await create_token(capsys, "ci")
+    assert await cli("tokens", "create", "ci") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "dagport: a token named 'ci' exists already\n"
+    async with api(db_url) as client:
+        assert await check_token(client, first) == 200
+
+
+async def test_tokens_list_shows_names_in_order(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    await upgrade_quietly(capsys)
+    for name in ("zeta", "alpha", "ci"):
+        await create_token(capsys, name)
+    assert await cli("tokens", "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["alpha", "ci", "zeta"]
+    for line in lines:
+        assert re.fullmatch(r"[a-z]+\tcreated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00", line), line
+
+
+async def test_tokens_list_counts_environment_tokens(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "one, two,,")
+    assert await cli("tokens", "list") == 0
+    assert capsys.readouterr().out == "(+2 from DAGPORT_API_TOKENS)\n"
+
+
+async def test_tokens_list_of_no_tokens_prints_nothing(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    assert await cli("tokens", "list") == 0
+    assert capsys.readouterr().out == ""
+
+
+async def test_tokens_revoke_stops_the_token_working(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAGPORT_TOKEN_CACHE_SECONDS", "0")
+    await upgrade_quietly(capsys)
+    revoked, kept = await create_token(capsys, "ci"), await create_token(capsys, "ops")
+    async with api(db_url) as client:
+        assert await check_token(client, revoked) == 200
+        assert await cli("tokens", "revoke", "ci") == 0
+        assert capsys.readouterr().out == "Revoked token 'ci' (servers stop accepting it within 0 s)\n"
+        assert await check_token(client, revoked) == 401
+        assert await check_token(client, kept) == 200
+    assert await token_names(db_url) == ["ops"]
+
+
+async def test_tokens_revoke_reports_the_default_cache_delay(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    await create_token(capsys, "ci")
+    assert await cli("tokens", "revoke", "ci") == 0
+    assert capsys.readouterr().out == "Revoked token 'ci' (servers stop accepting it within 5 s)\n"
+
+
+async def test_tokens_revoke_of_an_unknown_name_exits_1(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    assert await cli("tokens", "revoke", "nope") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "dagport: no token named 'nope'\n"
+
+
+# -- serve's preparation -------------------------------------------------------------------------
+
+
+def initial_token_message(out: str) -> str:
+    """The token in prepare()'s announcement, after checking the announcement's exact text."""
+    match = re.search(r"\n\n    (dp_\S+)\n", out)
+    assert match, out
+    token = match.group(1)
+    assert out.endswith(
+        "No API token existed, so one was created (name 'initial'). It is shown once:\n"
+        f"\n    {token}\n\n"
+        f"    curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8080/api/experimental/test\n\n"
+    ), out
+    assert TOKEN_RE.fullmatch(token)
+    return token
+
+
+async def test_prepare_loads_examples_and_creates_an_initial_token(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await prepare(Settings(load_examples=True)) == 0
+    out = capsys.readouterr().out
+    token = initial_token_message(out)
+    assert out.splitlines()[:3] == load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "created")
+    assert await dag_ids(db_url) == ["etl_pipeline", "example_bash_operator", "lineage_example"]
+    assert await token_names(db_url) == ["initial"]
+    async with api(db_url) as client:
+        assert await check_token(client, token) == 200
+
+
+async def test_prepare_twice_creates_one_token_and_updates_the_examples(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await prepare(Settings(load_examples=True)) == 0
+    capsys.readouterr()
+    assert await prepare(Settings(load_examples=True)) == 0
+    assert capsys.readouterr().out.splitlines() == load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "updated")
+    assert await token_names(db_url) == ["initial"]
+
+
+async def test_prepare_without_examples_loads_nothing(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await prepare(Settings()) == 0
+    initial_token_message(capsys.readouterr().out)
+    assert await dag_ids(db_url) == []
+    assert await revision(db_url) == HEAD
+
+
+async def test_prepare_loads_the_dags_folder(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAGPORT_DAGS_FOLDER", str(REFERENCE_DAGS_DIR))
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret")
+    assert await prepare(Settings()) == 0
+    assert capsys.readouterr().out.splitlines() == load_lines(REFERENCE_DAGS_DIR, REFERENCE_LOAD, "created")
+    assert await dag_ids(db_url) == ["example_bash", "lineage_dag", "simple_dag", "throwaway_dag"]
+
+
+async def test_prepare_with_environment_tokens_creates_none(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-1,secret-2")
+    monkeypatch.setenv("DAGPORT_LOAD_EXAMPLES", "true")
+    assert await prepare(Settings()) == 0
+    assert capsys.readouterr().out.splitlines() == load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "created")
+    assert await token_names(db_url) == []
+
+
+async def test_prepare_with_a_stored_token_creates_none(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await upgrade_quietly(capsys)
+    await create_token(capsys, "ci")
+    assert await prepare(Settings()) == 0
+    assert capsys.readouterr().out == ""
+    assert await token_names(db_url) == ["ci"]
+
+
+async def test_prepare_without_auth_creates_no_token(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAGPORT_AUTH_BACKEND", "none")
+    assert await prepare(Settings()) == 0
+    assert capsys.readouterr().out == ""
+    assert await token_names(db_url) == []
+
+
+# -- configuration errors ------------------------------------------------------------------------
+
+SQLITE_WORKERS_PROBLEM = "SQLite serves one process: set DAGPORT_WORKERS=1 or use Postgres"
+
+
+async def serve_with_two_sqlite_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[SystemExit, Path]:
+    database = tmp_path / "serve.db"
+    monkeypatch.setenv("DAGPORT_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("DAGPORT_WORKERS", "2")
+    with pytest.raises(SystemExit) as caught:
+        await cli("serve")
+    return caught.value, database
+
+
+async def test_serve_refuses_two_workers_on_sqlite_before_touching_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exit_, database = await serve_with_two_sqlite_workers(tmp_path, monkeypatch)
+    assert isinstance(exit_.code, str)
+    assert exit_.code.startswith("dagport: bad configuration: ")
+    assert SQLITE_WORKERS_PROBLEM in exit_.code
+    assert not database.exists()  # neither migrated nor served
+
+
+async def test_serve_refusal_message_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    exit_, _ = await serve_with_two_sqlite_workers(tmp_path, monkeypatch)
+    assert exit_.code == f"dagport: bad configuration: {SQLITE_WORKERS_PROBLEM}"
+
+
+async def test_bad_setting_is_named_by_its_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAGPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("DAGPORT_PORT", "eighty")
+    with pytest.raises(SystemExit) as caught:
+        await cli("db", "upgrade")
+    assert caught.value.code == (
+        "dagport: bad configuration: DAGPORT_PORT: Input should be a valid integer, "
+        "unable to parse string as an integer"
+    )
+
+
+def test_settings_allow_several_workers_on_postgres() -> None:
+    settings = Settings(database_url="postgresql://postgres@127.0.0.1/dagport", workers=4)
+    assert settings.workers == 4
+    assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1/dagport"

@@ -1,0 +1,182 @@
+"""Schema migrations (app/db/migrate.py) on a fresh, empty database of each backend.
+
+Every test gets its own database: a throwaway Postgres database (created through the admin URL, as
+conftest does) or a new SQLite file. Upgrading must build exactly the tables of app/db/models.py,
+seed ``default_pool``, survive a downgrade to base, and, on Postgres, run once when several
+processes start together (advisory lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.db.models import metadata
+from tests.conftest import _admin, _postgres_test_url
+
+DEFAULT_POOL = (1, "default_pool", 128, "Default pool", False)
+
+
+@pytest.fixture
+async def fresh_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database of the current backend."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = _postgres_test_url()
+    name = make_url(url).database
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield url
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _engine(url: str) -> AsyncEngine:
+    settings = Settings(database_url=url)
+    return create_engine(settings, null_pool=not settings.is_sqlite)
+
+
+@pytest.fixture
+async def fresh_engine(fresh_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = _engine(fresh_url)
+    yield engine
+    await engine.dispose()
+
+
+def _schema_diff(conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return compare_metadata(context, metadata)
+
+
+def _table_names(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+async def schema_diff(engine: AsyncEngine) -> list[Any]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_schema_diff)
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_table_names)
+
+
+async def pools(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT id, pool, slots, description, include_deferred FROM slot_pool ORDER BY id")
+        )
+        return [tuple(row) for row in rows]
+
+
+MODEL_TABLES = set(metadata.tables)
+
+
+def test_head_revision_is_the_newest_script() -> None:
+    assert migrate.head_revision() == "0001"
+
+
+async def test_empty_database_has_no_revision(fresh_engine: AsyncEngine) -> None:
+    assert await migrate.revision_of(fresh_engine) is None
+    assert await table_names(fresh_engine) == set()
+
+
+async def test_upgrade_from_empty_reaches_head(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    assert await migrate.revision_of(fresh_engine) == migrate.head_revision()
+
+
+async def test_upgrade_creates_every_model_table(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    assert await table_names(fresh_engine) == MODEL_TABLES | {"alembic_version"}
+
+
+async def test_upgraded_schema_matches_the_models_exactly(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    assert await schema_diff(fresh_engine) == []
+
+
+async def test_schema_diff_sees_a_missing_table(fresh_engine: AsyncEngine) -> None:
+    """The comparison above is not blind: a dropped table shows up in it."""
+    await migrate.upgrade(fresh_engine)
+    async with fresh_engine.begin() as conn:
+        await conn.execute(text("DROP TABLE lineage"))
+    diff = await schema_diff(fresh_engine)
+    assert [(op[0], op[1].name) for op in diff] == [("add_table", "lineage")]
+
+
+async def test_upgrade_seeds_the_default_pool(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    assert await pools(fresh_engine) == [DEFAULT_POOL]
+
+
+async def test_upgrade_at_head_changes_nothing(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    await migrate.upgrade(fresh_engine)
+    assert await migrate.revision_of(fresh_engine) == migrate.head_revision()
+    assert await pools(fresh_engine) == [DEFAULT_POOL]
+
+
+async def test_downgrade_to_base_drops_every_table(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    await migrate.downgrade(fresh_engine, "base")
+    assert await migrate.revision_of(fresh_engine) is None
+    assert await table_names(fresh_engine) == {"alembic_version"}
+
+
+async def test_upgrade_after_downgrade_rebuilds_the_same_schema(fresh_engine: AsyncEngine) -> None:
+    await migrate.upgrade(fresh_engine)
+    await migrate.downgrade(fresh_engine, "base")
+    await migrate.upgrade(fresh_engine)
+    assert await migrate.revision_of(fresh_engine) == migrate.head_revision()
+    assert await schema_diff(fresh_engine) == []
+    assert await pools(fresh_engine) == [DEFAULT_POOL]
+
+
+async def test_revision_of_the_suite_database_is_head(engine: AsyncEngine) -> None:
+    assert await migrate.revision_of(engine) == migrate.head_revision()
+
+
+async def test_concurrent_upgrades_on_postgres_migrate_once(backend: str, fresh_url: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("the advisory lock exists on Postgres only; SQLite serves one process")
+    engines = [_engine(fresh_url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(e) for e in engines))
+        assert await migrate.revision_of(engines[0]) == migrate.head_revision()
+        assert await schema_diff(engines[0]) == []
+        assert await pools(engines[0]) == [DEFAULT_POOL]
+        async with engines[0].connect() as conn:
+            versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        assert [tuple(v) for v in versions] == [(migrate.head_revision(),)]
+    finally:
+        for e in engines:
+            await e.dispose()
+
+
+async def test_advisory_lock_is_released_after_upgrade(backend: str, fresh_engine: AsyncEngine) -> None:
+    if backend != "postgresql":
+        pytest.skip("advisory locks exist on Postgres only")
+    await migrate.upgrade(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        held = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+        )
+    assert held == 0
