@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     ui_base_url: str = ""
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
-    db_pool_size: int = Field(10, ge=1)
-    db_max_overflow: int = Field(10, ge=0)
+    # Overflow connections are closed when returned, so under steady load above pool_size they are
+    # opened and closed per request; a larger pool with no overflow queues instead (pool_timeout).
+    db_pool_size: int = Field(20, ge=1)
+    db_max_overflow: int = Field(0, ge=0)
     db_pool_timeout: float = Field(10.0, gt=0)
     db_statement_cache_size: int = Field(100, ge=0)
     max_body_bytes: int = Field(1024 * 1024, ge=1)

@@ -21,27 +21,39 @@ from app.json import loads
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncConnection]:
-    """One connection and one transaction per request, committed here and only here.
+    """One connection per request; for a write, one transaction, committed here and only here.
 
     ``scope="function"`` (where the dependency is used) makes FastAPI run the commit after the
     endpoint returns and before the response is sent: a client never sees a 200 for a write that
     then fails to commit. Any exception rolls the whole request back.
+
+    Reads (GET, and HEAD, which the middleware serves as GET) run in autocommit: no BEGIN and
+    COMMIT round trips around a single SELECT.
     """
-    async with request.app.state.engine.begin() as conn:
+    state = request.app.state
+    if request.method == "GET":
+        async with state.read_engine.connect() as conn:
+            yield conn
+        return
+    async with state.engine.begin() as conn:
         yield conn
 
 
 ConnDep = Annotated[AsyncConnection, Depends(unit_of_work, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+# The small dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a
+# worker thread, which costs more than the work itself on every request.
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     return request.app.state.clock
 
 
@@ -49,7 +61,7 @@ ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 def _repository(cls: type) -> Any:
-    def build(conn: ConnDep) -> Any:
+    async def build(conn: ConnDep) -> Any:
         return cls(conn)
 
     build.__name__ = f"get_{cls.__name__}"
@@ -63,7 +75,7 @@ PoolsDep = Annotated[PoolRepository, _repository(PoolRepository)]
 LineageDep = Annotated[LineageRepository, _repository(LineageRepository)]
 
 
-def path_execution_date(execution_date: str, settings: SettingsDep) -> datetime:
+async def path_execution_date(execution_date: str, settings: SettingsDep) -> datetime:
     """The ``{execution_date}`` path segment, parsed before any lookup (a bad date is 400 first)."""
     return parse_date(execution_date, default_tz=settings.tz)
 

@@ -19,7 +19,7 @@ from app.db.engine import create_engine
 from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
-from app.routers import dag_runs, dags, lineage, pools, service, tasks
+from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
@@ -78,9 +78,12 @@ def create_app(
         root_path=settings.root_path,
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,  # served by app/routers/docs.py from the package's own files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.clock = clock
     app.state.metrics = Metrics(engine)
     app.state.token_store = (
@@ -100,6 +103,7 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX, dependencies=auth)
     app.include_router(service.ops_router)
+    docs.install(app)
     app.state.metrics.templates = route_templates(app.routes)
     install_error_handlers(app)
     app.add_middleware(
