@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, case, delete, func, literal, or_, select, true, update
@@ -30,55 +31,103 @@ def _unfinished(state: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(state.is_(None), state.not_in(FINISHED_TI_STATES))
 
 
+# Hot lookups are built once, with bind parameters: building a Core statement per request cost
+# about as much as executing it, and a prebuilt statement's cache key is memoized.
+_FIND_RUN = (
+    select(dag.c.dag_id.label("dag_found"), *RUN_COLUMNS)
+    .select_from(
+        dag.outerjoin(
+            dag_run,
+            and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == bindparam("execution_date")),
+        )
+    )
+    .where(dag.c.dag_id == bindparam("dag_id"))
+)
+
+_FIND_TASK_INSTANCE = (
+    select(
+        dag.c.dag_id.label("dag_found"),
+        task.c.task_id.label("task_found"),
+        dag_run.c.id.label("run_pk"),
+        dag_run.c.run_id,
+        dag_run.c.execution_date,
+        dag_run.c.state.label("run_state"),
+        task_instance.c.task_id.label("ti_found"),
+        *(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"),
+    )
+    .select_from(
+        dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == bindparam("task_id")))
+        .outerjoin(
+            dag_run,
+            and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == bindparam("execution_date")),
+        )
+        .outerjoin(
+            task_instance,
+            and_(task_instance.c.dag_run_id == dag_run.c.id, task_instance.c.task_id == bindparam("task_id")),
+        )
+    )
+    .where(dag.c.dag_id == bindparam("dag_id"))
+)
+
+_DAG_EXISTS = select(dag.c.dag_id).where(dag.c.dag_id == bindparam("dag_id"))
+
+
+# Postgres walks the (dag_id, execution_date) index once per DAG through a LATERAL join; SQLite's
+# documented bare-column rule returns the row that holds the MAX().
+_LATEST = (
+    select(dag_run.c.execution_date, dag_run.c.start_date)
+    .where(dag_run.c.dag_id == dag.c.dag_id)
+    .order_by(dag_run.c.execution_date.desc())
+    .limit(1)
+    .lateral("latest")
+)
+_LATEST_RUNS_POSTGRES = (
+    select(dag.c.dag_id, _LATEST.c.execution_date, _LATEST.c.start_date)
+    .select_from(dag.join(_LATEST, true()))
+    .order_by(dag.c.dag_id)
+)
+_LATEST_RUNS_SQLITE = (
+    select(
+        dag_run.c.dag_id,
+        func.max(dag_run.c.execution_date).label("execution_date"),
+        dag_run.c.start_date,
+    )
+    .group_by(dag_run.c.dag_id)
+    .order_by(dag_run.c.dag_id)
+)
+
+
+@lru_cache(maxsize=32)
+def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
+    """One prebuilt statement per combination of filters used."""
+    stmt = select(*RUN_COLUMNS).where(dag_run.c.dag_id == bindparam("dag_id"))
+    if state:
+        stmt = stmt.where(dag_run.c.state == bindparam("state"))
+    if gte:
+        stmt = stmt.where(dag_run.c.execution_date >= bindparam("gte", type_=UTCDateTime()))
+    if lte:
+        stmt = stmt.where(dag_run.c.execution_date <= bindparam("lte", type_=UTCDateTime()))
+    stmt = stmt.order_by(dag_run.c.execution_date).offset(bindparam("offset"))
+    return stmt.limit(bindparam("limit")) if limit else stmt
+
+
 class DagRunRepository(Repository):
     # -- lookups ---------------------------------------------------------------------------------
 
     async def find_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
-        """The run, or ``None``; a row whose ``dag_found`` is false when the DAG itself is unknown.
+        """The run, or ``None``; a row whose ``id`` is NULL when only the run is unknown.
 
         One round trip answers both questions, in the order the API reports them.
         """
-        stmt = (
-            select(dag.c.dag_id.label("dag_found"), *RUN_COLUMNS)
-            .select_from(
-                dag.outerjoin(
-                    dag_run,
-                    and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == execution_date),
-                )
-            )
-            .where(dag.c.dag_id == dag_id)
-        )
-        return (await self.conn.execute(stmt)).one_or_none()
+        params = {"dag_id": dag_id, "execution_date": execution_date}
+        return (await self.conn.execute(_FIND_RUN, params)).one_or_none()
 
     async def find_task_instance(
         self, *, dag_id: str, execution_date: datetime, task_id: str
     ) -> Row[Any] | None:
         """Dag, task, run and task instance in one query; absent parts come back as NULLs."""
-        stmt = (
-            select(
-                dag.c.dag_id.label("dag_found"),
-                task.c.task_id.label("task_found"),
-                dag_run.c.id.label("run_pk"),
-                dag_run.c.run_id,
-                dag_run.c.execution_date,
-                dag_run.c.state.label("run_state"),
-                task_instance.c.task_id.label("ti_found"),
-                *(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"),
-            )
-            .select_from(
-                dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == task_id))
-                .outerjoin(
-                    dag_run,
-                    and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == execution_date),
-                )
-                .outerjoin(
-                    task_instance,
-                    and_(task_instance.c.dag_run_id == dag_run.c.id, task_instance.c.task_id == task_id),
-                )
-            )
-            .where(dag.c.dag_id == dag_id)
-        )
-        return (await self.conn.execute(stmt)).one_or_none()
+        params = {"dag_id": dag_id, "execution_date": execution_date, "task_id": task_id}
+        return (await self.conn.execute(_FIND_TASK_INSTANCE, params)).one_or_none()
 
     async def list_runs(
         self,
@@ -90,53 +139,32 @@ class DagRunRepository(Repository):
         execution_date_gte: datetime | None = None,
         execution_date_lte: datetime | None = None,
     ) -> list[Row[Any]]:
-        stmt = select(*RUN_COLUMNS).where(dag_run.c.dag_id == dag_id)
-        if state is not None:
-            stmt = stmt.where(dag_run.c.state == state)
-        if execution_date_gte is not None:
-            stmt = stmt.where(dag_run.c.execution_date >= execution_date_gte)
-        if execution_date_lte is not None:
-            stmt = stmt.where(dag_run.c.execution_date <= execution_date_lte)
-        stmt = stmt.order_by(dag_run.c.execution_date).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        return list((await self.conn.execute(stmt)).all())
+        stmt = _list_runs_statement(
+            state is not None,
+            execution_date_gte is not None,
+            execution_date_lte is not None,
+            limit is not None,
+        )
+        params = {
+            "dag_id": dag_id,
+            "state": state,
+            "gte": execution_date_gte,
+            "lte": execution_date_lte,
+            "offset": offset,
+            "limit": limit,
+        }
+        used = {k: v for k, v in params.items() if v is not None}
+        return list((await self.conn.execute(stmt, used)).all())
 
     async def latest_runs(self) -> list[Row[Any]]:
-        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.
-
-        Postgres walks the (dag_id, execution_date) index once per DAG through a LATERAL join;
-        SQLite's documented bare-column rule returns the row that holds the MAX().
-        """
-        if self.dialect == "postgresql":
-            latest = (
-                select(dag_run.c.execution_date, dag_run.c.start_date)
-                .where(dag_run.c.dag_id == dag.c.dag_id)
-                .order_by(dag_run.c.execution_date.desc())
-                .limit(1)
-                .lateral("latest")
-            )
-            stmt = (
-                select(dag.c.dag_id, latest.c.execution_date, latest.c.start_date)
-                .select_from(dag.join(latest, true()))
-                .order_by(dag.c.dag_id)
-            )
-        else:
-            stmt = (
-                select(
-                    dag_run.c.dag_id,
-                    func.max(dag_run.c.execution_date).label("execution_date"),
-                    dag_run.c.start_date,
-                )
-                .group_by(dag_run.c.dag_id)
-                .order_by(dag_run.c.dag_id)
-            )
+        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
+        stmt = _LATEST_RUNS_POSTGRES if self.dialect == "postgresql" else _LATEST_RUNS_SQLITE
         return list((await self.conn.execute(stmt)).all())
 
     # -- writes ----------------------------------------------------------------------------------
 
     async def dag_exists(self, *, dag_id: str) -> bool:
-        return await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id)) is not None
+        return await self.conn.scalar(_DAG_EXISTS, {"dag_id": dag_id}) is not None
 
     async def trigger_info(self, *, dag_id: str) -> Row[Any] | None:
         return (

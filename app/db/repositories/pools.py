@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from app.db.models import pool
 from app.db.repositories.base import Repository
@@ -12,12 +12,16 @@ from app.db.repositories.base import Repository
 POOL_COLUMNS = (pool.c.id, pool.c.pool, pool.c.slots, pool.c.description, pool.c.include_deferred)
 
 
+_LIST = select(*POOL_COLUMNS).order_by(pool.c.id)
+_GET = select(*POOL_COLUMNS).where(pool.c.pool == bindparam("name"))
+
+
 class PoolRepository(Repository):
     async def list(self) -> list[Row[Any]]:
-        return list((await self.conn.execute(select(*POOL_COLUMNS).order_by(pool.c.id))).all())
+        return list((await self.conn.execute(_LIST)).all())
 
     async def get(self, *, name: str) -> Row[Any] | None:
-        return (await self.conn.execute(select(*POOL_COLUMNS).where(pool.c.pool == name))).one_or_none()
+        return (await self.conn.execute(_GET, {"name": name})).one_or_none()
 
     async def upsert(
         self, *, name: str, slots: int, description: Any = ..., include_deferred: Any = ...
