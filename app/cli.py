@@ -198,7 +198,6 @@ def serve(settings: Settings) -> int:
         workers=settings.workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        root_path=settings.root_path,
         timeout_graceful_shutdown=30,
         log_config=None,  # app.main.serve_app configures logging in each worker
         access_log=False,

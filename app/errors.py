@@ -172,22 +172,29 @@ async def _database_error(request: Request, exc: DBAPIError) -> Response:
     return await _unexpected(request, exc)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Bad request: invalid input, named in `error` and `detail`"},
-    401: {"model": ErrorBody, "description": "Missing or wrong credentials"},
-    404: {"model": ErrorBody, "description": "Unknown DAG, task, run, task instance or pool"},
-    503: {"model": ErrorBody, "description": "Database unavailable"},
+_ERROR_DOCS: dict[int, tuple[str, str]] = {
+    400: (
+        "Bad request: invalid input, named in `error` and `detail`",
+        "Given execution date, foo, could not be identified as a date. "
+        "Example date format: 2015-11-16T14:34:15+00:00",
+    ),
+    401: ("Missing or wrong credentials", "Unauthorized"),
+    404: ("Unknown DAG, task, run, task instance or pool", "Dag id no_such_dag not found in DagModel"),
+    405: ("Method Not Allowed", "Method Not Allowed"),
+    413: ("Request body over DAGPORT_MAX_BODY_BYTES", "Request body is larger than 1048576 bytes"),
+    503: ("Database unavailable", "Database unavailable, try again shortly"),
 }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` for the given error codes (401 and 503 apply to every API route)."""
-    wanted = sorted({*codes, 401, 503})
     out: dict[int | str, dict[str, Any]] = {}
-    for code in wanted:
-        out[code] = ERROR_RESPONSES.get(code) or {
+    for code in sorted({*codes, 401, 503}):
+        description, example = _ERROR_DOCS[code]
+        out[code] = {
             "model": ErrorBody,
-            "description": _STATUS_TEXT.get(code, "Error"),
+            "description": description,
+            "content": {"application/json": {"example": {"error": example}}},
         }
     return out
 

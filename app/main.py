@@ -75,7 +75,6 @@ def create_app(
             "with the token as password)."
         ),
         openapi_tags=TAGS,
-        root_path=settings.root_path,
         lifespan=lifespan,
         redirect_slashes=False,
         docs_url=None,  # served by app/routers/docs.py from the package's own files
@@ -107,7 +106,10 @@ def create_app(
     app.state.metrics.templates = route_templates(app.routes)
     install_error_handlers(app)
     app.add_middleware(
-        ApiProtocolMiddleware, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+        ApiProtocolMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=app.state.metrics,
+        root_path=settings.root_path,
     )
     app.openapi = _openapi_with_request_models(app)  # type: ignore[method-assign]
     return app
@@ -147,9 +149,13 @@ def _openapi_with_request_models(app: FastAPI) -> Callable[[], dict[str, Any]]:
             },
         }
         for path, operations in schema["paths"].items():
-            if path.startswith(API_PREFIX):
-                for operation in operations.values():
+            for operation in operations.values():
+                # Validation failures are 400 with the error envelope (documented per route), never 422.
+                operation.get("responses", {}).pop("422", None)
+                if path.startswith(API_PREFIX):
                     operation["security"] = [{"bearer": []}, {"basic": []}]
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         app.openapi_schema = schema
         return schema
 

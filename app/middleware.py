@@ -1,6 +1,7 @@
 """One pure ASGI middleware for the protocol rules of api.md section 1.
 
 - every response carries ``X-Request-ID`` (the caller's, if sane, else a new one);
+- DAGPORT_ROOT_PATH is applied, with or without the prefix in the incoming path;
 - a trailing slash means the same route (the path is rewritten, never redirected);
 - HEAD is answered wherever GET is: same status and headers, no body;
 - a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
@@ -27,16 +28,22 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class ApiProtocolMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics, root_path: str = "") -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.root_path = root_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        if self.root_path:
+            # Served under a prefix: whether the proxy strips it (/api/...) or forwards it
+            # (/dagport/api/...), routing sees /api/... and generated URLs (docs, openapi servers)
+            # carry the prefix. uvicorn's own --root-path would only work with a stripping proxy.
+            scope["root_path"] = self.root_path
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())

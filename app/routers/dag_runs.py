@@ -175,7 +175,16 @@ async def get_dag_run_state(dag_id: str, execution_date: ExecutionDateDep, runs:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunStatePatch"}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/RunStatePatch"},
+                    "examples": {
+                        "success": {"summary": "Mark the run successful", "value": {"state": "success"}},
+                        "failed": {"summary": "Mark the run failed", "value": {"state": "failed"}},
+                        "queued": {"summary": "Clear the run to run it again", "value": {"state": "queued"}},
+                    },
+                }
+            },
         }
     },
 )

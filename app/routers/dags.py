@@ -44,7 +44,19 @@ _YAML_TYPES = ("yaml", "yml")
                         ],
                     },
                 },
-                "application/yaml": {"schema": {"type": "string"}},
+                "application/yaml": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "dag_id: hello\n"
+                        "start_date: '2024-01-01T00:00:00+00:00'\n"
+                        "tasks:\n"
+                        "  - task_id: say\n"
+                        "    operator: BashOperator\n"
+                        "    arguments: {bash_command: echo hi}\n"
+                        "  - task_id: done\n"
+                        "    upstream: [say]\n"
+                    ),
+                },
             },
         }
     },
@@ -114,13 +126,24 @@ async def get_dag(dag_id: str, dags: DagsDep) -> JSONResponse:
     return JSONResponse(dag_detail(stored.row, stored.task_ids))
 
 
+# Errors are JSON even where success is text/plain: with a `model`, FastAPI would document them as
+# the route's media type, so the ErrorBody reference is spelled out.
+_JSON_ERRORS = {
+    code: {
+        "description": response["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for code, response in responses(404).items()
+}
+
+
 @router.get(
     "/dags/{dag_id}/code",
     summary="Get a DAG's source",
     response_class=PlainTextResponse,
     responses={
         200: {"content": {"text/plain": {}}, "description": "The definition text as submitted"},
-        **responses(404),
+        **_JSON_ERRORS,
     },
 )
 async def get_dag_code(dag_id: str, dags: DagsDep) -> PlainTextResponse:

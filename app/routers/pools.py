@@ -29,7 +29,7 @@ async def list_pools(pools: PoolsDep) -> JSONResponse:
 
 @router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
 async def get_pool(name: str, pools: PoolsDep) -> JSONResponse:
-    """One pool by name."""
+    """One pool by name; a blank name is 400, an unknown one 404."""
     row = await pools.get(name=_path_name(name))
     if row is None:
         raise NotFound(f"Pool '{name}' doesn't exist")

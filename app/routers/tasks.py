@@ -83,7 +83,31 @@ async def get_task_instance(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TaskInstancePatch"}}},
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/TaskInstancePatch"},
+                    "examples": {
+                        "running": {
+                            "summary": "A worker started the task",
+                            "value": {
+                                "state": "running",
+                                "hostname": "worker-1",
+                                "pid": 4242,
+                                "unixname": "airflow",
+                            },
+                        },
+                        "success": {"summary": "The task succeeded", "value": {"state": "success"}},
+                        "success_with_lineage": {
+                            "summary": "Succeeded, with the lineage it actually used",
+                            "value": {
+                                "state": "success",
+                                "inlets": [{"type": "File", "url": "s3://bucket/in.csv"}],
+                                "outlets": [{"type": "Table", "database": "dw", "name": "results"}],
+                            },
+                        },
+                    },
+                }
+            },
         }
     },
 )

@@ -29,7 +29,8 @@ class TriggerRequest(RequestBody):
     """Trigger body: every field is optional; `{}` (or an empty body) triggers a run now."""
 
     run_id: str | None = Field(None, description="Run id; null or empty: `manual__<execution_date>`")
-    conf: dict[str, Any] | None = Field(
+    # Typed wide for the documentation: a string holding a JSON object is accepted and decoded.
+    conf: dict[str, Any] | str | None = Field(
         None,
         description="Run configuration: an object, or a string holding a JSON object (Airflow 1.10 form)",
     )
@@ -38,7 +39,7 @@ class TriggerRequest(RequestBody):
         description="Logical date (api.md section 2); absent or null: now",
         json_schema_extra={"type": ["string", "null"], "examples": ["2016-11-16T11:34:15+00:00"]},
     )
-    replace_microseconds: bool | None = Field(
+    replace_microseconds: bool | str | None = Field(
         None,
         description="Zero the microseconds: boolean or true/false string; default true when execution_date is absent",
     )
