@@ -172,11 +172,12 @@ async def prepare(settings: Settings) -> int:
             if not has_tokens:
                 token = await create_token(engine, "initial")
                 if token is not None:
+                    url = f"http://{settings.host}:{settings.port}/api/experimental/test"
+                    # flush: the token must reach a log file at once, not when the server exits
                     print(
-                        f"No API token existed, so one was created (name 'initial'). It is shown once:\n\n    {token}\n"
-                    )
-                    print(
-                        f"    curl -H 'Authorization: Bearer {token}' http://{settings.host}:{settings.port}/api/experimental/test\n"
+                        f"No API token existed, so one was created (name 'initial'). It is shown once:\n\n"
+                        f"    {token}\n\n    curl -H 'Authorization: Bearer {token}' {url}\n",
+                        flush=True,
                     )
         return 0
 

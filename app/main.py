@@ -82,7 +82,12 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Reads run in autocommit (no BEGIN/COMMIT round trips), except through PgBouncer's transaction
+    # pooling (statement cache 0): outside a transaction it may prepare a statement on one server
+    # connection and execute it on another.
+    app.state.read_engine = (
+        engine.execution_options(isolation_level="AUTOCOMMIT") if settings.db_statement_cache_size else engine
+    )
     app.state.clock = clock
     app.state.metrics = Metrics(engine)
     app.state.token_store = (

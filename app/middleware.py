@@ -40,10 +40,17 @@ class ApiProtocolMiddleware:
             return
         started = time.perf_counter()
         if self.root_path:
-            # Served under a prefix: whether the proxy strips it (/api/...) or forwards it
-            # (/dagport/api/...), routing sees /api/... and generated URLs (docs, openapi servers)
-            # carry the prefix. uvicorn's own --root-path would only work with a stripping proxy.
-            scope["root_path"] = self.root_path
+            # Served under a prefix, whether the proxy strips it (/api/...) or forwards it
+            # (/dagport/api/...): the path is made to carry the prefix, as ASGI wants, so routing,
+            # mounts (the docs assets) and generated URLs all agree. uvicorn's --root-path would
+            # only work behind a stripping proxy.
+            root = self.root_path
+            scope["root_path"] = root
+            path = scope["path"]
+            if path != root and not path.startswith(root + "/"):
+                scope["path"] = root + path
+                if scope.get("raw_path"):
+                    scope["raw_path"] = root.encode() + scope["raw_path"]
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())

@@ -1,7 +1,8 @@
 """Schema migrations: alembic, driven over dagport's own async engine.
 
-On Postgres the upgrade runs under a session-level advisory lock, so replicas that start together
-migrate once: the first takes the lock and upgrades, the others wait and then find nothing to do.
+On Postgres the upgrade runs under a transaction-level advisory lock, so replicas that start
+together migrate once: the first takes the lock and upgrades, the others wait and then find
+nothing to do.
 """
 
 from __future__ import annotations
@@ -49,15 +50,11 @@ def _downgrade(connection: Connection, revision: str) -> None:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            await conn.commit()
-        try:
-            await conn.run_sync(_upgrade, revision)
-            await conn.commit()
-        finally:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                await conn.commit()
+            # Transaction-scoped, so it holds through PgBouncer's transaction pooling too: the
+            # upgrade (transactional DDL) and the lock end together at the commit.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        await conn.run_sync(_upgrade, revision)
+        await conn.commit()
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
