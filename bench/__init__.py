@@ -1,0 +1,1 @@
+"""dagport's benchmark harness: ``python -m bench --help`` (bench/README.md)."""
