@@ -16,6 +16,7 @@ from app.auth import TokenStore, require_auth
 from app.config import Settings
 from app.dates import utcnow
 from app.db.engine import create_engine
+from app.db.repositories.base import RAW_READS
 from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
@@ -86,7 +87,9 @@ def create_app(
     # pooling (statement cache 0): outside a transaction it may prepare a statement on one server
     # connection and execute it on another.
     app.state.read_engine = (
-        engine.execution_options(isolation_level="AUTOCOMMIT") if settings.db_statement_cache_size else engine
+        engine.execution_options(isolation_level="AUTOCOMMIT", **{RAW_READS: not settings.is_sqlite})
+        if settings.db_statement_cache_size
+        else engine
     )
     app.state.clock = clock
     app.state.metrics = Metrics(engine)

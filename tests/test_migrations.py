@@ -87,7 +87,19 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0001"
+    assert migrate.head_revision() == "0002"
+
+
+async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:
+    """Migration 0002: on Postgres the (dag_id, execution_date) index carries the listed columns."""
+    await migrate.upgrade(fresh_engine)
+    if backend != "postgresql":
+        return  # SQLite has no INCLUDE: its constraint stays as 0001 made it
+    async with fresh_engine.connect() as conn:
+        definition = await conn.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_dag_run_dag_id_execution_date'")
+        )
+    assert definition.endswith("(dag_id, execution_date) INCLUDE (id, run_id, state, start_date)")
 
 
 async def test_empty_database_has_no_revision(fresh_engine: AsyncEngine) -> None:

@@ -146,7 +146,9 @@ dag_run = Table(
     # These two constraints decide concurrent identical triggers; the second one is also the
     # index behind every lookup by (dag_id, execution_date), latest_runs and run listings.
     UniqueConstraint("dag_id", "run_id"),
-    UniqueConstraint("dag_id", "execution_date"),
+    UniqueConstraint(
+        "dag_id", "execution_date", postgresql_include=["id", "run_id", "state", "start_date"]
+    ),  # INCLUDE: listings and latest_runs are index-only scans on Postgres (migration 0002)
 )
 
 task_instance = Table(

@@ -6,7 +6,22 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, delete, func, literal, or_, select, true, update
+from sqlalchemy import (
+    JSON,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import UTCDateTime, dag, dag_run, lineage, task, task_instance
@@ -22,6 +37,17 @@ RUN_COLUMNS = (
     dag_run.c.end_date,
     dag_run.c.queued_at,
     dag_run.c.external_trigger,
+)
+
+# What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
+# so a listing is an index-only scan (migration 0002).
+LIST_COLUMNS = (
+    dag_run.c.id,
+    dag_run.c.dag_id,
+    dag_run.c.run_id,
+    dag_run.c.execution_date,
+    dag_run.c.state,
+    dag_run.c.start_date,
 )
 
 TI_COLUMNS = tuple(c for c in task_instance.c if c.name not in ("dag_run_id", "dag_id"))
@@ -97,10 +123,70 @@ _LATEST_RUNS_SQLITE = (
 )
 
 
+_TRIGGER_INFO = select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
+
+_RUN_VALUES = {
+    "dag_id": bindparam("dag_id"),
+    "run_id": bindparam("run_id"),
+    "execution_date": bindparam("execution_date", type_=UTCDateTime()),
+    "state": bindparam("state"),
+    "start_date": bindparam("start_date", type_=UTCDateTime()),
+    "queued_at": bindparam("now", type_=UTCDateTime()),
+    "external_trigger": True,
+    "conf": bindparam("conf", type_=JSON()),
+}
+
+
+def _insert_task_instances(run_pk: Any, new_run: Any = None) -> Any:
+    """One task instance per task of the DAG, as one INSERT ... SELECT (no per-task round trips)."""
+    tasks = select(
+        run_pk,
+        task.c.task_id,
+        task.c.dag_id,
+        task.c.retries,
+        task.c.pool,
+        task.c.pool_slots,
+        task.c.queue,
+        task.c.effective_priority_weight,
+        task.c.operator,
+        bindparam("now", type_=UTCDateTime()),
+    ).where(task.c.dag_id == bindparam("dag_id"))
+    if new_run is not None:  # the run inserted by the same statement: one row, joined to every task
+        tasks = tasks.select_from(task.join(new_run, true()))
+    columns = [
+        "dag_run_id",
+        "task_id",
+        "dag_id",
+        "max_tries",
+        "pool",
+        "pool_slots",
+        "queue",
+        "priority_weight",
+        "operator",
+        "updated_at",
+    ]
+    return task_instance.insert().from_select(columns, tasks)
+
+
+_NEW_RUN = (
+    postgresql.insert(dag_run)
+    .values(**_RUN_VALUES)
+    .on_conflict_do_nothing()
+    .returning(dag_run.c.id)
+    .cte("new_run")
+)
+_CREATE_RUN_POSTGRES = select(_NEW_RUN.c.id).add_cte(
+    _insert_task_instances(_NEW_RUN.c.id, _NEW_RUN).cte("new_task_instances")
+)
+_INSERT_RUN_SQLITE = (
+    sqlite.insert(dag_run).values(**_RUN_VALUES).on_conflict_do_nothing().returning(dag_run.c.id)
+)
+
+
 @lru_cache(maxsize=32)
 def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
     """One prebuilt statement per combination of filters used."""
-    stmt = select(*RUN_COLUMNS).where(dag_run.c.dag_id == bindparam("dag_id"))
+    stmt = select(*LIST_COLUMNS).where(dag_run.c.dag_id == bindparam("dag_id"))
     if state:
         stmt = stmt.where(dag_run.c.state == bindparam("state"))
     if gte:
@@ -119,15 +205,14 @@ class DagRunRepository(Repository):
 
         One round trip answers both questions, in the order the API reports them.
         """
-        params = {"dag_id": dag_id, "execution_date": execution_date}
-        return (await self.conn.execute(_FIND_RUN, params)).one_or_none()
+        return await self.fetch_one(_FIND_RUN, {"dag_id": dag_id, "execution_date": execution_date})
 
     async def find_task_instance(
         self, *, dag_id: str, execution_date: datetime, task_id: str
     ) -> Row[Any] | None:
         """Dag, task, run and task instance in one query; absent parts come back as NULLs."""
         params = {"dag_id": dag_id, "execution_date": execution_date, "task_id": task_id}
-        return (await self.conn.execute(_FIND_TASK_INSTANCE, params)).one_or_none()
+        return await self.fetch_one(_FIND_TASK_INSTANCE, params)
 
     async def list_runs(
         self,
@@ -153,23 +238,20 @@ class DagRunRepository(Repository):
             "offset": offset,
             "limit": limit,
         }
-        used = {k: v for k, v in params.items() if v is not None}
-        return list((await self.conn.execute(stmt, used)).all())
+        return await self.fetch_all(stmt, {k: v for k, v in params.items() if v is not None})
 
     async def latest_runs(self) -> list[Row[Any]]:
         """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
         stmt = _LATEST_RUNS_POSTGRES if self.dialect == "postgresql" else _LATEST_RUNS_SQLITE
-        return list((await self.conn.execute(stmt)).all())
+        return await self.fetch_all(stmt, {})
 
     # -- writes ----------------------------------------------------------------------------------
 
     async def dag_exists(self, *, dag_id: str) -> bool:
-        return await self.conn.scalar(_DAG_EXISTS, {"dag_id": dag_id}) is not None
+        return await self.fetch_one(_DAG_EXISTS, {"dag_id": dag_id}) is not None
 
     async def trigger_info(self, *, dag_id: str) -> Row[Any] | None:
-        return (
-            await self.conn.execute(select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == dag_id))
-        ).one_or_none()
+        return (await self.conn.execute(_TRIGGER_INFO, {"dag_id": dag_id})).one_or_none()
 
     async def create(
         self,
@@ -185,54 +267,23 @@ class DagRunRepository(Repository):
 
         ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and
         (dag_id, execution_date): of concurrent identical triggers exactly one inserts, the others
-        wait for it and get nothing back, without an aborted transaction.
+        wait for it and get nothing back, without an aborted transaction. On Postgres both inserts
+        are one statement (data-modifying CTEs); SQLite runs them one after the other.
         """
-        run_pk = await self.conn.scalar(
-            self.insert(dag_run)
-            .values(
-                dag_id=dag_id,
-                run_id=run_id,
-                execution_date=execution_date,
-                state=state,
-                start_date=now if state == "running" else None,
-                queued_at=now,
-                external_trigger=True,
-                conf=conf,
-            )
-            .on_conflict_do_nothing()
-            .returning(dag_run.c.id)
-        )
-        if run_pk is None:
-            return None
-        tasks = select(
-            literal(run_pk),
-            task.c.task_id,
-            task.c.dag_id,
-            task.c.retries,
-            task.c.pool,
-            task.c.pool_slots,
-            task.c.queue,
-            task.c.effective_priority_weight,
-            task.c.operator,
-            literal(now, UTCDateTime()),
-        ).where(task.c.dag_id == dag_id)
-        await self.conn.execute(
-            task_instance.insert().from_select(
-                [
-                    "dag_run_id",
-                    "task_id",
-                    "dag_id",
-                    "max_tries",
-                    "pool",
-                    "pool_slots",
-                    "queue",
-                    "priority_weight",
-                    "operator",
-                    "updated_at",
-                ],
-                tasks,
-            )
-        )
+        params = {
+            "dag_id": dag_id,
+            "run_id": run_id,
+            "execution_date": execution_date,
+            "state": state,
+            "start_date": now if state == "running" else None,
+            "now": now,
+            "conf": conf,
+        }
+        if self.dialect == "postgresql":
+            return await self.conn.scalar(_CREATE_RUN_POSTGRES, params)
+        run_pk = await self.conn.scalar(_INSERT_RUN_SQLITE, params)
+        if run_pk is not None:
+            await self.conn.execute(_insert_task_instances(literal_column(str(int(run_pk)))), params)
         return run_pk
 
     async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:

@@ -18,10 +18,10 @@ _GET = select(*POOL_COLUMNS).where(pool.c.pool == bindparam("name"))
 
 class PoolRepository(Repository):
     async def list(self) -> list[Row[Any]]:
-        return list((await self.conn.execute(_LIST)).all())
+        return await self.fetch_all(_LIST, {})
 
     async def get(self, *, name: str) -> Row[Any] | None:
-        return (await self.conn.execute(_GET, {"name": name})).one_or_none()
+        return await self.fetch_one(_GET, {"name": name})
 
     async def upsert(
         self, *, name: str, slots: int, description: Any = ..., include_deferred: Any = ...

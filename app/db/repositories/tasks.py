@@ -21,4 +21,4 @@ _FIND_TASK = (
 class TaskRepository(Repository):
     async def find(self, *, dag_id: str, task_id: str) -> Row[Any] | None:
         """``None`` if the DAG is unknown; a row with ``task_id`` NULL if only the task is."""
-        return (await self.conn.execute(_FIND_TASK, {"dag_id": dag_id, "task_id": task_id})).one_or_none()
+        return await self.fetch_one(_FIND_TASK, {"dag_id": dag_id, "task_id": task_id})
