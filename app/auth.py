@@ -17,11 +17,9 @@ import secrets
 import time
 from collections.abc import Iterable
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.repositories.tokens import TokenRepository
-from app.errors import Unauthorized
 
 MISS_RELOAD_INTERVAL = 1.0
 
@@ -93,13 +91,3 @@ def credentials_from(authorization: str | None) -> str | None:
         _, sep, password = decoded.partition(":")
         return password if sep and password else None
     return None
-
-
-async def require_auth(request: Request) -> None:
-    """Router dependency: every ``/api/experimental`` route requires a valid token."""
-    store: TokenStore | None = request.app.state.token_store
-    if store is None:  # DAGPORT_AUTH_BACKEND=none
-        return
-    token = credentials_from(request.headers.get("authorization"))
-    if token is None or not await store.is_valid(token):
-        raise Unauthorized()

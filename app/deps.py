@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
@@ -75,7 +76,21 @@ PoolsDep = Annotated[PoolRepository, _repository(PoolRepository)]
 LineageDep = Annotated[LineageRepository, _repository(LineageRepository)]
 
 
-async def path_execution_date(execution_date: str, settings: SettingsDep) -> datetime:
+# Documented as RFC 3339 (what clients should send); api.md section 2's other ISO 8601 forms (a space
+# for `T`, date only, basic form, naive values) are accepted too. Documentation only: parse_date decides.
+DATE_PARAM_SCHEMA = {"format": "date-time"}
+DATE_PARAM_DESCRIPTION = (
+    "An RFC 3339 date-time such as `2016-11-16T11:34:15+00:00`; other ISO 8601 forms (space for `T`, "
+    "date only, basic form, no offset: DAGPORT_DEFAULT_TIMEZONE) are read too. Anything else is 400."
+)
+
+
+async def path_execution_date(
+    execution_date: Annotated[
+        str, Path(description=DATE_PARAM_DESCRIPTION, json_schema_extra=DATE_PARAM_SCHEMA)
+    ],
+    settings: SettingsDep,
+) -> datetime:
     """The ``{execution_date}`` path segment, parsed before any lookup (a bad date is 400 first)."""
     return parse_date(execution_date, default_tz=settings.tz)
 
@@ -83,9 +98,30 @@ async def path_execution_date(execution_date: str, settings: SettingsDep) -> dat
 ExecutionDateDep = Annotated[datetime, Depends(path_execution_date)]
 
 
+async def single_valued_query(request: Request) -> None:
+    """Every query parameter of these routes takes one value: `?paused=true&paused=false` is
+    ambiguous (FastAPI would silently keep the last), so a repeated one is 400."""
+    params = request.query_params
+    repeated = sorted({key for key in params if len(params.getlist(key)) > 1})
+    if repeated:
+        detail = [
+            {"loc": f"query.{key}", "msg": f"Expected one value, got {params.getlist(key)!r}"}
+            for key in repeated
+        ]
+        raise BadRequest(f"Invalid value for query.{repeated[0]}: given more than once", detail=detail)
+
+
+SingleValuedQuery = Depends(single_valued_query)
+
+
+# A `\u0000` escape in JSON text: its backslash is preceded by an even number of backslashes (an
+# escaped backslash, `\\u0000`, is the text `\u0000`, not a NUL).
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def reject_nul(raw: bytes) -> None:
     """Text columns cannot hold NUL on Postgres: refuse it up front, the same way on both databases."""
-    if b"\\u0000" in raw or b"\x00" in raw:
+    if b"\x00" in raw or (b"\\u0000" in raw and _ESCAPED_NUL.search(raw)):
         raise BadRequest("Request body contains a NUL character (\\u0000), which cannot be stored")
 
 

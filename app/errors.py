@@ -8,7 +8,7 @@ lost database connections and anything unexpected into the JSON envelope of api.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from app.dates import InvalidDateError
 from app.json import JSONResponse
@@ -39,6 +40,9 @@ class ErrorBody(BaseModel):
     request_id: str | None = Field(None, description="The request's X-Request-ID")
 
 
+WWW_AUTHENTICATE = 'Bearer realm="dagport", Basic realm="dagport"'
+
+
 class ApiError(Exception):
     status_code = 400
     headers: dict[str, str] | None = None
@@ -51,14 +55,6 @@ class ApiError(Exception):
 
 class BadRequest(ApiError):
     status_code = 400
-
-
-class Unauthorized(ApiError):
-    status_code = 401
-    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="dagport", Basic realm="dagport"'}
-
-    def __init__(self, message: str = "Unauthorized") -> None:
-        super().__init__(message)
 
 
 class NotFound(ApiError):
@@ -132,7 +128,28 @@ _STATUS_TEXT = {404: "Not Found", 405: "Method Not Allowed"}
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     message = _STATUS_TEXT.get(exc.status_code) or str(exc.detail)
-    return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return error_response(request, exc.status_code, message, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path supports (RFC 9110: a 405's `Allow` lists them all), not only those of
+    the first route Starlette tried: `/dags/{dag_id}` has a GET, a PUT and a DELETE route. HEAD goes
+    wherever GET does (the middleware answers it)."""
+    routes = request.app.router.routes  # included routers may be nested (FastAPI >= 0.165): ask them
+    methods = {
+        method
+        for method in _ROUTABLE_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+_ROUTABLE_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import TokenStore, require_auth
+from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
 from app.db.engine import create_engine
@@ -99,7 +99,6 @@ def create_app(
         else None
     )
 
-    auth = [Depends(require_auth)]
     for router in (
         dag_runs.router,
         tasks.router,
@@ -108,7 +107,7 @@ def create_app(
         lineage.router,
         service.api_router,
     ):
-        app.include_router(router, prefix=API_PREFIX, dependencies=auth)
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(service.ops_router)
     docs.install(app)
     app.state.metrics.templates = route_templates(app.routes)
@@ -118,6 +117,8 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         metrics=app.state.metrics,
         root_path=settings.root_path,
+        tokens=app.state.token_store,
+        protected_prefix=API_PREFIX,
     )
     app.openapi = _openapi_with_request_models(app)  # type: ignore[method-assign]
     return app

@@ -5,6 +5,7 @@
 - a trailing slash means the same route (the path is rewritten, never redirected);
 - HEAD is answered wherever GET is: same status and headers, no body;
 - a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
+- a request under the API prefix without a valid token is refused with 401;
 - a path or query holding a NUL character is refused with 400;
 - when the response ends: Prometheus metrics and one access-log line (app/observability.py).
 
@@ -20,7 +21,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge
+from app.auth import TokenStore, credentials_from
+from app.errors import WWW_AUTHENTICATE, PayloadTooLarge
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 
@@ -28,11 +30,22 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class ApiProtocolMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics, root_path: str = "") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: Metrics,
+        root_path: str = "",
+        tokens: TokenStore | None = None,
+        protected_prefix: str = "",
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
         self.root_path = root_path
+        self.tokens = tokens
+        self.protected = root_path + protected_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,7 +106,7 @@ class ApiProtocolMiddleware:
             return message
 
         try:
-            refusal = self._refusal(scope)
+            refusal = await self._refusal(scope)
             if refusal is None:
                 await self.app(scope, receive_wrapper, send_wrapper)
             else:
@@ -104,14 +117,20 @@ class ApiProtocolMiddleware:
             self.metrics.observe(route, method, status, elapsed)
             log_request(scope, request_id, route, status, elapsed)
 
-    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
-        """A request refused before the app sees it: (status, message), or None."""
+    async def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+        """A request refused before the app sees it: (status, message, headers), or None."""
+        if self.tokens is not None and _under(scope["path"], self.protected):
+            # Authentication here rather than as a FastAPI dependency on every route: one check,
+            # no dependency resolution (api.md 6: everything under the API prefix needs a token).
+            token = credentials_from(_header(scope, b"authorization"))
+            if token is None or not await self.tokens.is_valid(token):
+                return 401, "Unauthorized", [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            return 413, too_large_message(self.max_body_bytes)
+            return 413, too_large_message(self.max_body_bytes), []
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
-            return 400, "Request URL contains a NUL character"
+            return 400, "Request URL contains a NUL character", []
         return None
 
 
@@ -139,7 +158,20 @@ def too_large_message(limit: int) -> str:
     return f"Request body is larger than {limit} bytes"
 
 
-async def _send_error(send: Send, status: int, message: str, request_id: str) -> None:
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _send_error(
+    send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]], request_id: str
+) -> None:
     body: dict[str, Any] = {"error": message, "request_id": request_id}
     encoded = dumps(body).encode()
     await send(
@@ -150,6 +182,7 @@ async def _send_error(send: Send, status: int, message: str, request_id: str) ->
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(encoded)).encode()),
                 (b"connection", b"close"),
+                *headers,
             ],
         }
     )

@@ -8,10 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from app.dates import dag_run_url, iso_utc, parse_date
-from app.deps import ClockDep, DagRunsDep, ExecutionDateDep, SettingsDep, read_json_object
+from app.deps import (
+    DATE_PARAM_SCHEMA,
+    ClockDep,
+    DagRunsDep,
+    ExecutionDateDep,
+    SettingsDep,
+    SingleValuedQuery,
+    read_json_object,
+)
 from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
-from app.schemas.common import validate_body
+from app.schemas.common import any_case_pattern, validate_body
 from app.schemas.dag_runs import (
     RUN_STATES,
     DagRunItem,
@@ -24,6 +32,9 @@ from app.schemas.dag_runs import (
 )
 
 router = APIRouter(tags=["dag_runs"])
+
+# A run state in any case, or empty (documentation only: list_dag_runs decides, with its message).
+_STATE_PATTERN = any_case_pattern(("", *RUN_STATES))
 
 
 @router.post(
@@ -102,16 +113,29 @@ async def trigger_dag(
     summary="List a DAG's runs",
     response_model=list[DagRunItem],
     responses=responses(400),
+    dependencies=[SingleValuedQuery],
 )
 async def list_dag_runs(
     dag_id: str,
     runs: DagRunsDep,
     settings: SettingsDep,
-    state: str | None = Query(None, description="Filter by state, case-insensitive; empty: no filter"),
+    state: str | None = Query(
+        None,
+        description="Filter by state, case-insensitive; empty: no filter",
+        json_schema_extra={"pattern": _STATE_PATTERN},
+    ),
     limit: int | None = Query(None, ge=1, le=10000, description="At most this many runs (default: all)"),
     offset: int = Query(0, ge=0, le=2**31 - 1, description="Skip this many runs"),
-    execution_date_gte: str | None = Query(None, description="Only runs at or after this date"),
-    execution_date_lte: str | None = Query(None, description="Only runs at or before this date"),
+    execution_date_gte: str | None = Query(
+        None,
+        description="Only runs at or after this date (a date as in the path)",
+        json_schema_extra=DATE_PARAM_SCHEMA,
+    ),
+    execution_date_lte: str | None = Query(
+        None,
+        description="Only runs at or before this date (a date as in the path)",
+        json_schema_extra=DATE_PARAM_SCHEMA,
+    ),
 ) -> JSONResponse:
     """Every run of the DAG, by execution_date ascending. An unknown DAG is **400** here, as in Airflow."""
     wanted_state = (state or "").strip().lower() or None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import PlainTextResponse
 
 from app.dag_loader import store_definition
-from app.deps import ClockDep, ConnDep, DagsDep, SettingsDep, reject_nul
+from app.deps import ClockDep, ConnDep, DagsDep, SettingsDep, SingleValuedQuery, reject_nul
 from app.errors import BadRequest, NotFound, dag_not_found, responses
 from app.json import JSONResponse
+from app.schemas.common import any_case_pattern
 from app.schemas.dag_definition import DagDefinitionError
 from app.schemas.dags import DagDetail, DagList, DeleteResult, OkResponse, PausedState, dag_detail
 
@@ -45,7 +48,7 @@ _YAML_TYPES = ("yaml", "yml")
                     },
                 },
                 "application/yaml": {
-                    "schema": {"type": "string"},
+                    "schema": {"type": "object"},  # the document is a mapping; the example is its text
                     "example": (
                         "dag_id: hello\n"
                         "start_date: '2024-01-01T00:00:00+00:00'\n"
@@ -96,6 +99,7 @@ async def put_dag(
     tags=["extensions"],
     response_model=DagList,
     responses=responses(400),
+    dependencies=[SingleValuedQuery],
 )
 async def list_dags(
     dags: DagsDep,
@@ -154,6 +158,10 @@ async def get_dag_code(dag_id: str, dags: DagsDep) -> PlainTextResponse:
     return PlainTextResponse(text)
 
 
+# `true` or `false` in any case (documentation only: _parse_paused decides, with Airflow's message).
+_PAUSED_PATTERN = any_case_pattern(("true", "false"))
+
+
 def _parse_paused(value: str) -> bool:
     lowered = value.lower()
     if lowered not in ("true", "false"):
@@ -167,7 +175,17 @@ def _parse_paused(value: str) -> bool:
     response_model=OkResponse,
     responses=responses(400, 404),
 )
-async def set_paused(dag_id: str, paused: str, dags: DagsDep) -> JSONResponse:
+async def set_paused(
+    dag_id: str,
+    paused: Annotated[
+        str,
+        Path(
+            description="`true` pauses, `false` unpauses, in any case",
+            json_schema_extra={"pattern": _PAUSED_PATTERN},
+        ),
+    ],
+    dags: DagsDep,
+) -> JSONResponse:
     """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused)."""
     wanted = _parse_paused(paused)
     if not await dags.set_paused(dag_id=dag_id, paused=wanted):

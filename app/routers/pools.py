@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from app.deps import PoolsDep, read_json_object
 from app.errors import BadRequest, NotFound, responses
 from app.json import JSONResponse
-from app.schemas.common import validate_body
+from app.schemas.common import NOT_BLANK_PATTERN, validate_body
 from app.schemas.pools import Pool, PoolCreate, pool_json
 
 router = APIRouter(tags=["pools"])
 
 DEFAULT_POOL = "default_pool"
+
+
+# Documentation only (the handlers decide, with Airflow's messages): not blank, and for DELETE not
+# default_pool.
+_NAME_SCHEMA = {"pattern": NOT_BLANK_PATTERN}
+PoolName = Annotated[str, Path(description="The pool's name (not blank)", json_schema_extra=_NAME_SCHEMA)]
 
 
 def _path_name(name: str) -> str:
@@ -28,7 +36,7 @@ async def list_pools(pools: PoolsDep) -> JSONResponse:
 
 
 @router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
-async def get_pool(name: str, pools: PoolsDep) -> JSONResponse:
+async def get_pool(name: PoolName, pools: PoolsDep) -> JSONResponse:
     """One pool by name; a blank name is 400, an unknown one 404."""
     row = await pools.get(name=_path_name(name))
     if row is None:
@@ -71,7 +79,16 @@ async def create_pool(request: Request, pools: PoolsDep) -> JSONResponse:
 
 
 @router.delete("/pools/{name}", summary="Delete a pool", response_model=Pool, responses=responses(400, 404))
-async def delete_pool(name: str, pools: PoolsDep) -> JSONResponse:
+async def delete_pool(
+    name: Annotated[
+        str,
+        Path(
+            description="The pool's name (not blank; `default_pool` cannot be deleted)",
+            json_schema_extra={**_NAME_SCHEMA, "not": {"const": DEFAULT_POOL}},
+        ),
+    ],
+    pools: PoolsDep,
+) -> JSONResponse:
     """Deletes the pool and returns it; `default_pool` cannot be deleted."""
     _path_name(name)
     if name == DEFAULT_POOL:

@@ -57,6 +57,31 @@ def validate_body(model: type[M], data: dict[str, Any]) -> M:
         raise BadRequest(message, detail=detail) from None
 
 
+def _not_in_class(chars: list[str]) -> str:
+    """A regex class of everything but ``chars``, in `\\uXXXX` escapes (ECMA, Python and Rust agree)."""
+    runs: list[list[int]] = []
+    for code in sorted(map(ord, chars)):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[^" + "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in runs) + "]"
+
+
+# "Not blank" as Python's str.strip() sees it, for JSON-schema `pattern`s: one character that is not
+# Python whitespace (none lies above U+3000). Spelled out, because a regex `\s` differs between
+# engines: ECMA's omits U+001C-U+001F and U+0085, which Python strips, and adds U+FEFF.
+NOT_BLANK_PATTERN = _not_in_class([c for c in map(chr, range(0x3001)) if c.isspace()])
+
+
+def any_case_pattern(words: tuple[str, ...] | list[str]) -> str:
+    """A JSON-schema ``pattern`` matching exactly one of ``words`` in any letter case (JSON-schema
+    regexes have no case-insensitive flag). Used to document values the code compares lowered."""
+    return (
+        "^(" + "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in w) for w in words) + ")$"
+    )
+
+
 def strict_bool(value: Any, field: str) -> Any:
     if value is None or isinstance(value, bool):
         return value

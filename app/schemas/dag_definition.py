@@ -26,6 +26,8 @@ from app.dates import InvalidDateError, parse_date, str_utc
 ID_PATTERN = r"[A-Za-z0-9_.-]{1,250}"
 _ID_RE = re.compile(ID_PATTERN)  # used with fullmatch: `$` would accept a trailing newline
 INT_MAX = 2**31 - 1  # integers are stored in 32-bit columns
+JSON_INT_MIN, JSON_INT_MAX = -(2**63), 2**64 - 1  # what orjson writes into JSON columns
+TAG_MAX_LENGTH = 100  # the dag_tag.name column (Airflow's TAG_MAX_LEN)
 WEIGHT_RULES = ("downstream", "upstream", "absolute")
 TRIGGER_RULES = (
     "all_success", "all_failed", "all_done", "all_skipped", "one_success", "one_failed", "one_done",
@@ -216,13 +218,30 @@ def _check_date(tz: tzinfo) -> Callable[[Any], datetime | None]:
 def _check_object(name: str) -> Callable[[Any], dict]:
     def check(value: Any) -> dict:
         if isinstance(value, dict):
+            _check_storable(name, value)
             return value
         raise _bad(f"{name} must be an object, got {_show(value)}")
 
     return check
 
 
-def _check_str_list(name: str, item: str) -> Callable[[Any], list]:
+def _check_storable(name: str, value: dict | list) -> None:
+    """Free-form values are stored as JSON (orjson): an integer beyond 64 bits cannot be written."""
+    bad = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
+        elif type(item) is int and not JSON_INT_MIN <= item <= JSON_INT_MAX:
+            bad.append((path, f"{name}{path} must be an integer of at most 64 bits, got {_show(item)}"))
+    if bad:
+        raise _Invalid(*sorted(bad))
+
+
+def _check_str_list(name: str, item: str, *, max_length: int | None = None) -> Callable[[Any], list]:
     def check(value: Any) -> list:
         if not isinstance(value, list):
             raise _bad(f"{name} must be a list of {item}s, got {_show(value)}")
@@ -231,6 +250,12 @@ def _check_str_list(name: str, item: str) -> Callable[[Any], list]:
             for i, v in enumerate(value)
             if type(v) is not str
         ]
+        if max_length is not None:
+            bad += [
+                (f"[{i}]", f"{name}[{i}] must be at most {max_length} characters, got {_show(v)}")
+                for i, v in enumerate(value)
+                if type(v) is str and len(v) > max_length
+            ]
         if bad:
             raise _Invalid(*bad)
         return value
@@ -260,6 +285,7 @@ def _check_entities(name: str) -> Callable[[Any], list]:
                 bad.append((f"[{i}].type", f"type must be a non-empty string, got {_show(entity['type'])}"))
         if bad:
             raise _Invalid(*bad)
+        _check_storable(name, value)
         return value
 
     return check
@@ -297,7 +323,7 @@ _STATIC_DAG_CHECKS: dict[str, Callable[[Any], Any]] = {
     "description": _check_str("description", nullable=True),
     "schedule_interval": _check_str("schedule_interval", nullable=True),
     "is_paused_upon_creation": _check_bool("is_paused_upon_creation"),
-    "tags": _check_str_list("tags", "string"),
+    "tags": _check_str_list("tags", "string", max_length=TAG_MAX_LENGTH),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.json import loads
-from app.schemas.common import RequestBody, api_error
+from app.schemas.common import RequestBody, any_case_pattern, api_error
 
 RUN_STATES = ("queued", "running", "success", "failed")
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
@@ -28,7 +28,11 @@ def check_run_id(value: Any) -> str | None:
 class TriggerRequest(RequestBody):
     """Trigger body: every field is optional; `{}` (or an empty body) triggers a run now."""
 
-    run_id: str | None = Field(None, description="Run id; null or empty: `manual__<execution_date>`")
+    run_id: str | None = Field(
+        None,
+        description="Run id, up to 250 characters without `/`; null or empty: `manual__<execution_date>`",
+        json_schema_extra={"maxLength": 250, "pattern": "^[^/]*$"},  # what check_run_id enforces
+    )
     # Typed wide for the documentation: a string holding a JSON object is accepted and decoded.
     conf: dict[str, Any] | str | None = Field(
         None,
@@ -37,11 +41,17 @@ class TriggerRequest(RequestBody):
     execution_date: Any = Field(
         None,
         description="Logical date (api.md section 2); absent or null: now",
-        json_schema_extra={"type": ["string", "null"], "examples": ["2016-11-16T11:34:15+00:00"]},
+        json_schema_extra={
+            "type": ["string", "null"],
+            "format": "date-time",  # as the path's execution_date: other ISO 8601 forms are read too
+            "examples": ["2016-11-16T11:34:15+00:00"],
+        },
     )
     replace_microseconds: bool | str | None = Field(
         None,
         description="Zero the microseconds: boolean or true/false string; default true when execution_date is absent",
+        # Which strings _replace_microseconds reads (it also ignores surrounding whitespace).
+        json_schema_extra={"pattern": any_case_pattern(sorted(_TRUE | _FALSE))},
     )
 
     model_config = ConfigDict(

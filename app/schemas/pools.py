@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas.common import RequestBody, api_error, strict_bool
+from app.schemas.common import NOT_BLANK_PATTERN, RequestBody, api_error, strict_bool
 
 POOL_NAME_MAX = 256
 _INT32_MAX = 2**31 - 1
@@ -22,12 +22,29 @@ def check_pool_name(value: Any) -> str:
     return value
 
 
+def _slots_schema(schema: dict[str, Any]) -> None:
+    """What _slots accepts: an integer from -1 to 2**31-1, or a string of one (documented for up to
+    nine digits: a pattern cannot bound the value)."""
+    schema.pop("type", None)
+    schema["anyOf"] = [
+        {"type": "integer", "minimum": -1, "maximum": _INT32_MAX},
+        {"type": "string", "pattern": "^(-1|[0-9]{1,9})$"},
+    ]
+
+
 class PoolCreate(RequestBody):
     """Create a pool, or update the pool of that name (Airflow upserts)."""
 
-    name: str = Field(description="Pool name, 1 to 256 characters", examples=["etl_pool"])
+    # The JSON-schema limits document check_pool_name, which enforces them with Airflow's messages.
+    name: str = Field(
+        description="Pool name, 1 to 256 characters, not blank",
+        examples=["etl_pool"],
+        json_schema_extra={"minLength": 1, "maxLength": POOL_NAME_MAX, "pattern": NOT_BLANK_PATTERN},
+    )
     slots: int = Field(
-        description="Slots: an integer (or a string holding one); -1 means unlimited", examples=[4]
+        description="Slots: an integer (or a string holding one); -1 means unlimited",
+        examples=[4],
+        json_schema_extra=_slots_schema,
     )
     description: str | None = Field(None, description="Optional; kept as is on update when not sent")
     include_deferred: bool = Field(False, description="Optional; kept as is on update when not sent")

@@ -118,6 +118,12 @@ TASK_INFO_EXAMPLE = {
 }
 
 
+# What _check_entities requires of each entity, for the documentation.
+_ENTITIES_SCHEMA: dict[str, Any] = {
+    "items": {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
+}
+
+
 def _check_entities(value: Any, field: str) -> Any:
     if value is None:
         return None
@@ -131,12 +137,20 @@ def _check_entities(value: Any, field: str) -> Any:
 class TaskInstancePatch(RequestBody):
     """A worker's state report for one task instance."""
 
-    state: str | None = Field(description="New state (null allowed)", examples=["running"])
+    state: str | None = Field(
+        description="New state (null allowed)",
+        examples=["running"],
+        json_schema_extra={"enum": list(TI_STATES)},
+    )
     hostname: str | None = Field(None, examples=["worker-1"])
     pid: int | None = Field(None, ge=0, le=2**31 - 1, examples=[4242])
     unixname: str | None = Field(None, examples=["airflow"])
-    inlets: list[dict[str, Any]] | None = Field(None, description="Lineage inlets; default: the task's")
-    outlets: list[dict[str, Any]] | None = Field(None, description="Lineage outlets; default: the task's")
+    inlets: list[dict[str, Any]] | None = Field(
+        None, description="Lineage inlets; default: the task's", json_schema_extra=_ENTITIES_SCHEMA
+    )
+    outlets: list[dict[str, Any]] | None = Field(
+        None, description="Lineage outlets; default: the task's", json_schema_extra=_ENTITIES_SCHEMA
+    )
 
     model_config = ConfigDict(
         extra="ignore",
