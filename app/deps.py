@@ -1,10 +1,12 @@
-"""Request-scoped dependencies: the unit of work, repositories, clock, settings and JSON bodies."""
+"""Request-scoped dependencies: the unit of work (connection, repositories, settings, clock), dates
+and JSON bodies."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -21,7 +23,42 @@ from app.errors import BadRequest
 from app.json import loads
 
 
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncConnection]:
+class UnitOfWork:
+    """What an endpoint works with: the request's connection, the repositories over it (built on
+    first use), the settings and the clock. One dependency per endpoint, so FastAPI resolves one
+    node per request instead of a tree (settings, clock, connection, repository, date...)."""
+
+    def __init__(self, conn: AsyncConnection, state: Any) -> None:
+        self.conn = conn
+        self.settings: Settings = state.settings
+        self.clock: Callable[[], datetime] = state.clock
+
+    def date(self, value: str) -> datetime:
+        """A path or query date (api.md section 2); call it before any lookup: a bad date is 400 first."""
+        return parse_date(value, default_tz=self.settings.tz)
+
+    @cached_property
+    def runs(self) -> DagRunRepository:
+        return DagRunRepository(self.conn)
+
+    @cached_property
+    def dags(self) -> DagRepository:
+        return DagRepository(self.conn)
+
+    @cached_property
+    def tasks(self) -> TaskRepository:
+        return TaskRepository(self.conn)
+
+    @cached_property
+    def pools(self) -> PoolRepository:
+        return PoolRepository(self.conn)
+
+    @cached_property
+    def lineage(self) -> LineageRepository:
+        return LineageRepository(self.conn)
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """One connection per request; for a write, one transaction, committed here and only here.
 
     ``scope="function"`` (where the dependency is used) makes FastAPI run the commit after the
@@ -34,46 +71,13 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncConnection]:
     state = request.app.state
     if request.method == "GET":
         async with state.read_engine.connect() as conn:
-            yield conn
+            yield UnitOfWork(conn, state)
         return
     async with state.engine.begin() as conn:
-        yield conn
+        yield UnitOfWork(conn, state)
 
 
-ConnDep = Annotated[AsyncConnection, Depends(unit_of_work, scope="function")]
-
-
-# The small dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a
-# worker thread, which costs more than the work itself on every request.
-
-
-async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-async def get_clock(request: Request) -> Callable[[], datetime]:
-    return request.app.state.clock
-
-
-ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-
-
-def _repository(cls: type) -> Any:
-    async def build(conn: ConnDep) -> Any:
-        return cls(conn)
-
-    build.__name__ = f"get_{cls.__name__}"
-    return Depends(build)
-
-
-DagsDep = Annotated[DagRepository, _repository(DagRepository)]
-DagRunsDep = Annotated[DagRunRepository, _repository(DagRunRepository)]
-TasksDep = Annotated[TaskRepository, _repository(TaskRepository)]
-PoolsDep = Annotated[PoolRepository, _repository(PoolRepository)]
-LineageDep = Annotated[LineageRepository, _repository(LineageRepository)]
+Db = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
 # Documented as RFC 3339 (what clients should send); api.md section 2's other ISO 8601 forms (a space
@@ -85,17 +89,7 @@ DATE_PARAM_DESCRIPTION = (
 )
 
 
-async def path_execution_date(
-    execution_date: Annotated[
-        str, Path(description=DATE_PARAM_DESCRIPTION, json_schema_extra=DATE_PARAM_SCHEMA)
-    ],
-    settings: SettingsDep,
-) -> datetime:
-    """The ``{execution_date}`` path segment, parsed before any lookup (a bad date is 400 first)."""
-    return parse_date(execution_date, default_tz=settings.tz)
-
-
-ExecutionDateDep = Annotated[datetime, Depends(path_execution_date)]
+DatePath = Annotated[str, Path(description=DATE_PARAM_DESCRIPTION, json_schema_extra=DATE_PARAM_SCHEMA)]
 
 
 async def single_valued_query(request: Request) -> None:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.dates import dag_run_url, iso_utc, parse_date
-from app.deps import (
-    DATE_PARAM_SCHEMA,
-    ClockDep,
-    DagRunsDep,
-    ExecutionDateDep,
-    SettingsDep,
-    SingleValuedQuery,
-    read_json_object,
-)
+from app.dates import iso_utc, parse_date
+from app.deps import DATE_PARAM_SCHEMA, DatePath, Db, SingleValuedQuery, read_json_object
 from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
 from app.schemas.common import any_case_pattern, validate_body
@@ -30,6 +21,7 @@ from app.schemas.dag_runs import (
     TriggerRequest,
     TriggerResponse,
 )
+from app.schemas.listings import latest_runs_listing, run_listing
 
 router = APIRouter(tags=["dag_runs"])
 
@@ -65,9 +57,7 @@ _STATE_PATTERN = any_case_pattern(("", *RUN_STATES))
         }
     },
 )
-async def trigger_dag(
-    dag_id: str, request: Request, runs: DagRunsDep, settings: SettingsDep, clock: ClockDep
-) -> JSONResponse:
+async def trigger_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
     """Create a run of the DAG with `external_trigger` true and one task instance per task.
 
     The body is read as JSON whatever its Content-Type; an empty body means `{}`. Without
@@ -77,12 +67,12 @@ async def trigger_dag(
     """
     body = validate_body(TriggerRequest, await read_json_object(request, empty={}))
     requested = (
-        None if body.execution_date is None else parse_date(body.execution_date, default_tz=settings.tz)
+        None if body.execution_date is None else parse_date(body.execution_date, default_tz=db.settings.tz)
     )
-    dag = await runs.trigger_info(dag_id=dag_id)
+    dag = await db.runs.trigger_info(dag_id=dag_id)
     if dag is None:
         raise NotFound(dag_not_found(dag_id))
-    now = clock()
+    now = db.clock()
     execution_date = requested if requested is not None else now
     replace = body.replace_microseconds if body.replace_microseconds is not None else requested is None
     if replace:
@@ -93,8 +83,8 @@ async def trigger_dag(
             f"start_date [{dag.start_date.isoformat()}] from DAG's default_args"
         )
     run_id = body.run_id or f"manual__{execution_date.isoformat()}"
-    state = settings.triggered_run_state
-    created = await runs.create(
+    state = db.settings.triggered_run_state
+    created = await db.runs.create(
         dag_id=dag_id, run_id=run_id, execution_date=execution_date, state=state, conf=body.conf, now=now
     )
     if created is None:
@@ -117,8 +107,7 @@ async def trigger_dag(
 )
 async def list_dag_runs(
     dag_id: str,
-    runs: DagRunsDep,
-    settings: SettingsDep,
+    db: Db,
     state: str | None = Query(
         None,
         description="Filter by state, case-insensitive; empty: no filter",
@@ -141,11 +130,11 @@ async def list_dag_runs(
     wanted_state = (state or "").strip().lower() or None
     if wanted_state is not None and wanted_state not in RUN_STATES:
         raise BadRequest(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
-    gte = _optional_date(execution_date_gte, settings)
-    lte = _optional_date(execution_date_lte, settings)
-    if not await runs.dag_exists(dag_id=dag_id):
+    gte = None if execution_date_gte is None else db.date(execution_date_gte)
+    lte = None if execution_date_lte is None else db.date(execution_date_lte)
+    if not await db.runs.dag_exists(dag_id=dag_id):
         raise BadRequest(dag_not_found(dag_id))
-    rows = await runs.list_runs(
+    rows = await db.runs.list_runs(
         dag_id=dag_id,
         state=wanted_state,
         limit=limit,
@@ -153,25 +142,7 @@ async def list_dag_runs(
         execution_date_gte=gte,
         execution_date_lte=lte,
     )
-    base = settings.ui_base_url
-    return JSONResponse(
-        [
-            {
-                "dag_id": r.dag_id,
-                "dag_run_url": dag_run_url(base, r.dag_id, r.execution_date),
-                "execution_date": iso_utc(r.execution_date),
-                "id": r.id,
-                "run_id": r.run_id,
-                "start_date": iso_utc(r.start_date) or "",
-                "state": r.state,
-            }
-            for r in rows
-        ]
-    )
-
-
-def _optional_date(value: str | None, settings: SettingsDep) -> datetime | None:
-    return None if value is None else parse_date(value, default_tz=settings.tz)
+    return JSONResponse(run_listing(db.settings.ui_base_url, rows))
 
 
 @router.get(
@@ -180,13 +151,14 @@ def _optional_date(value: str | None, settings: SettingsDep) -> datetime | None:
     response_model=RunStateResponse,
     responses=responses(400, 404),
 )
-async def get_dag_run_state(dag_id: str, execution_date: ExecutionDateDep, runs: DagRunsDep) -> JSONResponse:
+async def get_dag_run_state(dag_id: str, execution_date: DatePath, db: Db) -> JSONResponse:
     """The state of the DAG's run at `execution_date` (any offset naming the same instant matches)."""
-    found = await runs.find_run(dag_id=dag_id, execution_date=execution_date)
+    when = db.date(execution_date)
+    found = await db.runs.find_run(dag_id=dag_id, execution_date=when)
     if found is None:
         raise NotFound(dag_not_found(dag_id))
     if found.id is None:
-        raise NotFound(run_not_found(dag_id, execution_date))
+        raise NotFound(run_not_found(dag_id, when))
     return JSONResponse({"state": found.state})
 
 
@@ -212,18 +184,17 @@ async def get_dag_run_state(dag_id: str, execution_date: ExecutionDateDep, runs:
         }
     },
 )
-async def set_dag_run_state(
-    dag_id: str, execution_date: ExecutionDateDep, request: Request, runs: DagRunsDep, clock: ClockDep
-) -> JSONResponse:
+async def set_dag_run_state(dag_id: str, execution_date: DatePath, request: Request, db: Db) -> JSONResponse:
     """`success` / `failed` also set every unfinished task instance to that state and end the run;
     `queued` clears the run (task instances back to no state, `try_number` kept, dates cleared)."""
+    when = db.date(execution_date)
     body = validate_body(RunStatePatch, await read_json_object(request))
-    run = await runs.lock_run(dag_id=dag_id, execution_date=execution_date)
+    run = await db.runs.lock_run(dag_id=dag_id, execution_date=when)
     if run is None:
-        if not await runs.dag_exists(dag_id=dag_id):
+        if not await db.runs.dag_exists(dag_id=dag_id):
             raise NotFound(dag_not_found(dag_id))
-        raise NotFound(run_not_found(dag_id, execution_date))
-    row = await runs.set_run_state(run=run, state=body.state, now=clock())
+        raise NotFound(run_not_found(dag_id, when))
+    row = await db.runs.set_run_state(run=run, state=body.state, now=db.clock())
     return JSONResponse(run_detail(row))
 
 
@@ -244,16 +215,7 @@ def run_detail(row: Any) -> dict[str, Any]:
     response_model=LatestRunsResponse,
     responses=responses(),
 )
-async def latest_runs(runs: DagRunsDep, settings: SettingsDep) -> JSONResponse:
+async def latest_runs(db: Db) -> JSONResponse:
     """For each DAG that has runs, its run with the greatest execution_date; ordered by dag_id."""
-    base = settings.ui_base_url
-    items = [
-        {
-            "dag_id": r.dag_id,
-            "execution_date": iso_utc(r.execution_date),
-            "start_date": iso_utc(r.start_date) or "",
-            "dag_run_url": dag_run_url(base, r.dag_id, r.execution_date),
-        }
-        for r in await runs.latest_runs()
-    ]
-    return JSONResponse({"items": items})
+    rows = await db.runs.latest_runs()
+    return JSONResponse({"items": latest_runs_listing(db.settings.ui_base_url, rows)})

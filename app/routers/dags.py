@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import PlainTextResponse
 
 from app.dag_loader import store_definition
-from app.deps import ClockDep, ConnDep, DagsDep, SettingsDep, SingleValuedQuery, reject_nul
+from app.deps import Db, SingleValuedQuery, reject_nul
 from app.errors import BadRequest, NotFound, dag_not_found, responses
 from app.json import JSONResponse
 from app.schemas.common import any_case_pattern
@@ -64,9 +64,7 @@ _YAML_TYPES = ("yaml", "yml")
         }
     },
 )
-async def put_dag(
-    dag_id: str, request: Request, conn: ConnDep, settings: SettingsDep, clock: ClockDep
-) -> JSONResponse:
+async def put_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
     """Validate and store a definition: 201 when created, 200 when replaced. Replacing keeps
     `is_paused` and existing runs and replaces the tasks. An invalid definition is 400 with `detail`
     naming every problem by its path (e.g. `tasks[2].upstream[0]`)."""
@@ -80,12 +78,12 @@ async def put_dag(
     filename = "definition.yaml" if any(t in content_type for t in _YAML_TYPES) else "definition.json"
     try:
         stored = await store_definition(
-            conn,
+            db.conn,
             text=text,
             filename=filename,
             fileloc="api",
-            now=clock(),
-            default_tz=settings.tz,
+            now=db.clock(),
+            default_tz=db.settings.tz,
             expected_dag_id=dag_id,
         )
     except DagDefinitionError as exc:
@@ -102,14 +100,14 @@ async def put_dag(
     dependencies=[SingleValuedQuery],
 )
 async def list_dags(
-    dags: DagsDep,
+    db: Db,
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0, le=2**31 - 1),
     paused: bool | None = Query(None, description="Only paused (true) or unpaused (false) DAGs"),
     tag: str | None = Query(None, description="Only DAGs with this tag"),
 ) -> JSONResponse:
     """DAGs ordered by dag_id, with the total count matching the filters."""
-    rows, task_ids, total = await dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
+    rows, task_ids, total = await db.dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
     return JSONResponse(
         {"dags": [dag_detail(r, t) for r, t in zip(rows, task_ids, strict=True)], "total_entries": total}
     )
@@ -122,9 +120,9 @@ async def list_dags(
     response_model=DagDetail,
     responses=responses(404),
 )
-async def get_dag(dag_id: str, dags: DagsDep) -> JSONResponse:
+async def get_dag(dag_id: str, db: Db) -> JSONResponse:
     """The DAG's stored definition summary (typed JSON, not strings)."""
-    stored = await dags.get(dag_id=dag_id)
+    stored = await db.dags.get(dag_id=dag_id)
     if stored is None:
         raise NotFound(dag_not_found(dag_id))
     return JSONResponse(dag_detail(stored.row, stored.task_ids))
@@ -150,9 +148,9 @@ _JSON_ERRORS = {
         **_JSON_ERRORS,
     },
 )
-async def get_dag_code(dag_id: str, dags: DagsDep) -> PlainTextResponse:
+async def get_dag_code(dag_id: str, db: Db) -> PlainTextResponse:
     """The definition's text exactly as it was submitted (JSON or YAML), as `text/plain`."""
-    text = await dags.source_text(dag_id=dag_id)
+    text = await db.dags.source_text(dag_id=dag_id)
     if text is None:
         raise NotFound(dag_not_found(dag_id))
     return PlainTextResponse(text)
@@ -184,11 +182,11 @@ async def set_paused(
             json_schema_extra={"pattern": _PAUSED_PATTERN},
         ),
     ],
-    dags: DagsDep,
+    db: Db,
 ) -> JSONResponse:
     """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused)."""
     wanted = _parse_paused(paused)
-    if not await dags.set_paused(dag_id=dag_id, paused=wanted):
+    if not await db.dags.set_paused(dag_id=dag_id, paused=wanted):
         raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"response": "ok"})
 
@@ -199,16 +197,16 @@ async def set_paused(
     response_model=PausedState,
     responses=responses(404),
 )
-async def get_paused(dag_id: str, dags: DagsDep) -> JSONResponse:
+async def get_paused(dag_id: str, db: Db) -> JSONResponse:
     """`{"is_paused": true|false}` as a JSON boolean."""
-    paused = await dags.is_paused(dag_id=dag_id)
+    paused = await db.dags.is_paused(dag_id=dag_id)
     if paused is None:
         raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"is_paused": paused})
 
 
-async def _delete(dag_id: str, dags: DagsDep) -> JSONResponse:
-    count = await dags.delete(dag_id=dag_id)
+async def _delete(dag_id: str, db: Db) -> JSONResponse:
+    count = await db.dags.delete(dag_id=dag_id)
     if count is None:
         raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"count": count, "message": f"Removed {count} record(s)"})
@@ -225,8 +223,8 @@ run records removed (runs, task instances, lineage), as Airflow counts them."""
     responses=responses(404),
     description=_DELETE_DOC,
 )
-async def delete_dag(dag_id: str, dags: DagsDep) -> JSONResponse:
-    return await _delete(dag_id, dags)
+async def delete_dag(dag_id: str, db: Db) -> JSONResponse:
+    return await _delete(dag_id, db)
 
 
 @router.delete(
@@ -236,5 +234,5 @@ async def delete_dag(dag_id: str, dags: DagsDep) -> JSONResponse:
     responses=responses(404),
     description=_DELETE_DOC + "\n\nThe path Airflow 2's own JSON client calls.",
 )
-async def delete_dag_alias(dag_id: str, dags: DagsDep) -> JSONResponse:
-    return await _delete(dag_id, dags)
+async def delete_dag_alias(dag_id: str, db: Db) -> JSONResponse:
+    return await _delete(dag_id, db)

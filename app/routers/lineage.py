@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.deps import DagRunsDep, ExecutionDateDep, LineageDep
+from app.deps import DatePath, Db
 from app.errors import NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
 from app.schemas.lineage import LineageResponse
@@ -18,20 +18,19 @@ router = APIRouter(tags=["lineage"])
     response_model=LineageResponse,
     responses=responses(400, 404),
 )
-async def get_lineage(
-    dag_id: str, execution_date: ExecutionDateDep, runs: DagRunsDep, lineage: LineageDep
-) -> JSONResponse:
+async def get_lineage(dag_id: str, execution_date: DatePath, db: Db) -> JSONResponse:
     """Inlets and outlets recorded for each task instance of the run that reached success, as JSON
     objects. A run without recorded lineage has `task_ids` `{}`."""
-    run = await runs.find_run(dag_id=dag_id, execution_date=execution_date)
+    when = db.date(execution_date)
+    run = await db.runs.find_run(dag_id=dag_id, execution_date=when)
     if run is None:
         raise NotFound(dag_not_found(dag_id))
     if run.id is None:
-        raise NotFound(run_not_found(dag_id, execution_date))
-    rows = await lineage.for_run(run_pk=run.id)
+        raise NotFound(run_not_found(dag_id, when))
+    rows = await db.lineage.for_run(run_pk=run.id)
     return JSONResponse(
         {
-            "message": f"Lineage for dag {dag_id} at {execution_date}",
+            "message": f"Lineage for dag {dag_id} at {when}",
             "task_ids": {r.task_id: {"inlets": r.inlets, "outlets": r.outlets} for r in rows},
         }
     )

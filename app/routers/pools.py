@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.deps import PoolsDep, read_json_object
+from app.deps import Db, read_json_object
 from app.errors import BadRequest, NotFound, responses
 from app.json import JSONResponse
 from app.schemas.common import NOT_BLANK_PATTERN, validate_body
@@ -30,15 +30,15 @@ def _path_name(name: str) -> str:
 
 
 @router.get("/pools", summary="List pools", response_model=list[Pool], responses=responses())
-async def list_pools(pools: PoolsDep) -> JSONResponse:
+async def list_pools(db: Db) -> JSONResponse:
     """Every pool, by id; `default_pool` always exists."""
-    return JSONResponse([pool_json(r) for r in await pools.list()])
+    return JSONResponse([pool_json(r) for r in await db.pools.list()])
 
 
 @router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
-async def get_pool(name: PoolName, pools: PoolsDep) -> JSONResponse:
+async def get_pool(name: PoolName, db: Db) -> JSONResponse:
     """One pool by name; a blank name is 400, an unknown one 404."""
-    row = await pools.get(name=_path_name(name))
+    row = await db.pools.get(name=_path_name(name))
     if row is None:
         raise NotFound(f"Pool '{name}' doesn't exist")
     return JSONResponse(pool_json(row))
@@ -64,12 +64,12 @@ async def get_pool(name: PoolName, pools: PoolsDep) -> JSONResponse:
         }
     },
 )
-async def create_pool(request: Request, pools: PoolsDep) -> JSONResponse:
+async def create_pool(request: Request, db: Db) -> JSONResponse:
     """Creates the pool, or updates the pool of that name (Airflow upserts): `slots` always,
     `description` and `include_deferred` only when sent. Concurrent creates of one name leave one row."""
     body = await read_json_object(request)
     data = validate_body(PoolCreate, body)  # field order = Airflow's check order: name, then slots
-    row = await pools.upsert(
+    row = await db.pools.upsert(
         name=data.name,
         slots=data.slots,
         description=data.description if "description" in body else ...,
@@ -87,13 +87,13 @@ async def delete_pool(
             json_schema_extra={**_NAME_SCHEMA, "not": {"const": DEFAULT_POOL}},
         ),
     ],
-    pools: PoolsDep,
+    db: Db,
 ) -> JSONResponse:
     """Deletes the pool and returns it; `default_pool` cannot be deleted."""
     _path_name(name)
     if name == DEFAULT_POOL:
         raise BadRequest("default_pool cannot be deleted")
-    row = await pools.delete(name=name)
+    row = await db.pools.delete(name=name)
     if row is None:
         raise NotFound(f"Pool '{name}' doesn't exist")
     return JSONResponse(pool_json(row))

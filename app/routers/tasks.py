@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.deps import ClockDep, DagRunsDep, ExecutionDateDep, TasksDep, read_json_object
+from app.deps import DatePath, Db, read_json_object
 from app.errors import (
     NotFound,
     dag_not_found,
@@ -37,10 +37,10 @@ _STRING_MAP = {
     summary="Get a task's attributes",
     responses={200: _STRING_MAP, **responses(404)},
 )
-async def get_task(dag_id: str, task_id: str, tasks: TasksDep) -> JSONResponse:
+async def get_task(dag_id: str, task_id: str, db: Db) -> JSONResponse:
     """The task's attributes as strings (`None`, `True`, `0:05:00`, `{'a', 'b'}`...), plus each key of
     its operator `arguments` (e.g. `bash_command`)."""
-    row = await tasks.find(dag_id=dag_id, task_id=task_id)
+    row = await db.tasks.find(dag_id=dag_id, task_id=task_id)
     if row is None:
         raise NotFound(dag_not_found(dag_id))
     if row.task_id is None:
@@ -66,12 +66,10 @@ async def _find_task_instance(runs: Any, dag_id: str, execution_date: Any, task_
     summary="Get a task instance's attributes",
     responses={200: _STRING_MAP, **responses(400, 404)},
 )
-async def get_task_instance(
-    dag_id: str, execution_date: ExecutionDateDep, task_id: str, runs: DagRunsDep
-) -> JSONResponse:
+async def get_task_instance(dag_id: str, execution_date: DatePath, task_id: str, db: Db) -> JSONResponse:
     """The task instance of the run at `execution_date`, every value a string. `hostname`, `pid` and
     `unixname` are what the last state report gave."""
-    row = await _find_task_instance(runs, dag_id, execution_date, task_id)
+    row = await _find_task_instance(db.runs, dag_id, db.date(execution_date), task_id)
     return JSONResponse(task_instance_info(row))
 
 
@@ -113,27 +111,28 @@ async def get_task_instance(
 )
 async def set_task_instance_state(
     dag_id: str,
-    execution_date: ExecutionDateDep,
+    execution_date: DatePath,
     task_id: str,
     request: Request,
-    runs: DagRunsDep,
-    clock: ClockDep,
+    db: Db,
 ) -> JSONResponse:
     """For executors and workers. `running` increments `try_number`, sets `start_date` and moves a
     queued run to running; a finished state (success, failed, skipped, upstream_failed) sets
     `end_date` and `duration`; `success` records lineage (the body's inlets/outlets, else the
     task's). When every task instance is finished the run becomes `failed` if any failed, else
     `success`. Updates of one run are serialised by a lock on its row."""
+    when = db.date(execution_date)
     body = validate_body(TaskInstancePatch, await read_json_object(request))
-    await _find_task_instance(runs, dag_id, execution_date, task_id)
-    run = await runs.lock_run(dag_id=dag_id, execution_date=execution_date)
+    runs = db.runs
+    await _find_task_instance(runs, dag_id, when, task_id)
+    run = await runs.lock_run(dag_id=dag_id, execution_date=when)
     if run is None:  # deleted between the lookup and the lock
-        raise NotFound(run_not_found(dag_id, execution_date))
+        raise NotFound(run_not_found(dag_id, when))
     updated = await runs.update_task_instance(
         run=run,
         task_id=task_id,
         state=body.state,
-        now=clock(),
+        now=db.clock(),
         hostname=body.hostname,
         pid=body.pid,
         unixname=body.unixname,
@@ -141,6 +140,6 @@ async def set_task_instance_state(
         outlets=body.outlets,
     )
     if not updated:
-        raise NotFound(task_instance_not_found(task_id, execution_date))
-    row = await _find_task_instance(runs, dag_id, execution_date, task_id)
+        raise NotFound(task_instance_not_found(task_id, when))
+    row = await _find_task_instance(runs, dag_id, when, task_id)
     return JSONResponse(task_instance_info(row))
