@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -124,13 +125,15 @@ async def set_task_instance_state(
     when = db.date(execution_date)
     body = validate_body(TaskInstancePatch, await read_json_object(request))
     runs = db.runs
-    await _find_task_instance(runs, dag_id, when, task_id)
+    # Lock the run first, then read the task instance under the lock: reports of one run serialise,
+    # and each reads what the previous one wrote (no lost try_number increments).
     run = await runs.lock_run(dag_id=dag_id, execution_date=when)
-    if run is None:  # deleted between the lookup and the lock
+    current = await _find_task_instance(runs, dag_id, when, task_id)
+    if run is None:  # _find_task_instance found the run, which was deleted since
         raise NotFound(run_not_found(dag_id, when))
     updated = await runs.update_task_instance(
         run=run,
-        task_id=task_id,
+        current=current,
         state=body.state,
         now=db.clock(),
         hostname=body.hostname,
@@ -139,7 +142,7 @@ async def set_task_instance_state(
         inlets=body.inlets,
         outlets=body.outlets,
     )
-    if not updated:
+    if updated is None:
         raise NotFound(task_instance_not_found(task_id, when))
-    row = await _find_task_instance(runs, dag_id, when, task_id)
+    row = SimpleNamespace(**{**current._mapping, **updated._mapping})
     return JSONResponse(task_instance_info(row))

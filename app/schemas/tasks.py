@@ -85,7 +85,9 @@ def task_instance_info(row: Any) -> dict[str, str]:
         "execution_date": str_utc(row.execution_date),
         "start_date": str_utc(row.ti_start_date),
         "end_date": str_utc(row.ti_end_date),
-        "duration": _str(row.ti_duration),
+        "duration": "None"
+        if row.ti_duration is None
+        else str(float(row.ti_duration)),  # REAL, even if SQLite hands back 2
         "state": _str(row.ti_state),
         "try_number": _str(row.ti_try_number),
         "max_tries": _str(row.ti_max_tries),

@@ -371,8 +371,8 @@ class DagRunRepository(Repository):
     async def update_task_instance(
         self,
         *,
-        run: Row[Any],
-        task_id: str,
+        run: Any,
+        current: Any,
         state: str | None,
         now: datetime,
         hostname: str | None = None,
@@ -380,25 +380,21 @@ class DagRunRepository(Repository):
         unixname: str | None = None,
         inlets: list[Any] | None = None,
         outlets: list[Any] | None = None,
-    ) -> bool:
-        """Apply a worker's state report; the caller holds the run's row lock. False if no such TI."""
+    ) -> Any | None:
+        """Apply a worker's state report; the caller holds the run's row lock and read ``current``
+        (a :meth:`find_task_instance` row) under it. Returns the updated task-instance columns
+        (``ti_`` prefixed), or ``None`` if the task instance is gone."""
         tis = task_instance.c
-        current = (
-            await self.conn.execute(
-                select(tis.start_date, tis.try_number).where(tis.dag_run_id == run.id, tis.task_id == task_id)
-            )
-        ).one_or_none()
-        if current is None:
-            return False
+        task_id = current.ti_found
         values: dict[str, Any] = {"state": state, "updated_at": now}
         for key, value in (("hostname", hostname), ("pid", pid), ("unixname", unixname)):
             if value is not None:
                 values[key] = value
-        start_date = current.start_date
+        start_date = current.ti_start_date
         if state == "running":
             start_date = now
             values |= {
-                "try_number": current.try_number + 1,
+                "try_number": tis.try_number + 1,
                 "start_date": now,
                 "end_date": None,
                 "duration": None,
@@ -412,17 +408,26 @@ class DagRunRepository(Repository):
             }
         else:
             values.setdefault("end_date", None)
-        await self.conn.execute(
-            update(task_instance).where(tis.dag_run_id == run.id, tis.task_id == task_id).values(**values)
-        )
+        updated = (
+            await self.conn.execute(
+                update(task_instance)
+                .where(tis.dag_run_id == run.id, tis.task_id == task_id)
+                .values(**values)
+                .returning(*(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"))
+            )
+        ).one_or_none()
+        if updated is None:
+            return None
         if state == "success":
             await self._record_lineage(run=run, task_id=task_id, inlets=inlets, outlets=outlets, now=now)
-        if state == "running" and run.state == "queued":
+        run_state = run.state
+        if state == "running" and run_state == "queued":
             await self.conn.execute(
                 update(dag_run).where(dag_run.c.id == run.id).values(state="running", start_date=now)
             )
-        await self._derive_run_state(run=run, now=now)
-        return True
+            run_state = "running"
+        await self._derive_run_state(run=run, run_state=run_state, now=now)
+        return updated
 
     async def _record_lineage(
         self,
@@ -449,8 +454,11 @@ class DagRunRepository(Repository):
             stmt.on_conflict_do_update(index_elements=["dag_run_id", "task_id"], set_=values)
         )
 
-    async def _derive_run_state(self, *, run: Row[Any], now: datetime) -> None:
-        """success / failed once every task instance is finished; back to running otherwise."""
+    async def _derive_run_state(self, *, run: Any, run_state: str, now: datetime) -> None:
+        """success / failed once every task instance is finished; back to running otherwise.
+
+        ``run_state`` is the run's state as of now in this transaction (it holds the run's lock).
+        """
         tis = task_instance.c
         counts = (
             await self.conn.execute(
@@ -462,17 +470,13 @@ class DagRunRepository(Repository):
             )
         ).one()
         total, unfinished, failed = (int(v) for v in counts)
-        current_state = await self.conn.scalar(select(dag_run.c.state).where(dag_run.c.id == run.id))
         if total and not unfinished:
             new_state = "failed" if failed else "success"
-            if current_state != new_state:
+            if run_state != new_state:
                 await self.conn.execute(
                     update(dag_run).where(dag_run.c.id == run.id).values(state=new_state, end_date=now)
                 )
-        elif current_state in ("success", "failed"):
+        elif run_state in ("success", "failed"):
             await self.conn.execute(
                 update(dag_run).where(dag_run.c.id == run.id).values(state="running", end_date=None)
             )
-
-    async def run_row(self, *, run_pk: int) -> Row[Any]:
-        return (await self.conn.execute(select(*RUN_COLUMNS).where(dag_run.c.id == run_pk))).one()
