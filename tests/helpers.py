@@ -12,6 +12,30 @@ from tests.conftest import REFERENCE_DAGS_DIR
 
 REFERENCE_DAGS = ("example_bash", "lineage_dag", "simple_dag", "throwaway_dag")
 
+DEFAULT_POOL = {
+    "description": "Default pool",
+    "id": 1,
+    "include_deferred": False,
+    "pool": "default_pool",
+    "slots": 128,
+}
+
+
+def date_error(value: object) -> str:
+    """api.md section 2's 400 text, written out (not taken from the app) so a change to it fails."""
+    return (
+        f"Given execution date, {value}, could not be identified as a date. "
+        "Example date format: 2015-11-16T14:34:15+00:00"
+    )
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The error body without its request_id (checked against the X-Request-ID header)."""
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    return body
+
 
 def reference_definition(dag_id: str) -> dict[str, Any]:
     return json.loads((REFERENCE_DAGS_DIR / f"{dag_id}.json").read_text())

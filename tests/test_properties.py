@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from app.dates import InvalidDateError, iso_utc, parse_date, str_utc
 from app.schemas.dag_definition import TRIGGER_RULES, WEIGHT_RULES
-from tests.helpers import put_dag, reference_definition
+from tests.helpers import date_error, put_dag, reference_definition
 
 BOUNDED = settings(
     max_examples=40,
@@ -52,13 +52,6 @@ def answer(response: httpx.Response) -> tuple[int, dict[str, Any]]:
 
 RUN_DATE = "2016-11-16T00:00:00+00:00"
 RUN_INSTANT = datetime(2016, 11, 16, tzinfo=UTC)
-
-
-def date_error(value: str) -> str:
-    return (
-        f"Given execution date, {value}, could not be identified as a date. "
-        "Example date format: 2015-11-16T14:34:15+00:00"
-    )
 
 
 def two_digits(low: int, high: int) -> st.SearchStrategy[str]:

@@ -12,25 +12,10 @@ import httpx
 import pytest
 
 from tests.conftest import TOKEN
-from tests.helpers import build_reference_state
+from tests.helpers import DEFAULT_POOL, build_reference_state, error_of
 
 API = "/api/experimental"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-DEFAULT_POOL = {
-    "description": "Default pool",
-    "id": 1,
-    "include_deferred": False,
-    "pool": "default_pool",
-    "slots": 128,
-}
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    """The error body without its request_id (checked against the X-Request-ID header)."""
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert body.pop("request_id") == response.headers["x-request-id"]
-    return body
 
 
 @asynccontextmanager

@@ -14,20 +14,13 @@ import httpx
 import pytest
 
 from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
-from tests.helpers import put_dag
+from tests.helpers import date_error, put_dag
 
 URL = "/dags/example_bash/dag_runs"
 T0 = "2026-11-24 02:49:29.097350+00:00"
 T0_ISO = "2026-11-24T02:49:29.097350+00:00"
 RUN_DATE = "2016-11-16T11:34:15"
 RUN_ID = "manual__2016-11-16T11:34:15+00:00"
-
-
-def date_error(value: str) -> str:
-    return (
-        f"Given execution date, {value}, could not be identified as a date. "
-        "Example date format: 2015-11-16T14:34:15+00:00"
-    )
 
 
 def error_body(response: httpx.Response) -> dict[str, Any]:

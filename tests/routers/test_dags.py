@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import build_reference_state, load_reference_dags, put_dag, reference_definition
+from tests.helpers import build_reference_state, error_of, load_reference_dags, put_dag, reference_definition
 
 HELLO = {
     "dag_id": "hello",
@@ -55,14 +55,6 @@ LINEAGE_DAG = detail("lineage_dag", ["produce", "consume"], ["reference", "linea
 SIMPLE_DAG = detail("simple_dag", ["noop"], [])
 THROWAWAY_DAG = detail("throwaway_dag", ["only_task"], [])
 DATE = "2016-11-16T11:34:15+00:00"
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    """The error body without its request_id (checked against the X-Request-ID header)."""
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert body.pop("request_id") == response.headers["x-request-id"]
-    return body
 
 
 async def put(client: httpx.AsyncClient, dag_id: str, definition: Any) -> httpx.Response:

@@ -10,21 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-DEFAULT_POOL = {
-    "description": "Default pool",
-    "id": 1,
-    "include_deferred": False,
-    "pool": "default_pool",
-    "slots": 128,
-}
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    """The error body without its request_id (checked against the X-Request-ID header)."""
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert body.pop("request_id") == response.headers["x-request-id"]
-    return body
+from tests.helpers import DEFAULT_POOL, error_of
 
 
 def pool(id: int, name: str, slots: int, description: str | None = None, include_deferred: bool = False):

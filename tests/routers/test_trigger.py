@@ -21,19 +21,12 @@ from app.config import Settings
 from app.db.models import dag_run
 from app.main import create_app
 from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
-from tests.helpers import put_dag
+from tests.helpers import date_error, put_dag
 
 NOW = "2026-11-24 02:49:29.097350+00:00"
 NOW_SECOND = "2026-11-24T02:49:29+00:00"
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
 URL = "/dags/example_bash/dag_runs"
-
-
-def date_error(value: str) -> str:
-    return (
-        f"Given execution date, {value}, could not be identified as a date. "
-        "Example date format: 2015-11-16T14:34:15+00:00"
-    )
 
 
 def duplicate_error(date: str, run_id: str, dag_id: str = "example_bash") -> str:
