@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db.repositories.dags import DagRepository, StoredDag
+from app.json import MAX_DEPTH, too_deep
 from app.schemas.dag_definition import DagDefinitionError, load_definition_text, parse_dag_definition
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
@@ -28,6 +29,10 @@ async def store_definition(
 ) -> StoredDag:
     """Validate and upsert one definition; raises :class:`DagDefinitionError` listing every problem."""
     document = load_definition_text(text, filename=filename)
+    if too_deep(document):
+        raise DagDefinitionError(
+            [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
+        )
     spec = parse_dag_definition(document, default_tz=default_tz)
     if expected_dag_id is not None and spec.dag_id != expected_dag_id:
         raise DagDefinitionError(

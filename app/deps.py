@@ -20,7 +20,7 @@ from app.db.repositories.lineage import LineageRepository
 from app.db.repositories.pools import PoolRepository
 from app.db.repositories.tasks import TaskRepository
 from app.errors import BadRequest
-from app.json import loads
+from app.json import MAX_DEPTH, loads, too_deep
 
 
 class UnitOfWork:
@@ -136,4 +136,6 @@ async def read_json_object(request: Request, *, empty: Any = None) -> dict[str, 
         raise BadRequest("Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
+    if too_deep(body):
+        raise BadRequest(f"Request body is nested more than {MAX_DEPTH} levels deep")
     return body

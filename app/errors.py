@@ -8,8 +8,9 @@ lost database connections and anything unexpected into the JSON envelope of api.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -67,6 +68,10 @@ class PayloadTooLarge(ApiError):
 
 class ServiceUnavailable(ApiError):
     status_code = 503
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+
+    def __init__(self, message: str = "Database unavailable, try again shortly") -> None:
+        super().__init__(message)
 
 
 def error_response(
@@ -172,17 +177,33 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(asyncpg.PostgresError, _database_error)
     app.add_exception_handler(OSError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _database_error(request: Request, exc: DBAPIError) -> Response:
-    """A lost connection is 503; a value the database refuses (SQLSTATE class 22, e.g. a NUL
-    character in text on Postgres) is the client's input, so 400; anything else is unexpected."""
-    if exc.connection_invalidated:
+# SQLSTATE classes that mean "the database is not there right now", not "your request is wrong":
+# 08 connection exception, 57 operator intervention (shutting down, starting up), 53 insufficient
+# resources (too many connections).
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "57", "53")
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    value = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return value if isinstance(value, str) else None
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A lost or refused connection is 503 (Postgres restarting answers 57P03 "cannot connect now");
+    a value the database refuses (SQLSTATE class 22, e.g. a NUL character in text on Postgres) is
+    the client's input, so 400; anything else is unexpected. For SQLAlchemy's DBAPIError and for
+    asyncpg's own errors (the raw read path)."""
+    original = getattr(exc, "orig", exc)
+    sqlstate = sqlstate_of(original) if original is not None else None
+    invalidated = getattr(exc, "connection_invalidated", False)
+    if invalidated or (sqlstate or "")[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
         return await _database_unavailable(request, exc)
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+    if sqlstate is not None and sqlstate.startswith("22"):
         return error_response(
             request, 400, "Invalid input: the database cannot store a value in this request"
         )

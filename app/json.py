@@ -21,3 +21,25 @@ def loads(data: bytes | str) -> Any:
 
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+# orjson reads 1,024 levels of nesting but writes only 254, so a deeper document would be accepted
+# and then fail to be stored: bodies are refused beyond this depth, well under both.
+MAX_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests lists/objects more than ``limit`` levels (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

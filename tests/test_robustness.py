@@ -81,3 +81,34 @@ async def test_huge_integers_in_bodies_are_400(client):
     )
     assert response.status_code == 400
     assert response.json()["detail"][0]["loc"] == "body.pid"
+
+
+def _nested(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+async def test_a_conf_nested_deeper_than_storable_is_400_and_writes_nothing(client):
+    """orjson reads 1,024 levels but writes 254: a body is refused beyond 100 levels, not a 500."""
+    await load_reference_dags(client)
+    deep = '{"conf": {"k": ' + "[" * 300 + "1" + "]" * 300 + "}}"
+    response = await client.post("/dags/example_bash/dag_runs", content=deep)
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "Request body is nested more than 100 levels deep",
+    )
+    assert (await client.get("/dags/example_bash/dag_runs")).json() == []
+    shallow = await client.post("/dags/example_bash/dag_runs", json={"conf": {"k": _nested(98)}})
+    assert shallow.status_code == 200
+
+
+async def test_a_definition_nested_too_deep_is_400(client):
+    definition = {"dag_id": "deep", "tasks": [{"task_id": "a", "params": {"p": _nested(300)}}]}
+    response = await client.put("/dags/deep", json=definition)
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"loc": "", "msg": "The definition is nested more than 100 levels deep"}
+    ]
+    assert (await client.get("/dags/deep")).status_code == 404

@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
+from app.errors import UNAVAILABLE_SQLSTATE_CLASSES, ServiceUnavailable, sqlstate_of
+
 FINISHED_TI_STATES = ("success", "failed", "skipped", "upstream_failed")
 FAILED_TI_STATES = ("failed", "upstream_failed")
 
@@ -51,6 +53,10 @@ def _raw_statement(stmt: Executable, conn: AsyncConnection) -> _RawStatement:
     return raw
 
 
+def _disconnect(exc: asyncpg.PostgresError) -> bool:
+    return (sqlstate_of(exc) or "")[:2] in UNAVAILABLE_SQLSTATE_CLASSES
+
+
 class Repository:
     """A repository works inside the caller's transaction: it may flush, never commit."""
 
@@ -81,7 +87,15 @@ class Repository:
         raw = _raw_statement(stmt, self.conn)
         driver = (await self.conn.get_raw_connection()).driver_connection
         values = [params[p] if p in params else raw.defaults[p] for p in raw.params]
-        return await driver.fetch(raw.sql, *values, record_class=Record)
+        try:
+            return await driver.fetch(raw.sql, *values, record_class=Record)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            # SQLAlchemy never saw this call: tell its pool the connection is gone when it is, so
+            # the next request gets a fresh one, and answer 503 rather than 500.
+            if isinstance(exc, asyncpg.PostgresError) and not _disconnect(exc):
+                raise
+            await self.conn.invalidate()
+            raise ServiceUnavailable() from exc
 
     async def fetch_one(self, stmt: Executable, params: dict[str, Any]) -> Any | None:
         rows = await self.fetch_all(stmt, params)
