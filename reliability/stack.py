@@ -92,6 +92,9 @@ class Process:
             if path.exists()
         )
 
+    def stderr_lines(self) -> list[str]:
+        return self.stderr_path.read_text(errors="replace").splitlines()
+
     def send(self, sig: int) -> None:
         if self.running:
             self.popen.send_signal(sig)  # type: ignore[union-attr]

@@ -6,15 +6,13 @@ app's clock is the FakeClock (2026-11-24 02:49:29.097350+00:00 unless a test adv
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
-from tests.helpers import date_error, put_dag
+from tests.conftest import REFERENCE_DAGS_DIR
+from tests.helpers import client_for, date_error, put_dag
 
 URL = "/dags/example_bash/dag_runs"
 T0 = "2026-11-24 02:49:29.097350+00:00"
@@ -50,16 +48,6 @@ def listed(
         "start_date": start,
         "state": state,
     }
-
-
-@asynccontextmanager
-async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://dagport.test/api/experimental",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as c:
-        yield c
 
 
 async def load(client: httpx.AsyncClient, *dag_ids: str) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -20,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings
 from app.db.models import dag_run
 from app.main import create_app
-from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
-from tests.helpers import date_error, put_dag
+from tests.conftest import REFERENCE_DAGS_DIR
+from tests.helpers import client_for, date_error, put_dag
 
 NOW = "2026-11-24 02:49:29.097350+00:00"
 NOW_SECOND = "2026-11-24T02:49:29+00:00"
@@ -51,16 +49,6 @@ def error_body(response: httpx.Response) -> dict[str, Any]:
 
 def conf_error_body() -> dict[str, Any]:
     return {"error": CONF_ERROR, "detail": [{"loc": "body.conf", "msg": CONF_ERROR}]}
-
-
-@asynccontextmanager
-async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://dagport.test/api/experimental",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as c:
-        yield c
 
 
 async def load_bash(client: httpx.AsyncClient) -> None:
