@@ -104,20 +104,16 @@ def _localize(naive: datetime, tz: tzinfo) -> datetime:
     return aware
 
 
-def _in_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
 def to_utc(value: datetime) -> datetime:
-    """The same instant in UTC (what is stored and compared)."""
-    return value.astimezone(UTC)
+    """The same instant in UTC (what is stored and compared); no work when it already is."""
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def iso_utc(value: datetime | None) -> str | None:
     """JSON date fields: ISO 8601 in UTC, ``+00:00`` never ``Z``, microseconds only when non-zero."""
     if value is None:
         return None
-    return _in_utc(value).isoformat()
+    return to_utc(value).isoformat()
 
 
 def str_utc(value: datetime | None) -> str:
@@ -134,13 +130,8 @@ def dag_run_url(base_url: str, dag_id: str, execution_date: datetime) -> str:
     replacements are exactly ``quote_plus(value, safe=":")``, ten times faster (listings render a
     thousand of these).
     """
-    encoded = str(_in_utc(execution_date)).replace("+", "%2B").replace(" ", "+")
+    encoded = str(to_utc(execution_date)).replace("+", "%2B").replace(" ", "+")
     return f"{base_url}/dags/{dag_id}/graph?execution_date={encoded}"
-
-
-def str_timedelta(value: timedelta | None) -> str:
-    """Python ``str()`` of a timedelta (``0:05:00``), ``None`` when absent."""
-    return "None" if value is None else str(value)
 
 
 def utcnow() -> datetime:

@@ -61,10 +61,6 @@ def _task_values(dag_id: str, position: int, t: TaskSpec) -> dict[str, Any]:
 
 
 class DagRepository(Repository):
-    async def exists(self, *, dag_id: str) -> bool:
-        found = await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id))
-        return found is not None
-
     async def upsert(self, *, spec: DagSpec, source_text: str, fileloc: str, now: datetime) -> StoredDag:
         """Create or replace a definition: keeps ``is_paused`` and runs, replaces tags and tasks.
 
