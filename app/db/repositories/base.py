@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +91,15 @@ class Repository:
         values = [params[p] if p in params else raw.defaults[p] for p in raw.params]
         try:
             return await driver.fetch(raw.sql, *values, record_class=Record)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except asyncio.CancelledError:
+            # Cancelled mid-query (the client went away): the connection is mid-protocol and must
+            # not go back to the pool, or the next request on it fails ("another operation is in
+            # progress").
+            driver.terminate()
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.conn.invalidate())
+            raise
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError) as exc:
             # SQLAlchemy never saw this call: tell its pool the connection is gone when it is, so
             # the next request gets a fresh one, and answer 503 rather than 500.
             if isinstance(exc, asyncpg.PostgresError) and not _disconnect(exc):
