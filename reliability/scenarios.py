@@ -40,8 +40,8 @@ NOT_READY = "Database unavailable"  # app/routers/service.py, /ready's 503
 T = TypeVar("T")
 HELD_BASE = datetime(2051, 1, 1, tzinfo=UTC)  # runs whose row lock holds requests in flight
 RECOVERY_BOUND = 5.0  # seconds from Postgres accepting connections to a replica's 200s
-# nginx counts dagport's 503s as failures (proxy_next_upstream http_503): with both replicas
-# marked down it answers 502 itself until fail_timeout (10 s in deploy/nginx.conf) has passed.
+# Through nginx, service must be back soon after Postgres: when nginx counted dagport's 503s as
+# failures (an earlier deploy/nginx.conf), both replicas stayed marked down for fail_timeout (10 s).
 NGINX_RECOVERY_BOUND = 12.0
 RSS_GROWTH = 0.10  # a replica's RSS may grow this much over the soak's second half
 

@@ -3,7 +3,7 @@ Debian's nginx, on the private Postgres of :mod:`reliability.cluster`.
 
 The nginx configuration is deploy/nginx.conf itself, rewritten only for loopback addresses and
 this run's temp and pid paths (as tests/test_proxy.py does), so the failover behaviour measured is
-the shipped one: ``proxy_next_upstream error timeout http_503``, ``max_fails=3 fail_timeout=10s``,
+the shipped one: ``proxy_next_upstream error timeout``, ``max_fails=0`` (no passive marking),
 upstream keep-alive. Each child process writes stdout and stderr to files in the run's work
 directory (dagport's JSON access log is what the SIGTERM fault reads back).
 """
