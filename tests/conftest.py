@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -137,14 +139,21 @@ async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    """An authenticated client rooted at /api/experimental."""
+@asynccontextmanager
+async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An authenticated client of ``app`` rooted at /api/experimental."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://dagport.test/api/experimental",
         headers={"Authorization": f"Bearer {TOKEN}"},
     ) as c:
+        yield c
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    """An authenticated client of the test's app, rooted at /api/experimental."""
+    async with client_for(app) as c:
         yield c
 
 

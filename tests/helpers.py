@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import REFERENCE_DAGS_DIR, TOKEN
+from tests.conftest import REFERENCE_DAGS_DIR, client_for  # noqa: F401 (re-exported for the tests)
 
 REFERENCE_DAGS = ("example_bash", "lineage_dag", "simple_dag", "throwaway_dag")
 
@@ -29,17 +27,6 @@ def date_error(value: object) -> str:
         f"Given execution date, {value}, could not be identified as a date. "
         "Example date format: 2015-11-16T14:34:15+00:00"
     )
-
-
-@asynccontextmanager
-async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """An authenticated client of ``app`` rooted at /api/experimental (for apps built in a test)."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://dagport.test/api/experimental",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as c:
-        yield c
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:

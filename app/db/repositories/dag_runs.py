@@ -27,18 +27,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.db.models import UTCDateTime, dag, dag_run, lineage, task, task_instance
 from app.db.repositories.base import FAILED_TI_STATES, FINISHED_TI_STATES, Repository
 
-RUN_COLUMNS = (
-    dag_run.c.id,
-    dag_run.c.dag_id,
-    dag_run.c.run_id,
-    dag_run.c.execution_date,
-    dag_run.c.state,
-    dag_run.c.start_date,
-    dag_run.c.end_date,
-    dag_run.c.queued_at,
-    dag_run.c.external_trigger,
-)
-
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
 # so a listing is an index-only scan (migration 0002).
 LIST_COLUMNS = (
@@ -49,6 +37,7 @@ LIST_COLUMNS = (
     dag_run.c.state,
     dag_run.c.start_date,
 )
+RUN_COLUMNS = (*LIST_COLUMNS, dag_run.c.end_date, dag_run.c.queued_at, dag_run.c.external_trigger)
 
 TI_COLUMNS = tuple(c for c in task_instance.c if c.name not in ("dag_run_id", "dag_id"))
 
