@@ -1,0 +1,159 @@
+"""``python -m bench.inprocess``: CPU time per request, in-process, without HTTP or wrk.
+
+The app is built with ``create_app`` and called as an ASGI application directly, from N concurrent
+tasks, against a database seeded like the main harness's (smaller by default). It prints the
+process CPU time and the wall time per request for each read workload: a finer and steadier
+figure than wrk's req/s for comparing two versions of a hot path (uvicorn's HTTP parsing, the
+same for every version, is left out). Writes are not driven here; the main harness measures them.
+
+    .venv/bin/python -m bench.inprocess                         # every read workload
+    .venv/bin/python -m bench.inprocess --workloads run_state --requests 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from bench import database
+from bench.database import Targets
+from bench.run import ADMIN_DSN
+from bench.servers import TOKEN
+from bench.workloads import API, LIST_PAGE
+
+
+def _requests(targets: Targets) -> dict[str, Callable[[int], str]]:
+    runs = [(d, e.astimezone(UTC).isoformat()) for _, d, e in targets.runs]
+    tis = [(d, e.astimezone(UTC).isoformat(), t) for d, e, t in targets.task_instances]
+    pages = max(targets.list_dag_runs // LIST_PAGE, 1)
+    listing = f"{API}/dags/{targets.list_dag}/dag_runs"
+    return {
+        "run_state": lambda i: "{}/dags/{}/dag_runs/{}".format(API, *runs[i % len(runs)]),
+        "task_instance": lambda i: "{}/dags/{}/dag_runs/{}/tasks/{}".format(API, *tis[i % len(tis)]),
+        "task_info": lambda i: "{}/dags/{}/tasks/{}".format(API, *targets.tasks[i % len(targets.tasks)]),
+        "list_runs_all": lambda i: listing,
+        "list_runs_page": lambda i: f"{listing}?limit={LIST_PAGE}&offset={i % pages * LIST_PAGE}",
+        "latest_runs": lambda i: f"{API}/latest_runs",
+        "pools": lambda i: f"{API}/pools",
+        "health": lambda i: "/health",
+    }
+
+
+async def _call(app: Any, target: str) -> int:
+    path, _, query = target.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {TOKEN}".encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def _drive(
+    app: Any, make: Callable[[int], str], requests: int, concurrency: int
+) -> tuple[float, float]:
+    failures: list[str] = []
+
+    async def worker(first: int, count: int) -> None:
+        for i in range(first, count, concurrency):
+            target = make(i)
+            if await _call(app, target) != 200:
+                failures.append(target)
+
+    await asyncio.gather(*(worker(k, min(requests, 500)) for k in range(concurrency)))  # warm up
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker(k, requests) for k in range(concurrency)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if failures:
+        raise SystemExit(f"bench.inprocess: {len(failures)} requests failed, e.g. {failures[0]}")
+    return cpu / requests * 1e6, wall / requests * 1e6
+
+
+async def _run(args: argparse.Namespace, dsn: str) -> None:
+    import os
+
+    os.environ.setdefault("DAGPORT_LOG_LEVEL", "WARNING")
+    from app.config import Settings
+    from app.main import create_app
+
+    await database.migrate_database(dsn)
+    seed = await database.seed(dsn, dags=args.dags, runs=args.runs, ti_runs=args.ti_runs)
+    print(
+        f"seeded {seed.dags:,} DAGs, {seed.runs:,} runs, {seed.task_instances:,} task instances", flush=True
+    )
+    targets = await database.sample_targets(dsn, sample=args.sample, dags=args.dags)
+    settings = Settings(
+        database_url=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+        api_tokens=TOKEN,
+        auto_migrate=False,
+        db_pool_size=args.concurrency,
+        db_max_overflow=0,
+        log_level="WARNING",
+    )
+    app = create_app(settings)
+    await app.state.token_store.reload()
+    makers = _requests(targets)
+    names = args.workloads.split(",") if args.workloads else list(makers)
+    unknown = set(names) - set(makers)
+    if unknown:
+        raise SystemExit(f"bench.inprocess: unknown workload(s): {', '.join(sorted(unknown))}")
+    print(f"\n{args.requests:,} requests per workload, {args.concurrency} concurrent, in-process")
+    print(f"{'workload':<16}{'CPU us/request':>16}{'wall us/request':>17}")
+    try:
+        for name in names:
+            cpu, wall = await _drive(app, makers[name], args.requests, args.concurrency)
+            print(f"{name:<16}{cpu:>16,.0f}{wall:>17,.0f}", flush=True)
+    finally:
+        await app.state.engine.dispose()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
+    p.add_argument("--workloads", help="comma-separated subset (default: every read workload)")
+    p.add_argument("--requests", type=int, default=5000, help="requests per workload (default 5,000)")
+    p.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
+    p.add_argument("--dags", type=int, default=1000, help="DAGs of 10 tasks (default 1,000)")
+    p.add_argument("--runs", type=int, default=100_000, help="dag runs (default 100,000)")
+    p.add_argument("--ti-runs", type=int, default=10_000, help="newest runs given task instances")
+    p.add_argument("--sample", type=int, default=1000, help="distinct rows the lookups cycle")
+    p.add_argument("--admin-dsn", default=ADMIN_DSN, help=f"where to create the database ({ADMIN_DSN})")
+    args = p.parse_args()
+    name = database.new_database_name()
+    dsn = database.with_database(args.admin_dsn, name)
+    asyncio.run(database.create_database(args.admin_dsn, name))
+    try:
+        import uvloop
+
+        uvloop.run(_run(args, dsn))
+    finally:
+        asyncio.run(database.drop_database(args.admin_dsn, name))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
