@@ -16,7 +16,6 @@ from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
 from app.db.engine import create_engine
-from app.db.repositories.base import RAW_READS
 from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
@@ -85,12 +84,11 @@ def create_app(
     app.state.engine = engine
     # Reads run in autocommit (no BEGIN/COMMIT round trips), except through PgBouncer's transaction
     # pooling (statement cache 0): outside a transaction it may prepare a statement on one server
-    # connection and execute it on another.
+    # connection and execute it on another. On Postgres they run on asyncpg directly (app/deps.py).
     app.state.read_engine = (
-        engine.execution_options(isolation_level="AUTOCOMMIT", **{RAW_READS: not settings.is_sqlite})
-        if settings.db_statement_cache_size
-        else engine
+        engine.execution_options(isolation_level="AUTOCOMMIT") if settings.db_statement_cache_size else engine
     )
+    app.state.raw_reads = bool(settings.db_statement_cache_size) and not settings.is_sqlite
     app.state.clock = clock
     app.state.metrics = Metrics(engine)
     app.state.token_store = (

@@ -39,6 +39,64 @@ async def test_ready_is_503_when_the_database_does_not_answer(app_factory, backe
     assert (response.status_code, response.json()["error"]) == (503, "Database unavailable")
 
 
+async def test_api_answers_503_when_the_database_refuses_connections(backend):
+    """Reads (a pooled raw connection on Postgres) and writes alike: JSON 503, never a 500."""
+    import httpx
+
+    from app.config import Settings
+    from app.main import create_app
+
+    unreachable = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if backend == "postgresql"
+        else "sqlite:////nonexistent/dir/x.db"
+    )
+    app = create_app(Settings(database_url=unreachable, auth_backend="none"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api/experimental") as client:
+        answers = [
+            await client.get("/dags/d/dag_runs/2020-01-01T00:00:00+00:00"),
+            await client.get("/pools"),
+            await client.get("/dags/d/code"),
+            await client.post("/pools", json={"name": "p", "slots": 1}),
+        ]
+    assert [(r.status_code, r.headers["content-type"]) for r in answers] == [(503, "application/json")] * 4
+    assert all("error" in r.json() for r in answers)
+
+
+async def test_api_answers_503_when_postgres_refuses_the_login(backend, database_url):
+    """Postgres answering the connection with an error (here 53300, too many connections; during a
+    restart 57P03, cannot connect now) is 503 on reads and writes, not 500."""
+    import httpx
+    import pytest
+    from sqlalchemy.engine import make_url
+
+    from app.config import Settings
+    from app.main import create_app
+    from tests.conftest import _admin
+
+    if backend != "postgresql":
+        pytest.skip("a login refused by the server: Postgres only")
+    role = "dagport_test_no_connections"
+    await _admin(f"DROP ROLE IF EXISTS {role}")
+    await _admin(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+    try:
+        url = make_url(database_url).set(username=role).render_as_string(hide_password=False)
+        app = create_app(Settings(database_url=url, auth_backend="none"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t/api/experimental") as client:
+            answers = [
+                await client.get("/dags/d/dag_runs/2020-01-01T00:00:00+00:00"),
+                await client.get("/pools"),
+                await client.post("/pools", json={"name": "p", "slots": 1}),
+            ]
+        await app.state.engine.dispose()
+    finally:
+        await _admin(f"DROP ROLE IF EXISTS {role}")
+    assert [r.status_code for r in answers] == [503] * 3
+    assert [r.json()["error"] for r in answers] == ["Database unavailable, try again shortly"] * 3
+
+
 async def test_metrics_count_requests_by_route_template_method_and_status(client, anon):
     await load_reference_dags(client)
     for _ in range(3):

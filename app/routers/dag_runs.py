@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.dates import iso_utc, parse_date
-from app.deps import DATE_PARAM_SCHEMA, DatePath, Db, SingleValuedQuery, read_json_object
+from app.dates import iso_utc
+from app.deps import DATE_PARAM_SCHEMA, DatePath, SingleValuedQuery, read_json_object, reading, writing
 from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
 from app.schemas.common import any_case_pattern, validate_body
@@ -57,7 +57,7 @@ _STATE_PATTERN = any_case_pattern(("", *RUN_STATES))
         }
     },
 )
-async def trigger_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
+async def trigger_dag(dag_id: str, request: Request) -> JSONResponse:
     """Create a run of the DAG with `external_trigger` true and one task instance per task.
 
     The body is read as JSON whatever its Content-Type; an empty body means `{}`. Without
@@ -66,31 +66,30 @@ async def trigger_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
     under concurrent identical triggers. A paused DAG can be triggered.
     """
     body = validate_body(TriggerRequest, await read_json_object(request, empty={}))
-    requested = (
-        None if body.execution_date is None else parse_date(body.execution_date, default_tz=db.settings.tz)
-    )
-    dag = await db.runs.trigger_info(dag_id=dag_id)
-    if dag is None:
-        raise NotFound(dag_not_found(dag_id))
-    now = db.clock()
-    execution_date = requested if requested is not None else now
-    replace = body.replace_microseconds if body.replace_microseconds is not None else requested is None
-    if replace:
-        execution_date = execution_date.replace(microsecond=0)
-    if dag.start_date is not None and dag.start_date > execution_date:
-        raise BadRequest(
-            f"The execution_date [{execution_date.isoformat()}] should be >= "
-            f"start_date [{dag.start_date.isoformat()}] from DAG's default_args"
+    async with writing(request) as db:
+        requested = None if body.execution_date is None else db.date(body.execution_date)
+        dag = await db.runs.trigger_info(dag_id=dag_id)
+        if dag is None:
+            raise NotFound(dag_not_found(dag_id))
+        now = db.clock()
+        execution_date = requested if requested is not None else now
+        replace = body.replace_microseconds if body.replace_microseconds is not None else requested is None
+        if replace:
+            execution_date = execution_date.replace(microsecond=0)
+        if dag.start_date is not None and dag.start_date > execution_date:
+            raise BadRequest(
+                f"The execution_date [{execution_date.isoformat()}] should be >= "
+                f"start_date [{dag.start_date.isoformat()}] from DAG's default_args"
+            )
+        run_id = body.run_id or f"manual__{execution_date.isoformat()}"
+        state = db.settings.triggered_run_state
+        created = await db.runs.create(
+            dag_id=dag_id, run_id=run_id, execution_date=execution_date, state=state, conf=body.conf, now=now
         )
-    run_id = body.run_id or f"manual__{execution_date.isoformat()}"
-    state = db.settings.triggered_run_state
-    created = await db.runs.create(
-        dag_id=dag_id, run_id=run_id, execution_date=execution_date, state=state, conf=body.conf, now=now
-    )
-    if created is None:
-        raise BadRequest(
-            f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
-        )
+        if created is None:
+            raise BadRequest(
+                f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
+            )
     message = (
         f"Created <DagRun {dag_id} @ {execution_date}: {run_id}, state:{state}, "
         f"queued_at: {now}. externally triggered: True>"
@@ -107,7 +106,7 @@ async def trigger_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
 )
 async def list_dag_runs(
     dag_id: str,
-    db: Db,
+    request: Request,
     state: str | None = Query(
         None,
         description="Filter by state, case-insensitive; empty: no filter",
@@ -130,18 +129,19 @@ async def list_dag_runs(
     wanted_state = (state or "").strip().lower() or None
     if wanted_state is not None and wanted_state not in RUN_STATES:
         raise BadRequest(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
-    gte = None if execution_date_gte is None else db.date(execution_date_gte)
-    lte = None if execution_date_lte is None else db.date(execution_date_lte)
-    if not await db.runs.dag_exists(dag_id=dag_id):
-        raise BadRequest(dag_not_found(dag_id))
-    rows = await db.runs.list_runs(
-        dag_id=dag_id,
-        state=wanted_state,
-        limit=limit,
-        offset=offset,
-        execution_date_gte=gte,
-        execution_date_lte=lte,
-    )
+    async with reading(request) as db:
+        gte = None if execution_date_gte is None else db.date(execution_date_gte)
+        lte = None if execution_date_lte is None else db.date(execution_date_lte)
+        if not await db.runs.dag_exists(dag_id=dag_id):
+            raise BadRequest(dag_not_found(dag_id))
+        rows = await db.runs.list_runs(
+            dag_id=dag_id,
+            state=wanted_state,
+            limit=limit,
+            offset=offset,
+            execution_date_gte=gte,
+            execution_date_lte=lte,
+        )
     return JSONResponse(run_listing(db.settings.ui_base_url, rows))
 
 
@@ -151,10 +151,11 @@ async def list_dag_runs(
     response_model=RunStateResponse,
     responses=responses(400, 404),
 )
-async def get_dag_run_state(dag_id: str, execution_date: DatePath, db: Db) -> JSONResponse:
+async def get_dag_run_state(dag_id: str, execution_date: DatePath, request: Request) -> JSONResponse:
     """The state of the DAG's run at `execution_date` (any offset naming the same instant matches)."""
-    when = db.date(execution_date)
-    found = await db.runs.find_run(dag_id=dag_id, execution_date=when)
+    async with reading(request) as db:
+        when = db.date(execution_date)
+        found = await db.runs.find_run(dag_id=dag_id, execution_date=when)
     if found is None:
         raise NotFound(dag_not_found(dag_id))
     if found.id is None:
@@ -184,17 +185,19 @@ async def get_dag_run_state(dag_id: str, execution_date: DatePath, db: Db) -> JS
         }
     },
 )
-async def set_dag_run_state(dag_id: str, execution_date: DatePath, request: Request, db: Db) -> JSONResponse:
+async def set_dag_run_state(dag_id: str, execution_date: DatePath, request: Request) -> JSONResponse:
     """`success` / `failed` also set every unfinished task instance to that state and end the run;
     `queued` clears the run (task instances back to no state, `try_number` kept, dates cleared)."""
+    db = writing(request)
     when = db.date(execution_date)
     body = validate_body(RunStatePatch, await read_json_object(request))
-    run = await db.runs.lock_run(dag_id=dag_id, execution_date=when)
-    if run is None:
-        if not await db.runs.dag_exists(dag_id=dag_id):
-            raise NotFound(dag_not_found(dag_id))
-        raise NotFound(run_not_found(dag_id, when))
-    row = await db.runs.set_run_state(run=run, state=body.state, now=db.clock())
+    async with db:  # after the body is read: no pooled connection waits on a slow client
+        run = await db.runs.lock_run(dag_id=dag_id, execution_date=when)
+        if run is None:
+            if not await db.runs.dag_exists(dag_id=dag_id):
+                raise NotFound(dag_not_found(dag_id))
+            raise NotFound(run_not_found(dag_id, when))
+        row = await db.runs.set_run_state(run=run, state=body.state, now=db.clock())
     return JSONResponse(run_detail(row))
 
 
@@ -215,7 +218,8 @@ def run_detail(row: Any) -> dict[str, Any]:
     response_model=LatestRunsResponse,
     responses=responses(),
 )
-async def latest_runs(db: Db) -> JSONResponse:
+async def latest_runs(request: Request) -> JSONResponse:
     """For each DAG that has runs, its run with the greatest execution_date; ordered by dag_id."""
-    rows = await db.runs.latest_runs()
+    async with reading(request) as db:
+        rows = await db.runs.latest_runs()
     return JSONResponse({"items": latest_runs_listing(db.settings.ui_base_url, rows)})

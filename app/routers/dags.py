@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import PlainTextResponse
 
 from app.dag_loader import store_definition
-from app.deps import Db, SingleValuedQuery, reject_nul
+from app.deps import SingleValuedQuery, reading, reject_nul, writing
 from app.errors import BadRequest, NotFound, dag_not_found, responses
 from app.json import JSONResponse
 from app.schemas.common import any_case_pattern
@@ -64,7 +64,7 @@ _YAML_TYPES = ("yaml", "yml")
         }
     },
 )
-async def put_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
+async def put_dag(dag_id: str, request: Request) -> JSONResponse:
     """Validate and store a definition: 201 when created, 200 when replaced. Replacing keeps
     `is_paused` and existing runs and replaces the tasks. An invalid definition is 400 with `detail`
     naming every problem by its path (e.g. `tasks[2].upstream[0]`)."""
@@ -77,15 +77,16 @@ async def put_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
     content_type = request.headers.get("content-type", "")
     filename = "definition.yaml" if any(t in content_type for t in _YAML_TYPES) else "definition.json"
     try:
-        stored = await store_definition(
-            db.conn,
-            text=text,
-            filename=filename,
-            fileloc="api",
-            now=db.clock(),
-            default_tz=db.settings.tz,
-            expected_dag_id=dag_id,
-        )
+        async with writing(request) as db:
+            stored = await store_definition(
+                db.conn,
+                text=text,
+                filename=filename,
+                fileloc="api",
+                now=db.clock(),
+                default_tz=db.settings.tz,
+                expected_dag_id=dag_id,
+            )
     except DagDefinitionError as exc:
         raise BadRequest(str(exc), detail=exc.problems) from None
     return JSONResponse(dag_detail(stored.row, stored.task_ids), status_code=201 if stored.created else 200)
@@ -100,14 +101,15 @@ async def put_dag(dag_id: str, request: Request, db: Db) -> JSONResponse:
     dependencies=[SingleValuedQuery],
 )
 async def list_dags(
-    db: Db,
+    request: Request,
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0, le=2**31 - 1),
     paused: bool | None = Query(None, description="Only paused (true) or unpaused (false) DAGs"),
     tag: str | None = Query(None, description="Only DAGs with this tag"),
 ) -> JSONResponse:
     """DAGs ordered by dag_id, with the total count matching the filters."""
-    rows, task_ids, total = await db.dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
+    async with reading(request) as db:
+        rows, task_ids, total = await db.dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
     return JSONResponse(
         {"dags": [dag_detail(r, t) for r, t in zip(rows, task_ids, strict=True)], "total_entries": total}
     )
@@ -120,9 +122,10 @@ async def list_dags(
     response_model=DagDetail,
     responses=responses(404),
 )
-async def get_dag(dag_id: str, db: Db) -> JSONResponse:
+async def get_dag(dag_id: str, request: Request) -> JSONResponse:
     """The DAG's stored definition summary (typed JSON, not strings)."""
-    stored = await db.dags.get(dag_id=dag_id)
+    async with reading(request) as db:
+        stored = await db.dags.get(dag_id=dag_id)
     if stored is None:
         raise NotFound(dag_not_found(dag_id))
     return JSONResponse(dag_detail(stored.row, stored.task_ids))
@@ -148,9 +151,10 @@ _JSON_ERRORS = {
         **_JSON_ERRORS,
     },
 )
-async def get_dag_code(dag_id: str, db: Db) -> PlainTextResponse:
+async def get_dag_code(dag_id: str, request: Request) -> PlainTextResponse:
     """The definition's text exactly as it was submitted (JSON or YAML), as `text/plain`."""
-    text = await db.dags.source_text(dag_id=dag_id)
+    async with reading(request) as db:
+        text = await db.dags.source_text(dag_id=dag_id)
     if text is None:
         raise NotFound(dag_not_found(dag_id))
     return PlainTextResponse(text)
@@ -182,12 +186,14 @@ async def set_paused(
             json_schema_extra={"pattern": _PAUSED_PATTERN},
         ),
     ],
-    db: Db,
+    request: Request,
 ) -> JSONResponse:
-    """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused)."""
+    """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused).
+    A GET that writes, as in Airflow: one transaction like every other write."""
     wanted = _parse_paused(paused)
-    if not await db.dags.set_paused(dag_id=dag_id, paused=wanted):
-        raise NotFound(f"Dag id {dag_id} not found")
+    async with writing(request) as db:
+        if not await db.dags.set_paused(dag_id=dag_id, paused=wanted):
+            raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"response": "ok"})
 
 
@@ -197,16 +203,18 @@ async def set_paused(
     response_model=PausedState,
     responses=responses(404),
 )
-async def get_paused(dag_id: str, db: Db) -> JSONResponse:
+async def get_paused(dag_id: str, request: Request) -> JSONResponse:
     """`{"is_paused": true|false}` as a JSON boolean."""
-    paused = await db.dags.is_paused(dag_id=dag_id)
+    async with reading(request) as db:
+        paused = await db.dags.is_paused(dag_id=dag_id)
     if paused is None:
         raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"is_paused": paused})
 
 
-async def _delete(dag_id: str, db: Db) -> JSONResponse:
-    count = await db.dags.delete(dag_id=dag_id)
+async def _delete(dag_id: str, request: Request) -> JSONResponse:
+    async with writing(request) as db:
+        count = await db.dags.delete(dag_id=dag_id)
     if count is None:
         raise NotFound(f"Dag id {dag_id} not found")
     return JSONResponse({"count": count, "message": f"Removed {count} record(s)"})
@@ -223,8 +231,8 @@ run records removed (runs, task instances, lineage), as Airflow counts them."""
     responses=responses(404),
     description=_DELETE_DOC,
 )
-async def delete_dag(dag_id: str, db: Db) -> JSONResponse:
-    return await _delete(dag_id, db)
+async def delete_dag(dag_id: str, request: Request) -> JSONResponse:
+    return await _delete(dag_id, request)
 
 
 @router.delete(
@@ -234,5 +242,5 @@ async def delete_dag(dag_id: str, db: Db) -> JSONResponse:
     responses=responses(404),
     description=_DELETE_DOC + "\n\nThe path Airflow 2's own JSON client calls.",
 )
-async def delete_dag_alias(dag_id: str, db: Db) -> JSONResponse:
-    return await _delete(dag_id, db)
+async def delete_dag_alias(dag_id: str, request: Request) -> JSONResponse:
+    return await _delete(dag_id, request)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from app.deps import DatePath, Db
+from app.deps import DatePath, reading
 from app.errors import NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
 from app.schemas.lineage import LineageResponse
@@ -18,16 +18,17 @@ router = APIRouter(tags=["lineage"])
     response_model=LineageResponse,
     responses=responses(400, 404),
 )
-async def get_lineage(dag_id: str, execution_date: DatePath, db: Db) -> JSONResponse:
+async def get_lineage(dag_id: str, execution_date: DatePath, request: Request) -> JSONResponse:
     """Inlets and outlets recorded for each task instance of the run that reached success, as JSON
     objects. A run without recorded lineage has `task_ids` `{}`."""
-    when = db.date(execution_date)
-    run = await db.runs.find_run(dag_id=dag_id, execution_date=when)
-    if run is None:
-        raise NotFound(dag_not_found(dag_id))
-    if run.id is None:
-        raise NotFound(run_not_found(dag_id, when))
-    rows = await db.lineage.for_run(run_pk=run.id)
+    async with reading(request) as db:
+        when = db.date(execution_date)
+        run = await db.runs.find_run(dag_id=dag_id, execution_date=when)
+        if run is None:
+            raise NotFound(dag_not_found(dag_id))
+        if run.id is None:
+            raise NotFound(run_not_found(dag_id, when))
+        rows = await db.lineage.for_run(run_pk=run.id)
     return JSONResponse(
         {
             "message": f"Lineage for dag {dag_id} at {when}",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.deps import Db, read_json_object
+from app.deps import read_json_object, reading, writing
 from app.errors import BadRequest, NotFound, responses
 from app.json import JSONResponse
 from app.schemas.common import NOT_BLANK_PATTERN, validate_body
@@ -30,15 +30,19 @@ def _path_name(name: str) -> str:
 
 
 @router.get("/pools", summary="List pools", response_model=list[Pool], responses=responses())
-async def list_pools(db: Db) -> JSONResponse:
+async def list_pools(request: Request) -> JSONResponse:
     """Every pool, by id; `default_pool` always exists."""
-    return JSONResponse([pool_json(r) for r in await db.pools.list()])
+    async with reading(request) as db:
+        rows = await db.pools.list()
+    return JSONResponse([pool_json(r) for r in rows])
 
 
 @router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
-async def get_pool(name: PoolName, db: Db) -> JSONResponse:
+async def get_pool(name: PoolName, request: Request) -> JSONResponse:
     """One pool by name; a blank name is 400, an unknown one 404."""
-    row = await db.pools.get(name=_path_name(name))
+    _path_name(name)
+    async with reading(request) as db:
+        row = await db.pools.get(name=name)
     if row is None:
         raise NotFound(f"Pool '{name}' doesn't exist")
     return JSONResponse(pool_json(row))
@@ -64,17 +68,18 @@ async def get_pool(name: PoolName, db: Db) -> JSONResponse:
         }
     },
 )
-async def create_pool(request: Request, db: Db) -> JSONResponse:
+async def create_pool(request: Request) -> JSONResponse:
     """Creates the pool, or updates the pool of that name (Airflow upserts): `slots` always,
     `description` and `include_deferred` only when sent. Concurrent creates of one name leave one row."""
     body = await read_json_object(request)
     data = validate_body(PoolCreate, body)  # field order = Airflow's check order: name, then slots
-    row = await db.pools.upsert(
-        name=data.name,
-        slots=data.slots,
-        description=data.description if "description" in body else ...,
-        include_deferred=data.include_deferred if "include_deferred" in body else ...,
-    )
+    async with writing(request) as db:
+        row = await db.pools.upsert(
+            name=data.name,
+            slots=data.slots,
+            description=data.description if "description" in body else ...,
+            include_deferred=data.include_deferred if "include_deferred" in body else ...,
+        )
     return JSONResponse(pool_json(row))
 
 
@@ -87,13 +92,14 @@ async def delete_pool(
             json_schema_extra={**_NAME_SCHEMA, "not": {"const": DEFAULT_POOL}},
         ),
     ],
-    db: Db,
+    request: Request,
 ) -> JSONResponse:
     """Deletes the pool and returns it; `default_pool` cannot be deleted."""
     _path_name(name)
     if name == DEFAULT_POOL:
         raise BadRequest("default_pool cannot be deleted")
-    row = await db.pools.delete(name=name)
+    async with writing(request) as db:
+        row = await db.pools.delete(name=name)
     if row is None:
         raise NotFound(f"Pool '{name}' doesn't exist")
     return JSONResponse(pool_json(row))

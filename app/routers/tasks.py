@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.deps import DatePath, Db, read_json_object
+from app.deps import DatePath, read_json_object, reading, writing
 from app.errors import (
     NotFound,
     dag_not_found,
@@ -38,10 +38,11 @@ _STRING_MAP = {
     summary="Get a task's attributes",
     responses={200: _STRING_MAP, **responses(404)},
 )
-async def get_task(dag_id: str, task_id: str, db: Db) -> JSONResponse:
+async def get_task(dag_id: str, task_id: str, request: Request) -> JSONResponse:
     """The task's attributes as strings (`None`, `True`, `0:05:00`, `{'a', 'b'}`...), plus each key of
     its operator `arguments` (e.g. `bash_command`)."""
-    row = await db.tasks.find(dag_id=dag_id, task_id=task_id)
+    async with reading(request) as db:
+        row = await db.tasks.find(dag_id=dag_id, task_id=task_id)
     if row is None:
         raise NotFound(dag_not_found(dag_id))
     if row.task_id is None:
@@ -67,10 +68,13 @@ async def _find_task_instance(runs: Any, dag_id: str, execution_date: Any, task_
     summary="Get a task instance's attributes",
     responses={200: _STRING_MAP, **responses(400, 404)},
 )
-async def get_task_instance(dag_id: str, execution_date: DatePath, task_id: str, db: Db) -> JSONResponse:
+async def get_task_instance(
+    dag_id: str, execution_date: DatePath, task_id: str, request: Request
+) -> JSONResponse:
     """The task instance of the run at `execution_date`, every value a string. `hostname`, `pid` and
     `unixname` are what the last state report gave."""
-    row = await _find_task_instance(db.runs, dag_id, db.date(execution_date), task_id)
+    async with reading(request) as db:
+        row = await _find_task_instance(db.runs, dag_id, db.date(execution_date), task_id)
     return JSONResponse(task_instance_info(row))
 
 
@@ -115,34 +119,35 @@ async def set_task_instance_state(
     execution_date: DatePath,
     task_id: str,
     request: Request,
-    db: Db,
 ) -> JSONResponse:
     """For executors and workers. `running` increments `try_number`, sets `start_date` and moves a
     queued run to running; a finished state (success, failed, skipped, upstream_failed) sets
     `end_date` and `duration`; `success` records lineage (the body's inlets/outlets, else the
     task's). When every task instance is finished the run becomes `failed` if any failed, else
     `success`. Updates of one run are serialised by a lock on its row."""
+    db = writing(request)
     when = db.date(execution_date)
     body = validate_body(TaskInstancePatch, await read_json_object(request))
-    runs = db.runs
-    # Lock the run first, then read the task instance under the lock: reports of one run serialise,
-    # and each reads what the previous one wrote (no lost try_number increments).
-    run = await runs.lock_run(dag_id=dag_id, execution_date=when)
-    current = await _find_task_instance(runs, dag_id, when, task_id)
-    if run is None:  # _find_task_instance found the run, which was deleted since
-        raise NotFound(run_not_found(dag_id, when))
-    updated = await runs.update_task_instance(
-        run=run,
-        current=current,
-        state=body.state,
-        now=db.clock(),
-        hostname=body.hostname,
-        pid=body.pid,
-        unixname=body.unixname,
-        inlets=body.inlets,
-        outlets=body.outlets,
-    )
-    if updated is None:
-        raise NotFound(task_instance_not_found(task_id, when))
+    async with db:  # after the body is read: no pooled connection waits on a slow client
+        runs = db.runs
+        # Lock the run first, then read the task instance under the lock: reports of one run
+        # serialise, and each reads what the previous one wrote (no lost try_number increments).
+        run = await runs.lock_run(dag_id=dag_id, execution_date=when)
+        current = await _find_task_instance(runs, dag_id, when, task_id)
+        if run is None:  # _find_task_instance found the run, which was deleted since
+            raise NotFound(run_not_found(dag_id, when))
+        updated = await runs.update_task_instance(
+            run=run,
+            current=current,
+            state=body.state,
+            now=db.clock(),
+            hostname=body.hostname,
+            pid=body.pid,
+            unixname=body.unixname,
+            inlets=body.inlets,
+            outlets=body.outlets,
+        )
+        if updated is None:
+            raise NotFound(task_instance_not_found(task_id, when))
     row = SimpleNamespace(**{**current._mapping, **updated._mapping})
     return JSONResponse(task_instance_info(row))

@@ -4,13 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, func, select, update
+from sqlalchemy import Row, bindparam, delete, exists, func, select, update
 
 from app.db.models import dag, dag_run, dag_tag, lineage, task, task_instance
 from app.db.repositories.base import Repository
 from app.schemas.dag_definition import DagSpec, TaskSpec
+
+# Reads are prebuilt statements with bind parameters: they run on the read connection's raw path
+# (Repository.fetch_all), which compiles each statement once.
+_GET = select(dag).where(dag.c.dag_id == bindparam("dag_id"))
+_TASK_IDS = select(task.c.task_id).where(task.c.dag_id == bindparam("dag_id")).order_by(task.c.position)
+_SOURCE_TEXT = select(dag.c.source_text).where(dag.c.dag_id == bindparam("dag_id"))
+_IS_PAUSED = select(dag.c.is_paused).where(dag.c.dag_id == bindparam("dag_id"))
+
+
+@lru_cache(maxsize=8)
+def _list_statements(paused: bool, tag: bool) -> tuple[Any, Any, Any]:
+    """(count, page, the page's task ids) for one combination of filters."""
+    where = []
+    if paused:
+        where.append(dag.c.is_paused == bindparam("paused"))
+    if tag:
+        where.append(exists().where(dag_tag.c.dag_id == dag.c.dag_id, dag_tag.c.name == bindparam("tag")))
+    count = select(func.count()).select_from(dag).where(*where)
+    page = (
+        select(dag).where(*where).order_by(dag.c.dag_id).limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+    page_ids = select(dag.c.dag_id).where(*where).order_by(dag.c.dag_id).limit(bindparam("limit"))
+    page_ids = page_ids.offset(bindparam("offset"))
+    task_ids = (
+        select(task.c.dag_id, task.c.task_id)
+        .where(task.c.dag_id.in_(page_ids.scalar_subquery()))
+        .order_by(task.c.dag_id, task.c.position)
+    )
+    return count, page, task_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,46 +133,31 @@ class DagRepository(Repository):
         return StoredDag(created=created, row=row, task_ids=[t.task_id for t in spec.tasks])
 
     async def get(self, *, dag_id: str) -> StoredDag | None:
-        row = (await self.conn.execute(select(dag).where(dag.c.dag_id == dag_id))).one_or_none()
+        row = await self.fetch_one(_GET, {"dag_id": dag_id})
         if row is None:
             return None
-        task_ids = (
-            await self.conn.scalars(
-                select(task.c.task_id).where(task.c.dag_id == dag_id).order_by(task.c.position)
-            )
-        ).all()
-        return StoredDag(created=False, row=row, task_ids=list(task_ids))
+        task_ids = [r[0] for r in await self.fetch_all(_TASK_IDS, {"dag_id": dag_id})]
+        return StoredDag(created=False, row=row, task_ids=task_ids)
 
     async def list(
         self, *, limit: int, offset: int, paused: bool | None = None, tag: str | None = None
     ) -> tuple[list[Row[Any]], list[list[str]], int]:
-        where = []
-        if paused is not None:
-            where.append(dag.c.is_paused == paused)
-        if tag is not None:
-            where.append(exists().where(dag_tag.c.dag_id == dag.c.dag_id, dag_tag.c.name == tag))
-        total = await self.conn.scalar(select(func.count()).select_from(dag).where(*where))
-        rows = (
-            await self.conn.execute(
-                select(dag).where(*where).order_by(dag.c.dag_id).limit(limit).offset(offset)
-            )
-        ).all()
+        count, page, page_task_ids = _list_statements(paused is not None, tag is not None)
+        params = {"paused": paused, "tag": tag, "limit": limit, "offset": offset}
+        params = {k: v for k, v in params.items() if v is not None}
+        total = await self.fetch_scalar(count, params)
+        rows = await self.fetch_all(page, params)
         task_ids: dict[str, list[str]] = {r.dag_id: [] for r in rows}
         if rows:
-            result = await self.conn.execute(
-                select(task.c.dag_id, task.c.task_id)
-                .where(task.c.dag_id.in_(list(task_ids)))
-                .order_by(task.c.dag_id, task.c.position)
-            )
-            for dag_id, task_id in result:
+            for dag_id, task_id in await self.fetch_all(page_task_ids, params):
                 task_ids[dag_id].append(task_id)
         return list(rows), [task_ids[r.dag_id] for r in rows], int(total or 0)
 
     async def source_text(self, *, dag_id: str) -> str | None:
-        return await self.conn.scalar(select(dag.c.source_text).where(dag.c.dag_id == dag_id))
+        return await self.fetch_scalar(_SOURCE_TEXT, {"dag_id": dag_id})
 
     async def is_paused(self, *, dag_id: str) -> bool | None:
-        return await self.conn.scalar(select(dag.c.is_paused).where(dag.c.dag_id == dag_id))
+        return await self.fetch_scalar(_IS_PAUSED, {"dag_id": dag_id})
 
     async def set_paused(self, *, dag_id: str, paused: bool) -> bool:
         result = await self.conn.execute(update(dag).where(dag.c.dag_id == dag_id).values(is_paused=paused))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 
 from app.db.models import lineage
 from app.db.repositories.base import Repository
 
+_FOR_RUN = (
+    select(lineage.c.task_id, lineage.c.inlets, lineage.c.outlets)
+    .where(lineage.c.dag_run_id == bindparam("run_pk"))
+    .order_by(lineage.c.task_id)
+)
+
 
 class LineageRepository(Repository):
     async def for_run(self, *, run_pk: int) -> list[Row[Any]]:
-        stmt = (
-            select(lineage.c.task_id, lineage.c.inlets, lineage.c.outlets)
-            .where(lineage.c.dag_run_id == run_pk)
-            .order_by(lineage.c.task_id)
-        )
-        return list((await self.conn.execute(stmt)).all())
+        return await self.fetch_all(_FOR_RUN, {"run_pk": run_pk})
