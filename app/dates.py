@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+import orjson
+
 EXAMPLE_DATE_FORMAT = "2015-11-16T14:34:15+00:00"
 
 # Date (extended or basic form), optional time (extended or basic, seconds and fraction optional),
@@ -124,14 +126,31 @@ def str_utc(value: datetime | None) -> str:
 
 
 def dag_run_url(base_url: str, dag_id: str, execution_date: datetime) -> str:
-    """Airflow's graph view link: ``str(date)`` form-encoded (space -> ``+``, ``+`` -> ``%2B``).
+    """Airflow's graph view link: ``str(date)`` in UTC, form-encoded (space -> ``+``, ``+`` -> ``%2B``)."""
+    return dag_run_urls(base_url, [dag_id], iso_texts([to_utc(execution_date)]))[0]
 
-    ``str()`` of a datetime holds only digits, ``-``, ``:``, ``.``, a space and ``+``, so two
-    replacements are exactly ``quote_plus(value, safe=":")``, ten times faster (listings render a
-    thousand of these).
+
+def iso_texts(values: list[datetime]) -> list[str]:
+    """``value.isoformat()`` of many aware UTC datetimes, in two C calls: orjson writes a datetime
+    exactly as ``isoformat()`` does (microseconds only when non-zero, ``+00:00``). Listings format
+    a thousand dates per request; one ``isoformat()`` each cost 3 us on the bench machine."""
+    return orjson.loads(orjson.dumps(values))
+
+
+def dag_run_urls(base_url: str, dag_ids: list[str], iso_dates: list[str]) -> list[str]:
+    """:func:`dag_run_url` for many runs, from their UTC dates as :func:`iso_texts` wrote them.
+
+    ``str()`` of a UTC datetime is its ISO text with a space for the ``T``, and holds only digits,
+    ``-``, ``:``, ``.``, the space and ``+``: the form encoding (``quote_plus(value, safe=":")``)
+    is two replacements, done here once over every date joined (no ISO text holds a newline).
     """
-    encoded = str(to_utc(execution_date)).replace("+", "%2B").replace(" ", "+")
-    return f"{base_url}/dags/{dag_id}/graph?execution_date={encoded}"
+    if not iso_dates:
+        return []
+    encoded = "\n".join(iso_dates).replace("+", "%2B").replace("T", "+").split("\n")
+    prefix = f"{base_url}/dags/"
+    return [
+        f"{prefix}{dag_id}/graph?execution_date={date}" for dag_id, date in zip(dag_ids, encoded, strict=True)
+    ]
 
 
 def utcnow() -> datetime:

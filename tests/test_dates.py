@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.dates import InvalidDateError, dag_run_url, iso_utc, parse_date, str_utc, to_utc
+from app.dates import (
+    InvalidDateError,
+    dag_run_url,
+    dag_run_urls,
+    iso_texts,
+    iso_utc,
+    parse_date,
+    str_utc,
+    to_utc,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -415,3 +424,19 @@ def test_str_of_any_aware_datetime_round_trips(value: datetime) -> None:
 @given(AWARE)
 def test_iso_utc_output_parses_back_to_the_same_instant(value: datetime) -> None:
     assert to_utc(parse_date(iso_utc(value))) == to_utc(value)  # type: ignore[arg-type]
+
+
+@given(st.lists(AWARE, max_size=20))
+def test_batch_formatting_matches_isoformat_and_quote_plus_of_str(values: list[datetime]) -> None:
+    """The listings' batch path (iso_texts, dag_run_urls) against the plain definitions."""
+    from urllib.parse import quote_plus
+
+    utc = [to_utc(v) for v in values]
+    texts = iso_texts(utc)  # type: ignore[arg-type]
+    assert texts == [v.isoformat() for v in utc]  # type: ignore[union-attr]
+    dag_ids = [f"dag_{i}" for i in range(len(values))]
+    expected = [
+        f"http://ui/dags/{d}/graph?execution_date={quote_plus(str(v), safe=':')}"
+        for d, v in zip(dag_ids, utc, strict=True)
+    ]
+    assert dag_run_urls("http://ui", dag_ids, texts) == expected
