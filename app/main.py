@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -123,10 +124,19 @@ def create_app(
 
 
 def serve_app() -> FastAPI:
-    """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds."""
+    """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds.
+
+    Then everything built so far (modules, routes, models: ~110,000 objects) is moved out of the
+    garbage collector's reach with ``gc.freeze()``: they live as long as the worker, and each full
+    collection walked all of them. A listing allocates thousands of objects per request, enough to
+    trigger a full collection every ~60 requests; the freeze cut a 1,000-run listing's CPU by 17%
+    (python -m bench.inprocess).
+    """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    gc.freeze()
+    return app
 
 
 def _openapi_with_request_models(app: FastAPI) -> Callable[[], dict[str, Any]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC
@@ -95,11 +96,7 @@ async def _drive(
 
 
 async def _run(args: argparse.Namespace, dsn: str) -> None:
-    import os
-
-    os.environ.setdefault("DAGPORT_LOG_LEVEL", "WARNING")
-    from app.config import Settings
-    from app.main import create_app
+    from app.main import serve_app
 
     await database.migrate_database(dsn)
     seed = await database.seed(dsn, dags=args.dags, runs=args.runs, ti_runs=args.ti_runs)
@@ -107,15 +104,16 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
         f"seeded {seed.dags:,} DAGs, {seed.runs:,} runs, {seed.task_instances:,} task instances", flush=True
     )
     targets = await database.sample_targets(dsn, sample=args.sample, dags=args.dags)
-    settings = Settings(
-        database_url=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
-        api_tokens=TOKEN,
-        auto_migrate=False,
-        db_pool_size=args.concurrency,
-        db_max_overflow=0,
-        log_level="WARNING",
-    )
-    app = create_app(settings)
+    # Built as `dagport serve` builds each worker (bench/servers.py's settings).
+    os.environ |= {
+        "DAGPORT_DATABASE_URL": dsn,
+        "DAGPORT_API_TOKENS": TOKEN,
+        "DAGPORT_AUTO_MIGRATE": "false",
+        "DAGPORT_LOG_LEVEL": "WARNING",
+        "DAGPORT_DB_POOL_SIZE": str(args.concurrency),
+        "DAGPORT_DB_MAX_OVERFLOW": "0",
+    }
+    app = serve_app()
     await app.state.token_store.reload()
     makers = _requests(targets)
     names = args.workloads.split(",") if args.workloads else list(makers)
