@@ -132,8 +132,6 @@ async def list_dag_runs(
     async with reading(request) as db:
         gte = None if execution_date_gte is None else db.date(execution_date_gte)
         lte = None if execution_date_lte is None else db.date(execution_date_lte)
-        if not await db.runs.dag_exists(dag_id=dag_id):
-            raise BadRequest(dag_not_found(dag_id))
         rows = await db.runs.list_runs(
             dag_id=dag_id,
             state=wanted_state,
@@ -142,6 +140,8 @@ async def list_dag_runs(
             execution_date_gte=gte,
             execution_date_lte=lte,
         )
+    if rows is None:
+        raise BadRequest(dag_not_found(dag_id))
     return JSONResponse(run_listing(db.settings.ui_base_url, rows))
 
 

@@ -212,7 +212,11 @@ class DagRunRepository(Repository):
         offset: int = 0,
         execution_date_gte: datetime | None = None,
         execution_date_lte: datetime | None = None,
-    ) -> list[Row[Any]]:
+    ) -> list[Row[Any]] | None:
+        """The page of runs by execution_date, or ``None`` if the DAG is unknown.
+
+        Runs imply their DAG (foreign key): only an empty page costs a second query.
+        """
         stmt = _list_runs_statement(
             state is not None,
             execution_date_gte is not None,
@@ -227,7 +231,10 @@ class DagRunRepository(Repository):
             "offset": offset,
             "limit": limit,
         }
-        return await self.fetch_all(stmt, {k: v for k, v in params.items() if v is not None})
+        rows = await self.fetch_all(stmt, {k: v for k, v in params.items() if v is not None})
+        if not rows and not await self.dag_exists(dag_id=dag_id):
+            return None
+        return rows
 
     async def latest_runs(self) -> list[Row[Any]]:
         """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
