@@ -66,10 +66,18 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(PoolCollector(engine))
+        # (route, method, status) -> the two labelled children: labels() takes a lock and builds
+        # its key on every call; the set of keys is bounded (route templates x methods x statuses).
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route, method).observe(seconds)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route, method))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def route_templates(routes: Any) -> dict[Any, str]:
