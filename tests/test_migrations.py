@@ -87,7 +87,7 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0002"
+    assert migrate.head_revision() == "0003"
 
 
 async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:
@@ -157,6 +157,50 @@ async def test_upgrade_after_downgrade_rebuilds_the_same_schema(fresh_engine: As
     assert await migrate.revision_of(fresh_engine) == migrate.head_revision()
     assert await schema_diff(fresh_engine) == []
     assert await pools(fresh_engine) == [DEFAULT_POOL]
+
+
+async def test_0003_points_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
+    """Runs stored before migration 0003 get their DAG's pointer; a DAG without runs gets NULL."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from app.db.models import dag, dag_run
+
+    await migrate.upgrade(fresh_engine, "0002")
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    row = {
+        "is_paused": False,
+        "tags": [],
+        "owners": [],
+        "default_args": {},
+        "fileloc": "f",
+        "source_text": "",
+    }
+    async with fresh_engine.begin() as conn:
+        for dag_id in ("a", "b"):
+            values = {**row, "dag_id": dag_id, "created_at": now, "updated_at": now}
+            await conn.execute(insert(dag).values(**values))  # only 0002's columns are named
+        for day in (3, 9, 5):
+            await conn.execute(
+                insert(dag_run).values(
+                    dag_id="a",
+                    run_id=f"r{day}",
+                    execution_date=datetime(2016, 11, day, tzinfo=UTC),
+                    state="success",
+                    external_trigger=False,
+                )
+            )
+    await migrate.upgrade(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(dag.c.dag_id, dag_run.c.run_id, dag.c.latest_execution_date)
+                .select_from(dag.outerjoin(dag_run, dag_run.c.id == dag.c.latest_run_id))
+                .order_by(dag.c.dag_id)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("a", "r9", datetime(2016, 11, 9, tzinfo=UTC)), ("b", None, None)]
 
 
 async def test_revision_of_the_suite_database_is_head(engine: AsyncEngine) -> None:

@@ -84,6 +84,9 @@ dag = Table(
     Column("source_text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The DAG's run with the greatest execution_date, kept by triggers on dag_run (migration 0003).
+    Column("latest_run_id", BigId),
+    Column("latest_execution_date", UTCDateTime),
 )
 
 dag_tag = Table(

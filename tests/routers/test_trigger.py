@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
@@ -682,6 +683,52 @@ async def test_concurrent_triggers_with_different_dates_all_succeed(client, clea
     assert sorted(r["id"] for r in listed) == list(range(1, 25))
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 24
     assert await scalar(clean_db, "SELECT count(*) FROM task_instance") == 72
+
+
+# -- the latest-run pointer (migration 0003) ------------------------------------------------------
+
+
+async def latest_date(client: httpx.AsyncClient) -> str | None:
+    items = (await client.get("/latest_runs")).json()["items"]
+    return items[0]["execution_date"] if items else None
+
+
+async def test_concurrent_triggers_of_one_dag_leave_the_latest_run_latest(client, clean_db):
+    """Whatever order 24 concurrent inserts commit in, latest_runs names the greatest date."""
+    await load_bash(client)
+    dates = [f"2016-11-{day:02d}T00:00:00+00:00" for day in (7, 24, 3, 19, 1, 12, 22, 9, 15, 4, 18, 2)]
+    for month in ("2016-11", "2016-12"):
+        batch = [d.replace("2016-11", month) for d in dates]
+        responses = await asyncio.gather(*(trigger(client, {"execution_date": d}) for d in batch))
+        assert [r.status_code for r in responses] == [200] * len(batch)
+        assert await latest_date(client) == f"{month}-24T00:00:00+00:00"
+    pointer = "SELECT latest_run_id = (SELECT max(id) FROM dag_run WHERE execution_date = latest_execution_date) FROM dag"
+    assert await scalar(clean_db, pointer) in (True, 1)
+
+
+async def test_an_older_run_does_not_move_the_latest_and_deleting_the_latest_falls_back(client, clean_db):
+    await load_bash(client)
+    for date in ("2016-11-20", "2016-11-01", "2016-11-10"):
+        assert (await trigger(client, {"execution_date": date})).status_code == 200
+    assert await latest_date(client) == "2016-11-20T00:00:00+00:00"
+    # Runs pruned with SQL, not through the API: the database keeps the pointer.
+    async with clean_db.begin() as conn:
+        await conn.execute(
+            delete(dag_run).where(dag_run.c.execution_date > datetime(2016, 11, 15, tzinfo=UTC))
+        )
+    assert await latest_date(client) == "2016-11-10T00:00:00+00:00"
+    async with clean_db.begin() as conn:
+        await conn.execute(delete(dag_run))
+    assert await latest_date(client) is None
+    assert (await trigger(client, {"execution_date": "2016-11-05"})).status_code == 200
+    assert await latest_date(client) == "2016-11-05T00:00:00+00:00"
+
+
+async def test_replacing_the_definition_keeps_the_latest_run(client):
+    await load_bash(client)
+    assert (await trigger(client, {"execution_date": "2016-11-20"})).status_code == 200
+    await load_bash(client)  # PUT again: the definition is replaced, runs are kept
+    assert await latest_date(client) == "2016-11-20T00:00:00+00:00"
 
 
 # -- a large DAG -----------------------------------------------------------------------------------

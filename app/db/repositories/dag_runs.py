@@ -87,12 +87,13 @@ _FIND_TASK_INSTANCE = (
 _DAG_EXISTS = select(dag.c.dag_id).where(dag.c.dag_id == bindparam("dag_id"))
 
 
-# Postgres walks the (dag_id, execution_date) index once per DAG through a LATERAL join; SQLite's
-# documented bare-column rule returns the row that holds the MAX().
+# Each DAG's latest run, by the pointer the database keeps on the dag row (migration 0003): a
+# primary-key probe per DAG. On Postgres through a LATERAL ... LIMIT 1, which the planner cannot
+# flatten into a plain join: with ~100,000 runs it would pick a hash join over all of them
+# (15.6 ms instead of 1.8 ms). SQLite joins by rowid, one probe per DAG, either way.
 _LATEST = (
     select(dag_run.c.execution_date, dag_run.c.start_date)
-    .where(dag_run.c.dag_id == dag.c.dag_id)
-    .order_by(dag_run.c.execution_date.desc())
+    .where(dag_run.c.id == dag.c.latest_run_id)
     .limit(1)
     .lateral("latest")
 )
@@ -102,13 +103,9 @@ _LATEST_RUNS_POSTGRES = (
     .order_by(dag.c.dag_id)
 )
 _LATEST_RUNS_SQLITE = (
-    select(
-        dag_run.c.dag_id,
-        func.max(dag_run.c.execution_date).label("execution_date"),
-        dag_run.c.start_date,
-    )
-    .group_by(dag_run.c.dag_id)
-    .order_by(dag_run.c.dag_id)
+    select(dag.c.dag_id, dag_run.c.execution_date, dag_run.c.start_date)
+    .select_from(dag.join(dag_run, dag_run.c.id == dag.c.latest_run_id))
+    .order_by(dag.c.dag_id)
 )
 
 
