@@ -22,7 +22,7 @@ from typing import Any
 
 from bench import database
 from bench.database import Targets
-from bench.run import ADMIN_DSN
+from bench.run import add_data_arguments
 from bench.servers import TOKEN
 from bench.workloads import API, LIST_PAGE
 
@@ -135,11 +135,7 @@ def main() -> int:
     p.add_argument("--workloads", help="comma-separated subset (default: every read workload)")
     p.add_argument("--requests", type=int, default=5000, help="requests per workload (default 5,000)")
     p.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
-    p.add_argument("--dags", type=int, default=1000, help="DAGs of 10 tasks (default 1,000)")
-    p.add_argument("--runs", type=int, default=100_000, help="dag runs (default 100,000)")
-    p.add_argument("--ti-runs", type=int, default=10_000, help="newest runs given task instances")
-    p.add_argument("--sample", type=int, default=1000, help="distinct rows the lookups cycle")
-    p.add_argument("--admin-dsn", default=ADMIN_DSN, help=f"where to create the database ({ADMIN_DSN})")
+    add_data_arguments(p, runs=100_000, sample=1000)
     args = p.parse_args()
     name = database.new_database_name()
     dsn = database.with_database(args.admin_dsn, name)

@@ -29,6 +29,15 @@ from bench.workloads import Workload, baseline_workload, build_workloads
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def add_data_arguments(p: argparse.ArgumentParser, *, runs: int, sample: int) -> None:
+    """The seeded database's options, shared with ``python -m bench.inprocess``."""
+    p.add_argument("--dags", type=int, default=1000, help="DAGs of 10 tasks (default 1,000)")
+    p.add_argument("--runs", type=int, default=runs, help=f"dag runs (default {runs:,})")
+    p.add_argument("--ti-runs", type=int, default=10_000, help="newest runs given task instances")
+    p.add_argument("--sample", type=int, default=sample, help="distinct runs/TIs/tasks the lookups cycle")
+    p.add_argument("--admin-dsn", default=ADMIN_DSN, help=f"where to create the database ({ADMIN_DSN})")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=int, default=1, help="uvicorn workers for dagport and the baseline")
@@ -37,10 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=10, help="seconds per wrk run (default 10)")
     p.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load first (default 3)")
     p.add_argument("--repeat", type=int, default=1, help="run every workload N times, RSS after each")
-    p.add_argument("--dags", type=int, default=1000, help="DAGs of 10 tasks (default 1,000)")
-    p.add_argument("--runs", type=int, default=1_000_000, help="dag runs (default 1,000,000)")
-    p.add_argument("--ti-runs", type=int, default=10_000, help="newest runs given task instances")
-    p.add_argument("--sample", type=int, default=10_000, help="distinct runs/TIs/tasks the lookups cycle")
+    add_data_arguments(p, runs=1_000_000, sample=10_000)
     p.add_argument("--pool-size", type=int, default=10, help="database connections per worker, both apps")
     p.add_argument("--workloads", help="comma-separated subset, e.g. run_state,trigger")
     p.add_argument(
@@ -51,7 +57,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--small-runs", type=int, default=1000, help="the small scale of --compare-scale")
     p.add_argument("--smoke", action="store_true", help="tiny and fast: 20 DAGs, 2,000 runs, 1 s, 4 conns")
     p.add_argument("--json", type=Path, help="also write every figure to this file")
-    p.add_argument("--admin-dsn", default=ADMIN_DSN, help=f"where to create the database ({ADMIN_DSN})")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     args = p.parse_args(argv)
     if args.smoke:
