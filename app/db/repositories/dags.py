@@ -33,11 +33,9 @@ def _list_statements(paused: bool, tag: bool) -> tuple[Any, Any, Any]:
     page = (
         select(dag).where(*where).order_by(dag.c.dag_id).limit(bindparam("limit")).offset(bindparam("offset"))
     )
-    page_ids = select(dag.c.dag_id).where(*where).order_by(dag.c.dag_id).limit(bindparam("limit"))
-    page_ids = page_ids.offset(bindparam("offset"))
     task_ids = (
         select(task.c.dag_id, task.c.task_id)
-        .where(task.c.dag_id.in_(page_ids.scalar_subquery()))
+        .where(task.c.dag_id.in_(page.with_only_columns(dag.c.dag_id).scalar_subquery()))
         .order_by(task.c.dag_id, task.c.position)
     )
     return count, page, task_ids
