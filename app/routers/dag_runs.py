@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -154,13 +155,18 @@ async def list_dag_runs(
 async def get_dag_run_state(dag_id: str, execution_date: DatePath, request: Request) -> JSONResponse:
     """The state of the DAG's run at `execution_date` (any offset naming the same instant matches)."""
     async with reading(request) as db:
-        when = db.date(execution_date)
-        found = await db.runs.find_run(dag_id=dag_id, execution_date=when)
+        found = await find_run(db.runs, dag_id, db.date(execution_date))
+    return JSONResponse({"state": found.state})
+
+
+async def find_run(runs: Any, dag_id: str, execution_date: datetime) -> Any:
+    """The run, or 404 naming what is missing: the DAG first, then the run (as Airflow reports)."""
+    found = await runs.find_run(dag_id=dag_id, execution_date=execution_date)
     if found is None:
         raise NotFound(dag_not_found(dag_id))
     if found.id is None:
-        raise NotFound(run_not_found(dag_id, when))
-    return JSONResponse({"state": found.state})
+        raise NotFound(run_not_found(dag_id, execution_date))
+    return found
 
 
 @router.patch(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.deps import DatePath, reading
-from app.errors import NotFound, dag_not_found, responses, run_not_found
+from app.errors import responses
 from app.json import JSONResponse
+from app.routers.dag_runs import find_run
 from app.schemas.lineage import LineageResponse
 
 router = APIRouter(tags=["lineage"])
@@ -23,11 +24,7 @@ async def get_lineage(dag_id: str, execution_date: DatePath, request: Request) -
     objects. A run without recorded lineage has `task_ids` `{}`."""
     async with reading(request) as db:
         when = db.date(execution_date)
-        run = await db.runs.find_run(dag_id=dag_id, execution_date=when)
-        if run is None:
-            raise NotFound(dag_not_found(dag_id))
-        if run.id is None:
-            raise NotFound(run_not_found(dag_id, when))
+        run = await find_run(db.runs, dag_id, when)
         rows = await db.lineage.for_run(run_pk=run.id)
     return JSONResponse(
         {
