@@ -143,7 +143,7 @@ async def list_dag_runs(
         )
     if rows is None:
         raise BadRequest(dag_not_found(dag_id))
-    return JSONResponse(run_listing(db.settings.ui_base_url, rows))
+    return JSONResponse(run_listing(db.settings.ui_base_url, dag_id, rows))
 
 
 @router.get(

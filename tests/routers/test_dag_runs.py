@@ -6,6 +6,7 @@ app's clock is the FakeClock (2026-11-24 02:49:29.097350+00:00 unless a test adv
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -114,6 +115,36 @@ async def test_list_url_keeps_microseconds(client):
     [item] = (await client.get(URL)).json()
     assert item["dag_run_url"] == "/dags/example_bash/graph?execution_date=2016-11-22+11:34:15.123456%2B00:00"
     assert item["execution_date"] == "2016-11-22T11:34:15.123456+00:00"
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "0001-01-01T00:00:00",
+        "0005-03-04T05:06:07.000001",
+        "1999-12-31T23:59:59.5",
+        "2016-11-22T11:34:15.100000",
+        "2016-11-22T11:34:15.000010",
+        "9999-12-31T23:59:59.999999",
+    ],
+)
+async def test_listings_write_dates_as_isoformat_does(client, date):
+    """The listings' dates are written by the database (iso_text): the same text as Python's."""
+    from datetime import UTC
+
+    from app.dates import dag_run_url, parse_date
+
+    expected = parse_date(date).astimezone(UTC)
+    definition = json.loads((REFERENCE_DAGS_DIR / "example_bash.json").read_text())
+    await put_dag(client, {**definition, "start_date": "0001-01-01T00:00:00+00:00"})
+    await trigger(client, date)
+    await set_ti(client, "extract", "running", date=date)
+    [item] = (await client.get(URL)).json()
+    [latest] = (await client.get("/latest_runs")).json()["items"]
+    for shown in (item, latest):
+        assert shown["execution_date"] == expected.isoformat()
+        assert shown["dag_run_url"] == dag_run_url("", "example_bash", expected)
+        assert shown["start_date"] == T0_ISO
 
 
 async def test_list_shows_start_date_of_a_started_run(client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import UTCDateTime, dag, dag_run, lineage, task, task_instance
+from app.db.models import UTCDateTime, dag, dag_run, iso_text, lineage, task, task_instance
 from app.db.repositories.base import FAILED_TI_STATES, FINISHED_TI_STATES, Repository
 
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
@@ -90,7 +91,8 @@ _DAG_EXISTS = select(dag.c.dag_id).where(dag.c.dag_id == bindparam("dag_id"))
 # Each DAG's latest run, by the pointer the database keeps on the dag row (migration 0003): a
 # primary-key probe per DAG. On Postgres through a LATERAL ... LIMIT 1, which the planner cannot
 # flatten into a plain join: with ~100,000 runs it would pick a hash join over all of them
-# (15.6 ms instead of 1.8 ms). SQLite joins by rowid, one probe per DAG, either way.
+# (15.6 ms instead of 1.8 ms). SQLite joins by rowid, one probe per DAG, either way. Dates come as
+# text (iso_text), as in the run listing.
 _LATEST = (
     select(dag_run.c.execution_date, dag_run.c.start_date)
     .where(dag_run.c.id == dag.c.latest_run_id)
@@ -98,12 +100,12 @@ _LATEST = (
     .lateral("latest")
 )
 _LATEST_RUNS_POSTGRES = (
-    select(dag.c.dag_id, _LATEST.c.execution_date, _LATEST.c.start_date)
+    select(dag.c.dag_id, iso_text(_LATEST.c.execution_date), iso_text(_LATEST.c.start_date))
     .select_from(dag.join(_LATEST, true()))
     .order_by(dag.c.dag_id)
 )
 _LATEST_RUNS_SQLITE = (
-    select(dag.c.dag_id, dag_run.c.execution_date, dag_run.c.start_date)
+    select(dag.c.dag_id, iso_text(dag_run.c.execution_date), iso_text(dag_run.c.start_date))
     .select_from(dag.join(dag_run, dag_run.c.id == dag.c.latest_run_id))
     .order_by(dag.c.dag_id)
 )
@@ -171,8 +173,18 @@ _INSERT_RUN_SQLITE = (
 
 @lru_cache(maxsize=32)
 def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
-    """One prebuilt statement per combination of filters used."""
-    stmt = select(*LIST_COLUMNS).where(dag_run.c.dag_id == bindparam("dag_id"))
+    """One prebuilt statement per combination of filters used.
+
+    The columns of the index (LIST_COLUMNS) but the dag_id, which the caller knows, and the dates
+    as text (iso_text): a listing is rendered, never computed on.
+    """
+    stmt = select(
+        dag_run.c.id,
+        dag_run.c.run_id,
+        iso_text(dag_run.c.execution_date),
+        dag_run.c.state,
+        iso_text(dag_run.c.start_date),
+    ).where(dag_run.c.dag_id == bindparam("dag_id"))
     if state:
         stmt = stmt.where(dag_run.c.state == bindparam("state"))
     if gte:
@@ -209,8 +221,11 @@ class DagRunRepository(Repository):
         offset: int = 0,
         execution_date_gte: datetime | None = None,
         execution_date_lte: datetime | None = None,
-    ) -> list[Row[Any]] | None:
+    ) -> list[Sequence[Any]] | None:
         """The page of runs by execution_date, or ``None`` if the DAG is unknown.
+
+        Rows of (id, run_id, execution_date, state, start_date), the dates as ISO text
+        (``app.db.models.iso_text``), read by position.
 
         Runs imply their DAG (foreign key): only an empty page costs a second query.
         """
@@ -228,15 +243,18 @@ class DagRunRepository(Repository):
             "offset": offset,
             "limit": limit,
         }
-        rows = await self.fetch_all(stmt, {k: v for k, v in params.items() if v is not None})
+        rows = await self.fetch_rows(stmt, {k: v for k, v in params.items() if v is not None})
         if not rows and not await self.dag_exists(dag_id=dag_id):
             return None
         return rows
 
-    async def latest_runs(self) -> list[Row[Any]]:
-        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
+    async def latest_runs(self) -> list[Sequence[Any]]:
+        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.
+
+        Rows of (dag_id, execution_date, start_date), the dates as ISO text, read by position.
+        """
         stmt = _LATEST_RUNS_POSTGRES if self.dialect == "postgresql" else _LATEST_RUNS_SQLITE
-        return await self.fetch_all(stmt, {})
+        return await self.fetch_rows(stmt, {})
 
     # -- writes ----------------------------------------------------------------------------------
 
