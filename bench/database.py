@@ -194,8 +194,9 @@ FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'u' ORDER BY conn
 """
 
 _LATEST_SQL = """
-UPDATE dag SET latest_run_id = l.id, latest_execution_date = l.execution_date
-FROM (SELECT DISTINCT ON (dag_id) dag_id, id, execution_date FROM dag_run
+UPDATE dag SET latest_run_id = l.id, latest_execution_date = l.execution_date,
+               latest_start_date = l.start_date
+FROM (SELECT DISTINCT ON (dag_id) dag_id, id, execution_date, start_date FROM dag_run
       ORDER BY dag_id, execution_date DESC) l
 WHERE dag.dag_id = l.dag_id
 """
@@ -286,7 +287,7 @@ async def seed(dsn: str, *, dags: int, runs: int, ti_runs: int) -> SeedReport:
         report.task_instances = await step("task instances", _TASK_INSTANCES_SQL, ti_runs)
         await conn.execute("RESET session_replication_role")
         # The replica role also silenced dag_run's triggers, which keep each DAG's latest-run
-        # pointer (migration 0003): set the pointers once, as the migration does.
+        # pointer (migrations 0003, 0004): set the pointers once, as the migrations do.
         await step("latest runs", _LATEST_SQL)
         t0 = time.perf_counter()
         await conn.execute("VACUUM (ANALYZE)")

@@ -87,7 +87,7 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0003"
+    assert migrate.head_revision() == "0004"
 
 
 async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:
@@ -159,8 +159,9 @@ async def test_upgrade_after_downgrade_rebuilds_the_same_schema(fresh_engine: As
     assert await pools(fresh_engine) == [DEFAULT_POOL]
 
 
-async def test_0003_points_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
-    """Runs stored before migration 0003 get their DAG's pointer; a DAG without runs gets NULL."""
+async def test_0003_0004_point_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
+    """Runs stored before migrations 0003 and 0004 get their DAG's pointer and the run's
+    start_date; a DAG without runs gets NULLs."""
     from datetime import UTC, datetime
 
     from sqlalchemy import insert, select
@@ -187,6 +188,7 @@ async def test_0003_points_each_existing_dag_at_its_latest_run(fresh_engine: Asy
                     dag_id="a",
                     run_id=f"r{day}",
                     execution_date=datetime(2016, 11, day, tzinfo=UTC),
+                    start_date=datetime(2016, 11, day, 1, tzinfo=UTC),
                     state="success",
                     external_trigger=False,
                 )
@@ -195,12 +197,15 @@ async def test_0003_points_each_existing_dag_at_its_latest_run(fresh_engine: Asy
     async with fresh_engine.connect() as conn:
         rows = (
             await conn.execute(
-                select(dag.c.dag_id, dag_run.c.run_id, dag.c.latest_execution_date)
+                select(dag.c.dag_id, dag_run.c.run_id, dag.c.latest_execution_date, dag.c.latest_start_date)
                 .select_from(dag.outerjoin(dag_run, dag_run.c.id == dag.c.latest_run_id))
                 .order_by(dag.c.dag_id)
             )
         ).all()
-    assert [tuple(r) for r in rows] == [("a", "r9", datetime(2016, 11, 9, tzinfo=UTC)), ("b", None, None)]
+    assert [tuple(r) for r in rows] == [
+        ("a", "r9", datetime(2016, 11, 9, tzinfo=UTC), datetime(2016, 11, 9, 1, tzinfo=UTC)),
+        ("b", None, None, None),
+    ]
 
 
 async def test_revision_of_the_suite_database_is_head(engine: AsyncEngine) -> None:

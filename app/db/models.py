@@ -125,9 +125,11 @@ dag = Table(
     Column("source_text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    # The DAG's run with the greatest execution_date, kept by triggers on dag_run (migration 0003).
+    # The DAG's run with the greatest execution_date and that run's start_date, kept by triggers on
+    # dag_run (migrations 0003 and 0004).
     Column("latest_run_id", BigId),
     Column("latest_execution_date", UTCDateTime),
+    Column("latest_start_date", UTCDateTime),
 )
 
 dag_tag = Table(

@@ -731,6 +731,102 @@ async def test_replacing_the_definition_keeps_the_latest_run(client):
     assert await latest_date(client) == "2016-11-20T00:00:00+00:00"
 
 
+async def latest_item(client: httpx.AsyncClient) -> dict[str, str] | None:
+    items = (await client.get("/latest_runs")).json()["items"]
+    return items[0] if items else None
+
+
+async def assert_pointers_agree_with_runs(engine: AsyncEngine) -> None:
+    """Every DAG's pointer names its newest run, with that run's date and start_date."""
+    from app.db.models import dag
+
+    async with engine.connect() as conn:
+        pointers = (
+            await conn.execute(
+                select(
+                    dag.c.dag_id, dag.c.latest_run_id, dag.c.latest_execution_date, dag.c.latest_start_date
+                )
+            )
+        ).all()
+        runs = (
+            await conn.execute(
+                select(dag_run.c.dag_id, dag_run.c.id, dag_run.c.execution_date, dag_run.c.start_date)
+            )
+        ).all()
+    newest: dict[str, tuple[Any, ...]] = {}
+    for dag_id, *run in runs:
+        if dag_id not in newest or run[1] > newest[dag_id][1]:
+            newest[dag_id] = tuple(run)
+    assert {d: tuple(p) for d, *p in pointers} == {d: newest.get(d, (None, None, None)) for d, *_ in pointers}
+
+
+async def set_ti_state(client: httpx.AsyncClient, date: str, state: str, task_id: str = "extract") -> None:
+    response = await client.patch(f"{URL}/{date}/tasks/{task_id}", json={"state": state})
+    assert response.status_code == 200, response.text
+
+
+async def test_latest_runs_follow_the_latest_runs_start_date(client, clean_db, clock):
+    """latest_runs reads the start_date kept on the dag row (migration 0004): starting, clearing
+    and restarting the latest run show; starting an older run does not."""
+    await load_bash(client)
+    for date in ("2016-11-10", "2016-11-20"):
+        assert (await trigger(client, {"execution_date": date})).status_code == 200
+    assert (await latest_item(client))["start_date"] == ""  # type: ignore[index]
+    await set_ti_state(client, "2016-11-10", "running")  # the older run
+    assert (await latest_item(client))["start_date"] == ""  # type: ignore[index]
+    await set_ti_state(client, "2016-11-20", "running")
+    started = (await latest_item(client))["start_date"]  # type: ignore[index]
+    assert started == clock.now.isoformat()
+    response = await client.patch(f"{URL}/2016-11-20", json={"state": "queued"})  # cleared: no start
+    assert response.status_code == 200, response.text
+    assert (await latest_item(client))["start_date"] == ""  # type: ignore[index]
+    clock.advance(5)
+    await set_ti_state(client, "2016-11-20", "running")
+    assert (await latest_item(client))["start_date"] == clock.now.isoformat()  # type: ignore[index]
+    await assert_pointers_agree_with_runs(clean_db)
+
+
+async def test_a_run_redated_with_sql_moves_the_pointer(client, clean_db):
+    """Runs never change date through the API; an operator's UPDATE is followed all the same."""
+    from sqlalchemy import update
+
+    await load_bash(client)
+    for date in ("2016-11-10", "2016-11-20"):
+        assert (await trigger(client, {"execution_date": date})).status_code == 200
+    async with clean_db.begin() as conn:
+        await conn.execute(
+            update(dag_run).where(dag_run.c.id == 1).values(execution_date=datetime(2016, 12, 1, tzinfo=UTC))
+        )
+    assert await latest_date(client) == "2016-12-01T00:00:00+00:00"
+    async with clean_db.begin() as conn:
+        await conn.execute(
+            update(dag_run).where(dag_run.c.id == 1).values(execution_date=datetime(2016, 11, 1, tzinfo=UTC))
+        )
+    assert await latest_date(client) == "2016-11-20T00:00:00+00:00"
+    await assert_pointers_agree_with_runs(clean_db)
+
+
+async def test_concurrent_triggers_and_starts_keep_pointer_and_start_date_together(client, clean_db):
+    """Runs triggered while earlier ones start: whatever the interleaving, each DAG's pointer names
+    its newest run and carries that run's start_date."""
+    await load_bash(client)
+    dates = [f"2016-11-{day:02d}T00:00:00+00:00" for day in (7, 24, 3, 19, 1, 12, 22, 9, 15, 4, 18, 2)]
+    for date in dates[:6]:
+        assert (await trigger(client, {"execution_date": date})).status_code == 200
+
+    async def start(date: str) -> None:
+        await set_ti_state(client, date, "running")
+
+    async def add(date: str) -> None:
+        assert (await trigger(client, {"execution_date": date})).status_code == 200
+
+    await asyncio.gather(*(start(d) for d in dates[:6]), *(add(d) for d in dates[6:]))
+    await assert_pointers_agree_with_runs(clean_db)
+    await asyncio.gather(*(start(d) for d in dates[6:]))
+    await assert_pointers_agree_with_runs(clean_db)
+    assert (await latest_item(client))["start_date"] != ""  # type: ignore[index]
+
+
 # -- a large DAG -----------------------------------------------------------------------------------
 
 
