@@ -11,6 +11,7 @@ from app.dates import iso_utc
 from app.deps import DATE_PARAM_SCHEMA, DatePath, SingleValuedQuery, read_json_object, reading, writing
 from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
+from app.routing import LeanRoute
 from app.schemas.common import any_case_pattern, validate_body
 from app.schemas.dag_runs import (
     RUN_STATES,
@@ -24,7 +25,7 @@ from app.schemas.dag_runs import (
 )
 from app.schemas.listings import latest_runs_listing, run_listing
 
-router = APIRouter(tags=["dag_runs"])
+router = APIRouter(tags=["dag_runs"], route_class=LeanRoute)
 
 # A run state in any case, or empty (documentation only: list_dag_runs decides, with its message).
 _STATE_PATTERN = any_case_pattern(("", *RUN_STATES))

@@ -11,11 +11,12 @@ from app.dag_loader import store_definition
 from app.deps import SingleValuedQuery, reading, reject_nul, writing
 from app.errors import BadRequest, NotFound, dag_not_found, responses
 from app.json import JSONResponse
+from app.routing import LeanRoute
 from app.schemas.common import any_case_pattern
 from app.schemas.dag_definition import DagDefinitionError
 from app.schemas.dags import DagDetail, DagList, DeleteResult, OkResponse, PausedState, dag_detail
 
-router = APIRouter(tags=["dags"])
+router = APIRouter(tags=["dags"], route_class=LeanRoute)
 
 _YAML_TYPES = ("yaml", "yml")
 

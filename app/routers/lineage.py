@@ -8,9 +8,10 @@ from app.deps import DatePath, reading
 from app.errors import responses
 from app.json import JSONResponse
 from app.routers.dag_runs import find_run
+from app.routing import LeanRoute
 from app.schemas.lineage import LineageResponse
 
-router = APIRouter(tags=["lineage"])
+router = APIRouter(tags=["lineage"], route_class=LeanRoute)
 
 
 @router.get(

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Request
 from app.deps import read_json_object, reading, writing
 from app.errors import BadRequest, NotFound, responses
 from app.json import JSONResponse
+from app.routing import LeanRoute
 from app.schemas.common import NOT_BLANK_PATTERN, validate_body
 from app.schemas.pools import Pool, PoolCreate, pool_json
 
-router = APIRouter(tags=["pools"])
+router = APIRouter(tags=["pools"], route_class=LeanRoute)
 
 DEFAULT_POOL = "default_pool"
 

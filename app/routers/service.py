@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.errors import ErrorBody, responses
 from app.json import JSONResponse
+from app.routing import LeanRoute
 from app.schemas.info import HealthResponse, InfoResponse, TestResponse
 
 try:
@@ -19,8 +20,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     VERSION = "0.0.0+unknown"
 
-api_router = APIRouter(tags=["service"])
-ops_router = APIRouter(tags=["operations"])
+api_router = APIRouter(tags=["service"], route_class=LeanRoute)
+ops_router = APIRouter(tags=["operations"], route_class=LeanRoute)
 
 READY_TIMEOUT_SECONDS = 2.0
 

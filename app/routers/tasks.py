@@ -17,10 +17,11 @@ from app.errors import (
     task_not_found,
 )
 from app.json import JSONResponse
+from app.routing import LeanRoute
 from app.schemas.common import validate_body
 from app.schemas.tasks import TASK_INFO_EXAMPLE, TaskInstancePatch, task_info, task_instance_info
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], route_class=LeanRoute)
 
 _STRING_MAP = {
     "description": "Every value is a string, rendered as Python's `str()` would",
