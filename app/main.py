@@ -80,6 +80,7 @@ def create_app(
         redirect_slashes=False,
         docs_url=None,  # served by app/routers/docs.py from the package's own files
         redoc_url=None,
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine

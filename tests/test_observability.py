@@ -131,3 +131,29 @@ async def test_one_json_access_line_per_request_without_credentials(client, capl
     assert isinstance(line["duration_ms"], float)
     assert TOKEN not in json.dumps(line)
     assert "authorization" not in json.dumps(line).lower()
+
+
+async def test_fastapis_opentelemetry_is_asked_only_when_enabled(monkeypatch, tmp_path):
+    """DAGPORT_OPENTELEMETRY: off by default (FastAPI then never consults the OpenTelemetry API),
+    FastAPI's own telemetry when on."""
+    import httpx
+    from opentelemetry import trace
+
+    from app.config import Settings
+    from app.main import create_app
+
+    asked: list[int] = []
+    real = trace.get_tracer_provider
+
+    def counting() -> trace.TracerProvider:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counting)
+    for enabled in (False, True):
+        asked.clear()
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/otel-{enabled}.db", opentelemetry=enabled)
+        app = create_app(settings)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            assert (await client.get("/health")).status_code == 200
+        assert bool(asked) == enabled
