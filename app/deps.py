@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request
 
 from app.config import Settings
 from app.dates import parse_date
+from app.db.engine import PoolGate
 from app.db.repositories.base import RawConnection
 from app.db.repositories.dag_runs import DagRunRepository
 from app.db.repositories.dags import DagRepository
@@ -48,23 +49,32 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         state = self._state
-        if self._write:
-            self._context = state.engine.begin()
-            self.conn = await self._context.__aenter__()
-        elif state.raw_reads:
-            # Postgres, not through PgBouncer: a pooled asyncpg connection, statements in autocommit.
-            self.conn = await RawConnection.checkout(state.engine)
-        else:
-            # Autocommit too: no BEGIN and COMMIT round trips around a read.
-            self._context = state.read_engine.connect()
-            self.conn = await self._context.__aenter__()
+        gate: PoolGate = state.pool_gate
+        await gate.enter()  # connections in arrival order (app/db/engine.py)
+        try:
+            if self._write:
+                self._context = state.engine.begin()
+                self.conn = await self._context.__aenter__()
+            elif state.raw_reads:
+                # Postgres, not through PgBouncer: a pooled asyncpg connection, statements in autocommit.
+                self.conn = await RawConnection.checkout(state.engine)
+            else:
+                # Autocommit too: no BEGIN and COMMIT round trips around a read.
+                self._context = state.read_engine.connect()
+                self.conn = await self._context.__aenter__()
+        except BaseException:
+            gate.leave()
+            raise
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._context is not None:
-            await self._context.__aexit__(exc_type, exc, tb)
-        else:
-            await self.conn.release()
+        try:
+            if self._context is not None:
+                await self._context.__aexit__(exc_type, exc, tb)
+            else:
+                await self.conn.release()
+        finally:
+            self._state.pool_gate.leave()
 
     def date(self, value: str) -> datetime:
         """A path or query date (api.md section 2); call it before any lookup: a bad date is 400 first."""

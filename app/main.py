@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
-from app.db.engine import create_engine
+from app.db.engine import PoolGate, create_engine
 from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
@@ -91,6 +91,7 @@ def create_app(
         engine.execution_options(isolation_level="AUTOCOMMIT") if settings.db_statement_cache_size else engine
     )
     app.state.raw_reads = bool(settings.db_statement_cache_size) and not settings.is_sqlite
+    app.state.pool_gate = PoolGate.for_pool(engine.pool, settings.db_pool_timeout)
     app.state.clock = clock
     app.state.metrics = Metrics(engine)
     app.state.token_store = (
