@@ -4,6 +4,10 @@ Tokens are checked against an in-memory set of SHA-256 digests: one hash of the 
 per request, never a database round trip. The set is reloaded from the database every
 ``DAGPORT_TOKEN_CACHE_SECONDS`` (so a revoked token stops working within that time) and, at most
 once a second, when an unknown token is presented (so a new token works at once).
+
+While the database cannot be read, the tokens known so far keep working (the request itself then
+meets the outage and answers 503, or succeeds once the database is back) and an unknown token is
+503 rather than 401: it cannot be checked. A failed reload is retried at most once a second.
 """
 
 from __future__ import annotations
@@ -13,13 +17,22 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Iterable
 
+import asyncpg
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.repositories.tokens import TokenRepository
+from app.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+# What reading the token table raises when the database is down, refusing or too slow.
+_UNAVAILABLE = (OSError, TimeoutError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 MISS_RELOAD_INTERVAL = 1.0
 
@@ -43,6 +56,7 @@ class TokenStore:
         self._db: tuple[bytes, ...] = ()
         self._ttl = ttl
         self._loaded_at = float("-inf")
+        self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def reload(self) -> None:
@@ -51,12 +65,23 @@ class TokenStore:
         self._db = tuple(bytes.fromhex(h) for h in hashes)
         self._loaded_at = time.monotonic()
 
-    async def _reload_if_older_than(self, age: float) -> None:
+    async def _reload_if_older_than(self, age: float) -> bool:
+        """Reload when the set is older than ``age``; False if the database could not be read
+        (now, or less than a second ago)."""
         if time.monotonic() - self._loaded_at <= age:
-            return
+            return True
         async with self._lock:
-            if time.monotonic() - self._loaded_at > age:
+            if time.monotonic() - self._loaded_at <= age:
+                return True
+            if time.monotonic() - self._failed_at < MISS_RELOAD_INTERVAL:
+                return False
+            try:
                 await self.reload()
+            except _UNAVAILABLE as exc:
+                self._failed_at = time.monotonic()
+                log.warning("API tokens could not be reloaded: %s: %s", type(exc).__name__, exc)
+                return False
+            return True
 
     def _known(self, digest: bytes) -> bool:
         # Compare against every known digest without stopping early: constant in the token's content.
@@ -66,11 +91,14 @@ class TokenStore:
         return found
 
     async def is_valid(self, token: str) -> bool:
+        """Whether the token is accepted; :class:`ServiceUnavailable` when it is unknown and the
+        database, which might hold it, cannot be read."""
         await self._reload_if_older_than(self._ttl)
         digest = _digest(token)
         if self._known(digest):
             return True
-        await self._reload_if_older_than(MISS_RELOAD_INTERVAL)
+        if not await self._reload_if_older_than(MISS_RELOAD_INTERVAL):
+            raise ServiceUnavailable()
         return self._known(digest)
 
 

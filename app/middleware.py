@@ -22,7 +22,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import TokenStore, credentials_from
-from app.errors import WWW_AUTHENTICATE, PayloadTooLarge
+from app.errors import WWW_AUTHENTICATE, PayloadTooLarge, ServiceUnavailable
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 
@@ -123,7 +123,11 @@ class ApiProtocolMiddleware:
             # Authentication here rather than as a FastAPI dependency on every route: one check,
             # no dependency resolution (api.md 6: everything under the API prefix needs a token).
             token = credentials_from(_header(scope, b"authorization"))
-            if token is None or not await self.tokens.is_valid(token):
+            try:
+                valid = token is not None and await self.tokens.is_valid(token)
+            except ServiceUnavailable as exc:
+                return 503, exc.message, [(b"retry-after", b"1")]
+            if not valid:
                 return 401, "Unauthorized", [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:

@@ -205,3 +205,69 @@ async def test_every_experimental_route_rejects_a_wrong_token(app, anon):
     for method, path in experimental_calls(app):
         response = await anon.request(method, path, content=b"{}", headers={"Authorization": "Bearer nope"})
         assert response.status_code == 401, (method, path, response.text)
+
+
+# --- the database unreachable ----------------------------------------------------------------------
+
+
+async def test_unreachable_database_is_503_never_500_for_known_and_unknown_tokens(backend):
+    """The token table cannot be read: a token known without it (DAGPORT_API_TOKENS) passes and the
+    request answers 503 (its own database access fails); an unknown token cannot be checked: 503,
+    not 401 (it may be a valid database token) and not 500."""
+    from app.config import Settings
+    from app.main import create_app
+
+    unreachable = (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if backend == "postgresql"
+        else "sqlite:////nonexistent/dir/x.db"
+    )
+    app = create_app(Settings(database_url=unreachable, api_tokens=TOKEN))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for token in (TOKEN, "dp_unknown"):
+            response = await client.get(
+                "/api/experimental/pools", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == 503, (token, response.text)
+            assert response.json()["error"] == "Database unavailable, try again shortly"
+            assert response.headers["retry-after"] == "1"
+
+
+async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
+    """A database token loaded before the database became unreadable is still accepted (the request
+    meets the outage itself); an unknown one is 503; reloads are retried at most once a second."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from app.auth import TokenStore
+    from app.db import migrate
+    from app.errors import ServiceUnavailable
+
+    path = tmp_path / "tokens.db"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool)
+    await migrate.upgrade(engine)
+    await create_db_token(engine, "ci", "dp_loaded")
+    store = TokenStore(engine, [TOKEN], ttl=0)
+    assert await store.is_valid("dp_loaded")
+    path.rename(tmp_path / "gone.db")  # the next connection finds an empty database: no token table
+    store._loaded_at -= 10  # loaded 10 s ago: due for a reload, also on a miss
+    try:
+        assert await store.is_valid("dp_loaded")
+        assert await store.is_valid(TOKEN)
+        with pytest.raises(ServiceUnavailable):
+            await store.is_valid("dp_unknown")
+        loads = 0
+        real_reload = store.reload
+
+        async def counting_reload() -> None:
+            nonlocal loads
+            loads += 1
+            await real_reload()
+
+        store.reload = counting_reload  # type: ignore[method-assign]
+        for _ in range(20):
+            assert await store.is_valid("dp_loaded")
+        assert loads == 0  # within a second of the failure: no new attempt
+    finally:
+        await engine.dispose()
