@@ -128,19 +128,6 @@ def dag_run_url(base_url: str, dag_id: str, execution_date: datetime) -> str:
     return dag_run_urls(base_url, [dag_id], [to_utc(execution_date).isoformat()])[0]
 
 
-def listing_iso_texts(texts: list[str | None]) -> list[str]:
-    """Dates the database formatted (``app.db.models.iso_text``), made exactly ``isoformat()``.
-
-    The database always writes six fraction digits; ``isoformat()`` writes them only when the
-    microseconds are not zero: one replacement over the joined column drops every ``.000000``.
-    ``None`` (a run not started) becomes Airflow's ``""``. A listing formats a thousand dates per
-    request; building a datetime for each (asyncpg) and then its text cost ~1.4 us a date.
-    """
-    if not texts:
-        return []
-    return "\n".join([text or "" for text in texts]).replace(".000000+", "+").split("\n")
-
-
 def dag_run_urls(base_url: str, dag_ids: list[str], iso_dates: list[str]) -> list[str]:
     """:func:`dag_run_url` for many runs, from their UTC dates' ``isoformat()`` text.
 

@@ -14,7 +14,6 @@ from app.dates import (
     dag_run_url,
     dag_run_urls,
     iso_utc,
-    listing_iso_texts,
     parse_date,
     str_utc,
     to_utc,
@@ -428,29 +427,15 @@ def test_iso_utc_output_parses_back_to_the_same_instant(value: datetime) -> None
 
 @given(st.lists(AWARE, max_size=20))
 def test_batch_formatting_matches_isoformat_and_quote_plus_of_str(values: list[datetime]) -> None:
-    """The listings' batch path (listing_iso_texts, dag_run_urls) against the plain definitions.
-
-    The input is the text the database writes (``app.db.models.iso_text``; the database side is
-    checked in tests/repositories/test_listing_dates.py).
-    """
+    """The listings' links (dag_run_urls, from the dates' isoformat() text as the database writes
+    it: tests/routers/test_dag_runs.py) against the plain definition."""
     from urllib.parse import quote_plus
 
     utc = [to_utc(v) for v in values]
-    db_texts = [v.replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00" for v in utc]  # type: ignore[union-attr]
-    texts = listing_iso_texts(db_texts)
-    assert texts == [v.isoformat() for v in utc]  # type: ignore[union-attr]
+    texts = [v.isoformat() for v in utc]  # type: ignore[union-attr]
     dag_ids = [f"dag_{i}" for i in range(len(values))]
     expected = [
         f"http://ui/dags/{d}/graph?execution_date={quote_plus(str(v), safe=':')}"
         for d, v in zip(dag_ids, utc, strict=True)
     ]
     assert dag_run_urls("http://ui", dag_ids, texts) == expected
-
-
-def test_listing_iso_texts_turns_an_absent_date_into_airflows_empty_string() -> None:
-    assert listing_iso_texts([None, "2020-01-01T00:00:00.000000+00:00", None]) == [
-        "",
-        "2020-01-01T00:00:00+00:00",
-        "",
-    ]
-    assert listing_iso_texts([]) == []

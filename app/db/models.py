@@ -67,12 +67,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class iso_text(FunctionElement[str]):
-    """A :class:`UTCDateTime` column as text, formatted by the database: ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``.
+    """A :class:`UTCDateTime` column as ``isoformat()`` writes it (UTC), formatted by the database.
 
-    The same text on both databases, microseconds always written; ``app.dates.listing_iso_texts``
-    drops a ``.000000`` to make it exactly ``isoformat()``. The big listings select their dates
-    this way: asyncpg builds a datetime from a timestamptz in ~0.5 us (a timedelta and an
-    addition), 1 ms of a 1,000-run listing's ~3 ms, where Postgres writes the text in less.
+    ``YYYY-MM-DDTHH:MM:SS+00:00``, with ``.ffffff`` when the microseconds are not zero: the same
+    text on both databases (tests/routers/test_dag_runs.py compares it with Python's for edge
+    dates). The big listings select their dates this way: asyncpg builds a datetime from a
+    timestamptz in ~0.5 us (a timedelta and an addition), 1 ms of a 1,000-run listing's ~3 ms,
+    and formatting it again in Python cost as much; the database writes the text in less.
     """
 
     type = Text()
@@ -83,25 +84,26 @@ class iso_text(FunctionElement[str]):
 @compiles(iso_text, "postgresql")
 def _iso_text_postgresql(element: iso_text, compiler: SQLCompiler, **kw: object) -> str:
     # AT TIME ZONE 'UTC': independent of the session's TimeZone; to_char: of its DateStyle.
+    # to_char always writes six fraction digits: isoformat() drops them when they are all zero.
     # asyncpg stores datetime.min and datetime.max as -infinity and infinity (and reads them back
     # so), which to_char writes as NULL: the CASE, evaluated only then, writes them as Python does.
     (column,) = element.clauses
     value = compiler.process(column, **kw)
     return (
-        f"""coalesce(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), """
-        f"CASE {value} WHEN '-infinity' THEN '{_MIN_TEXT}' WHEN 'infinity' THEN '{_MAX_TEXT}' END)"
+        f"""coalesce(replace(to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), """
+        f"""'.000000+', '+'), CASE {value} WHEN '-infinity' THEN '{_MIN_TEXT}' WHEN 'infinity' THEN '{_MAX_TEXT}' END)"""
     )
 
 
-_MIN_TEXT = datetime.min.isoformat(timespec="microseconds") + "+00:00"
-_MAX_TEXT = datetime.max.isoformat(timespec="microseconds") + "+00:00"
+_MIN_TEXT = datetime.min.replace(tzinfo=UTC).isoformat()
+_MAX_TEXT = datetime.max.replace(tzinfo=UTC).isoformat()
 
 
 @compiles(iso_text, "sqlite")
 def _iso_text_sqlite(element: iso_text, compiler: SQLCompiler, **kw: object) -> str:
     # UTCDateTime stores UTC as SQLAlchemy's SQLite DATETIME text: 'YYYY-MM-DD HH:MM:SS.ffffff'.
     (column,) = element.clauses
-    return f"(replace({compiler.process(column, **kw)}, ' ', 'T') || '+00:00')"
+    return f"replace(replace({compiler.process(column, **kw)}, ' ', 'T') || '+00:00', '.000000+', '+')"
 
 
 # Integer primary keys: BIGINT identity on Postgres, INTEGER (rowid alias) on SQLite.
