@@ -108,8 +108,6 @@ def _drop_triggers(names: list[str]) -> None:
 def _create_triggers(triggers: tuple[tuple[str, str, str | None, str], ...]) -> None:
     for name, event, condition, body in triggers:
         when = f" WHEN ({condition})" if condition else ""
-        if not _postgres():
-            when = when.replace("IS DISTINCT FROM", "IS NOT")
         if _postgres():
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -119,6 +117,7 @@ def _create_triggers(triggers: tuple[tuple[str, str, str | None, str], ...]) -> 
                 f"CREATE TRIGGER {name} AFTER {event} ON dag_run FOR EACH ROW{when} EXECUTE FUNCTION {name}()"
             )
         else:
+            when = when.replace("IS DISTINCT FROM", "IS NOT")
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event} ON dag_run FOR EACH ROW{when} BEGIN {body.strip()}; END"
             )
