@@ -55,8 +55,11 @@ def _lean(route: APIRoute) -> bool:
         or route.dependencies
     ):
         return False
-    # Strings without constraints, under their own names: nothing to validate or rename (a matched
-    # path segment is a string).
+    # Exactly the path's parameters (the handler passes request.path_params as they are), strings
+    # without constraints, under their own names: nothing to validate or rename (a matched path
+    # segment is a string).
+    if set(route.param_convertors) != {f.name for f in d.path_params}:
+        return False
     if any(
         f.field_info.annotation is not str or f.field_info.metadata or f.alias != f.name
         for f in d.path_params

@@ -36,6 +36,11 @@ async def aliased(name: Annotated[str, Path(alias="the_name")], request: Request
     return JSONResponse({"name": name})
 
 
+@router.get("/unused/{a}/{b}")
+async def unused_path_parameter(a: str, request: Request) -> JSONResponse:
+    return JSONResponse({"a": a})
+
+
 @router.get("/query/{a}")
 async def query(a: str, request: Request, q: str = Query("x")) -> JSONResponse:
     return JSONResponse({"a": a, "q": q})
@@ -96,6 +101,7 @@ async def client():
         ("/p/number/7", 200, {"n": 7}),
         ("/p/aliased/n", 200, {"name": "n"}),
         ("/p/query/a?q=y", 200, {"a": "a", "q": "y"}),
+        ("/p/unused/a/b", 200, {"a": "a"}),
         ("/p/depends/a", 200, {"a": "a", "d": "dep"}),
         ("/p/dict/a", 200, {"a": "a"}),
         ("/p/sync/a", 200, {"a": "a"}),
