@@ -166,9 +166,9 @@ def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
     and its dates formatted outside it: Postgres evaluates a scan's expressions for every row it
     reads, also the rows OFFSET skips (a page at offset 900 formatted 1,000 runs' dates).
     """
-    page = select(
-        dag_run.c.id, dag_run.c.run_id, dag_run.c.execution_date, dag_run.c.state, dag_run.c.start_date
-    ).where(dag_run.c.dag_id == bindparam("dag_id"))
+    page = select(*(c for c in LIST_COLUMNS if c is not dag_run.c.dag_id)).where(
+        dag_run.c.dag_id == bindparam("dag_id")
+    )
     if state:
         page = page.where(dag_run.c.state == bindparam("state"))
     if gte:
