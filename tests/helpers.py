@@ -21,6 +21,16 @@ DEFAULT_POOL = {
 }
 
 
+def unreachable_database_url(backend: str) -> str:
+    """A database URL of the backend that cannot be opened: nothing listens on port 1, and SQLite
+    cannot create a file in a missing directory."""
+    return (
+        "postgresql://postgres@127.0.0.1:1/nowhere"
+        if backend == "postgresql"
+        else "sqlite:////nonexistent/dir/x.db"
+    )
+
+
 def date_error(value: object) -> str:
     """api.md section 2's 400 text, written out (not taken from the app) so a change to it fails."""
     return (

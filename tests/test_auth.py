@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import hash_token
 from app.db.repositories.tokens import TokenRepository
 from tests.conftest import TOKEN
+from tests.helpers import unreachable_database_url
 
 TEST = "/api/experimental/test"
 UNAUTHORIZED = {"error": "Unauthorized"}
@@ -217,11 +218,7 @@ async def test_unreachable_database_is_503_never_500_for_known_and_unknown_token
     from app.config import Settings
     from app.main import create_app
 
-    unreachable = (
-        "postgresql://postgres@127.0.0.1:1/nowhere"
-        if backend == "postgresql"
-        else "sqlite:////nonexistent/dir/x.db"
-    )
+    unreachable = unreachable_database_url(backend)
     app = create_app(Settings(database_url=unreachable, api_tokens=TOKEN))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

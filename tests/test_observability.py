@@ -7,7 +7,7 @@ import logging
 
 from app.observability import JsonFormatter
 from tests.conftest import TOKEN
-from tests.helpers import load_reference_dags
+from tests.helpers import load_reference_dags, unreachable_database_url
 
 RUNS_ROUTE = "/api/experimental/dags/{dag_id}/dag_runs"
 
@@ -28,11 +28,7 @@ async def test_ready_is_503_when_the_database_does_not_answer(app_factory, backe
     from app.config import Settings
     from app.main import create_app
 
-    unreachable = (
-        "postgresql://postgres@127.0.0.1:1/nowhere"
-        if backend == "postgresql"
-        else "sqlite:////nonexistent/dir/x.db"
-    )
+    unreachable = unreachable_database_url(backend)
     app = create_app(Settings(database_url=unreachable, api_tokens=TOKEN))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         response = await client.get("/ready")
@@ -46,11 +42,7 @@ async def test_api_answers_503_when_the_database_refuses_connections(backend):
     from app.config import Settings
     from app.main import create_app
 
-    unreachable = (
-        "postgresql://postgres@127.0.0.1:1/nowhere"
-        if backend == "postgresql"
-        else "sqlite:////nonexistent/dir/x.db"
-    )
+    unreachable = unreachable_database_url(backend)
     app = create_app(Settings(database_url=unreachable, auth_backend="none"))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t/api/experimental") as client:
