@@ -150,7 +150,7 @@ def _copy_rows_sql(table: Table, replaced: tuple[str, ...] = ()) -> str:
     ``$1`` is the template id, ``$2`` the DAG count, ``$3`` the id's digit count; ``replaced``
     columns get the template id replaced by the new one inside their text.
     """
-    names = [c.name for c in table.c]
+    names = [c.name for c in table.c if c.computed is None]  # generated columns compute themselves
     values = [
         "n.dag_id" if c == "dag_id" else f"replace(t.{c}, $1, n.dag_id)" if c in replaced else f"t.{c}"
         for c in names

@@ -87,7 +87,7 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0004"
+    assert migrate.head_revision() == "0005"
 
 
 async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:
@@ -159,9 +159,9 @@ async def test_upgrade_after_downgrade_rebuilds_the_same_schema(fresh_engine: As
     assert await pools(fresh_engine) == [DEFAULT_POOL]
 
 
-async def test_0003_0004_point_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
-    """Runs stored before migrations 0003 and 0004 get their DAG's pointer and the run's
-    start_date; a DAG without runs gets NULLs."""
+async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
+    """Runs stored before migrations 0003 to 0005 get their DAG's pointer and the run's
+    start_date, also as isoformat() text; a DAG without runs gets NULLs."""
     from datetime import UTC, datetime
 
     from sqlalchemy import insert, select
@@ -197,14 +197,28 @@ async def test_0003_0004_point_each_existing_dag_at_its_latest_run(fresh_engine:
     async with fresh_engine.connect() as conn:
         rows = (
             await conn.execute(
-                select(dag.c.dag_id, dag_run.c.run_id, dag.c.latest_execution_date, dag.c.latest_start_date)
+                select(
+                    dag.c.dag_id,
+                    dag_run.c.run_id,
+                    dag.c.latest_execution_date,
+                    dag.c.latest_start_date,
+                    dag.c.latest_execution_date_iso,
+                    dag.c.latest_start_date_iso,
+                )
                 .select_from(dag.outerjoin(dag_run, dag_run.c.id == dag.c.latest_run_id))
                 .order_by(dag.c.dag_id)
             )
         ).all()
     assert [tuple(r) for r in rows] == [
-        ("a", "r9", datetime(2016, 11, 9, tzinfo=UTC), datetime(2016, 11, 9, 1, tzinfo=UTC)),
-        ("b", None, None, None),
+        (
+            "a",
+            "r9",
+            datetime(2016, 11, 9, tzinfo=UTC),
+            datetime(2016, 11, 9, 1, tzinfo=UTC),
+            "2016-11-09T00:00:00+00:00",
+            "2016-11-09T01:00:00+00:00",
+        ),
+        ("b", None, None, None, None, None),
     ]
 
 

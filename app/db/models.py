@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -106,6 +108,31 @@ def _iso_text_sqlite(element: iso_text, compiler: SQLCompiler, **kw: object) -> 
     return f"replace(replace({compiler.process(column, **kw)}, ' ', 'T') || '+00:00', '.000000+', '+')"
 
 
+class stored_iso_text(FunctionElement[str]):
+    """:class:`iso_text` as a stored column's generation expression (migration 0005).
+
+    Postgres accepts only immutable generation expressions: there it calls ``dagport_iso_text()``,
+    iso_text's expression declared IMMUTABLE (it is: the format has no locale-dependent field and
+    the zone is fixed). SQLite computes iso_text's own expression when the column is read.
+    """
+
+    type = Text()
+    name = "stored_iso_text"
+    inherit_cache = True
+
+
+@compiles(stored_iso_text, "postgresql")
+def _stored_iso_text_postgresql(element: stored_iso_text, compiler: SQLCompiler, **kw: object) -> str:
+    (column,) = element.clauses
+    return f"dagport_iso_text({compiler.process(column, **kw)})"
+
+
+@compiles(stored_iso_text, "sqlite")
+def _stored_iso_text_sqlite(element: stored_iso_text, compiler: SQLCompiler, **kw: object) -> str:
+    (column,) = element.clauses
+    return _iso_text_sqlite(iso_text(column), compiler, **kw)
+
+
 # Integer primary keys: BIGINT identity on Postgres, INTEGER (rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -128,10 +155,15 @@ dag = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # The DAG's run with the greatest execution_date and that run's start_date, kept by triggers on
-    # dag_run (migrations 0003 and 0004).
+    # dag_run (migrations 0003 and 0004), and the two dates as isoformat() text (0005: latest_runs
+    # reads the text and formats nothing).
     Column("latest_run_id", BigId),
     Column("latest_execution_date", UTCDateTime),
     Column("latest_start_date", UTCDateTime),
+    Column(
+        "latest_execution_date_iso", Text, Computed(stored_iso_text(literal_column("latest_execution_date")))
+    ),
+    Column("latest_start_date_iso", Text, Computed(stored_iso_text(literal_column("latest_start_date")))),
 )
 
 dag_tag = Table(
