@@ -1,13 +1,24 @@
-"""A leaner route for the simplest endpoints: called straight from the matched path.
+"""A leaner route for dagport's endpoints: called straight from the matched path.
 
 FastAPI's request handler resolves an endpoint's parameters through its dependency machinery
 (``solve_dependencies``: validation of every parameter, telemetry spans, exit stacks), ~35-50 us
-a request on the bench machine: more than a tenth of a lookup's whole cost. Most of dagport's
-GET endpoints take nothing but path parameters that are plain strings and the request, and
-return a Response themselves: nothing to validate or serialise. For those, :class:`LeanRoute`
-hands FastAPI a handler that calls the endpoint with ``request.path_params``; every other route
-(query parameters, bodies, dependencies, constrained parameters, other return types) keeps
-FastAPI's own handler. The OpenAPI document is APIRoute's, built from the same signature.
+a request on the bench machine: more than a tenth of a lookup's whole cost, a quarter of a page
+of runs. dagport's endpoints take the request, plain string path parameters and, for the two
+listings, scalar query parameters; they return a Response themselves, and their only
+dependency (``SingleValuedQuery``) is a check of the request. For those, :class:`LeanRoute`
+hands FastAPI a handler that
+
+1. awaits the route's request-only dependencies, in order (FastAPI solves them first too);
+2. validates the query parameters the request carries with FastAPI's own
+   ``request_params_to_args`` (same validators, same errors, raised as the same
+   RequestValidationError), and gives the absent ones their defaults without validating them,
+   as FastAPI does (it skips them only unless ``validate_default``: such parameters, required
+   ones and mutable defaults always go through FastAPI);
+3. calls the endpoint with ``request.path_params``, those values and the request.
+
+Every other route (headers, cookies, bodies, parameter dependencies, constrained or renamed
+parameters, other return types) keeps FastAPI's own handler, as does a request made while the app
+has ``dependency_overrides``. The OpenAPI document is APIRoute's, built from the same signature.
 What lean routes give up is FastAPI's per-phase telemetry spans (dependencies, endpoint), which
 dagport does not use; errors raised by the endpoint reach the same exception handlers.
 """
@@ -15,44 +26,97 @@ dagport does not use; errors raised by the endpoint reach the same exception han
 from __future__ import annotations
 
 import inspect
+import types
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import fastapi.routing
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+# Defaults FastAPI would deepcopy for an absent parameter and that are their own copy.
+_ATOMS = (type(None), bool, int, float, str, bytes)
+
 
 class LeanRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        if not _lean(self):
-            return super().get_route_handler()
-        endpoint = self.endpoint
-        request_name = self.dependant.request_param_name
+        fastapi_handler = super().get_route_handler()
+        route = _effective(self)
+        if not _lean(route):
+            return fastapi_handler
+        endpoint = route.endpoint
+        request_name = route.dependant.request_param_name
+        assert request_name is not None
+        checks: list[tuple[Callable[..., Awaitable[Any]], str]] = [
+            (d.call, d.request_param_name)  # type: ignore[misc]
+            for d in route.dependant.dependencies
+        ]
+        query = route.dependant.query_params
+        if not query and not checks:
 
-        async def handler(request: Request) -> Response:
-            return await endpoint(**request.path_params, **{request_name: request})  # type: ignore[misc]
+            async def handler(request: Request) -> Response:
+                return await endpoint(**request.path_params, **{request_name: request})  # type: ignore[misc]
 
-        return handler
+            return handler
+
+        # Absent parameters FastAPI would not validate get their default as they are; the rest
+        # (required, validate_default, a default that is not its own copy) always go to FastAPI.
+        defaults = {f.name: f.default for f in query if _default_as_is(f)}
+        always = [f for f in query if f.name not in defaults]
+        overrides = route.dependency_overrides_provider
+
+        async def handler_with_query(request: Request) -> Response:
+            if overrides is not None and getattr(overrides, "dependency_overrides", None):
+                return await fastapi_handler(request)
+            for call, name in checks:
+                await call(**{name: request})
+            received = request.query_params
+            present = (
+                [f for f in query if f.alias in received or f.name not in defaults] if received else always
+            )
+            values, errors = request_params_to_args(present, received)
+            if errors:
+                raise RequestValidationError(errors)
+            return await endpoint(**request.path_params, **{**defaults, **values}, **{request_name: request})  # type: ignore[misc]
+
+        return handler_with_query
 
 
-def _lean(route: APIRoute) -> bool:
-    """Whether calling the endpoint with the path parameters is exactly what FastAPI would do."""
+def _effective(route: APIRoute) -> Any:
+    """The route as included where it is served: FastAPI (0.16x) builds an included route's handler
+    from an "effective context" holding the include's prefix, dependencies and overrides provider,
+    and reads it the same way in APIRoute.get_route_handler (older versions copied the route)."""
+    context_var = getattr(fastapi.routing, "_effective_route_context_var", None)
+    context = context_var.get() if context_var is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        return context
+    return route
+
+
+def _default_as_is(field: Any) -> bool:
+    info = field.field_info
+    return not info.is_required() and not info.validate_default and isinstance(field.default, _ATOMS)
+
+
+def _lean(route: Any) -> bool:
+    """Whether the lean handler does exactly what FastAPI's would (see the module docstring)."""
     d = route.dependant
     if (
         not inspect.iscoroutinefunction(route.endpoint)
         or d.request_param_name is None
-        or d.query_params
         or d.header_params
         or d.cookie_params
         or d.body_params
-        or d.dependencies
         or d.response_param_name
         or d.background_tasks_param_name
         or d.http_connection_param_name
         or d.security_scopes_param_name
-        or route.dependencies
+        or not all(_request_check(sub) for sub in d.dependencies)
     ):
         return False
     # Exactly the path's parameters (the handler passes request.path_params as they are), strings
@@ -65,5 +129,44 @@ def _lean(route: APIRoute) -> bool:
         for f in d.path_params
     ):
         return False
+    # Query parameters: one value each, under their own name (request_params_to_args is handed
+    # only those the request names: a parameter read under another alias could be missed).
+    if not all(_scalar_query(f) for f in d.query_params):
+        return False
     returns = typing.get_type_hints(route.endpoint).get("return")
     return isinstance(returns, type) and issubclass(returns, Response)
+
+
+def _request_check(sub: Dependant) -> bool:
+    """A parameterless dependency (``dependencies=[...]``) that is ``async def f(request)``."""
+    return (
+        sub.name is None
+        and sub.concurrency is None
+        and inspect.iscoroutinefunction(sub.call)
+        and sub.request_param_name is not None
+        and not (
+            sub.path_params
+            or sub.query_params
+            or sub.header_params
+            or sub.cookie_params
+            or sub.body_params
+            or sub.dependencies
+            or sub.response_param_name
+            or sub.background_tasks_param_name
+            or sub.http_connection_param_name
+            or sub.security_scopes_param_name
+            or sub.websocket_param_name
+        )
+    )
+
+
+def _scalar_query(field: Any) -> bool:
+    info = field.field_info
+    annotation = info.annotation
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] if union else [annotation]
+    return (
+        field.alias == field.name
+        and info.validation_alias is None
+        and all(a in (str, int, float, bool) for a in args)
+    )
