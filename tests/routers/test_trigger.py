@@ -724,6 +724,57 @@ async def test_an_older_run_does_not_move_the_latest_and_deleting_the_latest_fal
     assert await latest_date(client) == "2016-11-05T00:00:00+00:00"
 
 
+async def test_one_statement_inserting_and_deleting_runs_of_several_dags_moves_each_pointer(client, clean_db):
+    """Bulk SQL (migration 0006: on Postgres the pointer triggers run once per statement): each DAG
+    points at its newest run after a multi-row INSERT and a multi-row DELETE, out of date order,
+    an older run than the one already pointed at moving nothing."""
+    for name in ("example_bash", "simple_dag", "lineage_dag"):
+        await put_dag(client, REFERENCE_DAGS_DIR / f"{name}.json")
+    assert (await trigger(client, {"execution_date": "2016-11-20"}, dag_id="simple_dag")).status_code == 200
+    rows = [
+        ("example_bash", 3),
+        ("simple_dag", 9),  # older than its triggered run
+        ("example_bash", 9),
+        ("lineage_dag", 2),
+        ("example_bash", 5),
+        ("simple_dag", 25),
+        ("lineage_dag", 1),
+    ]
+
+    def run(dag_id: str, day: int) -> dict[str, Any]:
+        date = datetime(2016, 11, day, tzinfo=UTC)
+        return {"dag_id": dag_id, "run_id": f"bulk_{day}", "execution_date": date, "start_date": date}
+
+    async with clean_db.begin() as conn:
+        # One statement (VALUES with several rows; an executemany would be one statement a row).
+        await conn.execute(
+            dag_run.insert().values(
+                [dict(run(d, day), state="success", external_trigger=False) for d, day in rows]
+            )
+        )
+    await assert_pointers_agree_with_runs(clean_db)
+    latest = {
+        i["dag_id"]: i["execution_date"][:10] for i in (await client.get("/latest_runs")).json()["items"]
+    }
+    assert latest == {"example_bash": "2016-11-09", "lineage_dag": "2016-11-02", "simple_dag": "2016-11-25"}
+    async with clean_db.begin() as conn:  # the newest of two DAGs, another run of the third
+        await conn.execute(
+            delete(dag_run).where(
+                dag_run.c.run_id.in_(["bulk_9", "bulk_25", "bulk_1"]),
+                dag_run.c.execution_date >= datetime(2016, 11, 1, tzinfo=UTC),
+            )
+        )
+    await assert_pointers_agree_with_runs(clean_db)
+    latest = {
+        i["dag_id"]: i["execution_date"][:10] for i in (await client.get("/latest_runs")).json()["items"]
+    }
+    assert latest == {"example_bash": "2016-11-05", "lineage_dag": "2016-11-02", "simple_dag": "2016-11-20"}
+    async with clean_db.begin() as conn:
+        await conn.execute(delete(dag_run).where(dag_run.c.dag_id != "lineage_dag"))
+    await assert_pointers_agree_with_runs(clean_db)
+    assert [i["dag_id"] for i in (await client.get("/latest_runs")).json()["items"]] == ["lineage_dag"]
+
+
 async def test_replacing_the_definition_keeps_the_latest_run(client):
     await load_bash(client)
     assert (await trigger(client, {"execution_date": "2016-11-20"})).status_code == 200
