@@ -155,8 +155,8 @@ dag = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # The DAG's run with the greatest execution_date and that run's start_date, kept by triggers on
-    # dag_run (migrations 0003 and 0004), and the two dates as isoformat() text (0005: latest_runs
-    # reads the text and formats nothing).
+    # dag_run (migrations 0003, 0004; per statement on Postgres since 0006), and the two dates as
+    # isoformat() text (0005: latest_runs reads the text and formats nothing).
     Column("latest_run_id", BigId),
     Column("latest_execution_date", UTCDateTime),
     Column("latest_start_date", UTCDateTime),
