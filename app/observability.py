@@ -162,9 +162,15 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
     # dagport writes its own access line (with the request id); uvicorn's would be a duplicate.
-    logging.getLogger("uvicorn.access").disabled = True
+    # Not propagated either: uvicorn's protocol decides by `hasHandlers()` whether to log at all,
+    # and otherwise builds its line's arguments (client address, quoted path) for every response
+    # before the disabled logger drops them: ~3% of a lookup's CPU (py-spy, bench task_instance).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+    access.disabled = True

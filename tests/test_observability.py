@@ -149,3 +149,27 @@ async def test_fastapis_opentelemetry_is_asked_only_when_enabled(monkeypatch, tm
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             assert (await client.get("/health")).status_code == 200
         assert bool(asked) == enabled
+
+
+def test_uvicorns_access_logger_has_no_handlers_after_configure_logging():
+    """uvicorn's HTTP protocol logs access lines when ``uvicorn.access`` ``hasHandlers()`` (its own
+    or an ancestor's); if it thinks so, it formats each line's arguments before the logger drops
+    them. dagport writes its own access line, so uvicorn's must not even be prepared."""
+    from app.observability import configure_logging
+
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = [
+        (lg, lg.handlers[:], lg.level, lg.propagate, lg.disabled) for lg in map(logging.getLogger, names)
+    ]
+    try:
+        configure_logging("INFO", "json")
+        access = logging.getLogger("uvicorn.access")
+        assert not access.hasHandlers()
+        assert access.disabled
+        assert logging.getLogger("uvicorn.error").hasHandlers()  # errors still reach stderr
+    finally:
+        for lg, handlers, level, propagate, disabled in saved:
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
+            lg.disabled = disabled
