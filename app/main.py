@@ -21,6 +21,7 @@ from app.errors import install_error_handlers
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
+from app.routing import include_flat
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
@@ -108,8 +109,8 @@ def create_app(
         lineage.router,
         service.api_router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(service.ops_router)
+        include_flat(app, router, prefix=API_PREFIX)
+    include_flat(app, service.ops_router)
     docs.install(app)
     app.state.metrics.templates = route_templates(app.routes)
     install_error_handlers(app)

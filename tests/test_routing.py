@@ -3,6 +3,7 @@ handler does (every endpoint is built twice, under LeanRoute and under APIRoute)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import httpx
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app.routing import LeanRoute, _lean
+from app.routing import LeanRoute, _lean, include_flat
 
 
 async def dependency() -> str:
@@ -125,10 +126,12 @@ async def include_check(request: Request) -> None:
         raise ValueError("denied by the include")
 
 
-def app_with(route_class: type[APIRoute]) -> FastAPI:
+def app_with(route_class: type[APIRoute], *, flat: bool = False) -> FastAPI:
+    """The test routes included twice, by FastAPI's include_router or by dagport's include_flat."""
     app = FastAPI()
-    app.include_router(build_router(route_class), prefix="/p")
-    app.include_router(build_router(route_class), prefix="/i", dependencies=[Depends(include_check)])
+    include = partial(include_flat, app) if flat else app.include_router
+    include(build_router(route_class), prefix="/p")
+    include(build_router(route_class), prefix="/i", dependencies=[Depends(include_check)])
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, exc: ValueError) -> JSONResponse:
@@ -141,9 +144,9 @@ def client_of(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
-@pytest.fixture
-async def client():
-    async with client_of(app_with(LeanRoute)) as c:
+@pytest.fixture(params=[False, True], ids=["included", "flat"])
+async def client(request):
+    async with client_of(app_with(LeanRoute, flat=request.param)) as c:
         yield c
 
 
@@ -218,9 +221,10 @@ async def test_validation_errors_are_fastapis_own(client, fastapi_client, path) 
     assert response.json() == reference.json()
 
 
-async def test_dependency_overrides_are_honoured() -> None:
+@pytest.mark.parametrize("flat", [False, True], ids=["included", "flat"])
+async def test_dependency_overrides_are_honoured(flat: bool) -> None:
     """With overrides set, a lean route with checks hands the request to FastAPI's handler."""
-    app = app_with(LeanRoute)
+    app = app_with(LeanRoute, flat=flat)
 
     async def stop_everything(request: Request) -> None:
         raise ValueError("overridden")
@@ -251,3 +255,29 @@ def test_dagports_hot_lookups_are_lean() -> None:
         ("POST", "/dags/{dag_id}/dag_runs"),
     ):
         assert route in lean
+
+
+@pytest.mark.parametrize("route_class", [LeanRoute, APIRoute])
+def test_include_flat_documents_what_include_router_does(route_class: type[APIRoute]) -> None:
+    assert app_with(route_class, flat=True).openapi() == app_with(route_class).openapi()
+
+
+async def test_include_flat_answers_wrong_methods_and_unknown_paths_as_include_router() -> None:
+    async with client_of(app_with(LeanRoute)) as included, client_of(app_with(LeanRoute, flat=True)) as flat:
+        for method, path in [("POST", "/p/plain/a/b"), ("DELETE", "/i/query/a"), ("GET", "/p/nowhere")]:
+            reference = await included.request(method, path)
+            response = await flat.request(method, path)
+            assert (response.status_code, response.headers.get("allow"), response.text) == (
+                reference.status_code,
+                reference.headers.get("allow"),
+                reference.text,
+            )
+            assert response.status_code in (404, 405)
+
+
+def test_dagports_routes_are_served_flat(app) -> None:
+    """Every route of the app is on its own router (no nested router to match through)."""
+    from fastapi.routing import _IncludedRouter  # type: ignore[attr-defined]
+
+    assert not [r for r in app.router.routes if isinstance(r, _IncludedRouter)]
+    assert sum(isinstance(r, LeanRoute) for r in app.router.routes) >= 23

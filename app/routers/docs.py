@@ -19,6 +19,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.routing import include_flat
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 STATIC_PATH = "/static"
 DOCS_PATH = "/docs"
@@ -76,5 +78,5 @@ async def redoc(request: Request) -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Adds the docs routes and the static files to an app built with ``docs_url=None, redoc_url=None``."""
-    app.include_router(router)
+    include_flat(app, router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
