@@ -2,22 +2,25 @@
 
 The app is built with ``create_app`` and called as an ASGI application directly, from N concurrent
 tasks, against a database seeded like the main harness's (smaller by default). It prints the
-process CPU time and the wall time per request for each read workload: a finer and steadier
-figure than wrk's req/s for comparing two versions of a hot path (uvicorn's HTTP parsing, the
-same for every version, is left out). Writes are not driven here; the main harness measures them.
+process CPU time and the wall time per request for each workload: a finer and steadier figure
+than wrk's req/s for comparing two versions of a hot path (uvicorn's HTTP parsing, the same for
+every version, is left out). The two writes (trigger, ti_update) are driven only when named.
 
     .venv/bin/python -m bench.inprocess                         # every read workload
     .venv/bin/python -m bench.inprocess --workloads run_state --requests 20000
+    .venv/bin/python -m bench.inprocess --workloads trigger,ti_update
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from bench import database
@@ -26,12 +29,19 @@ from bench.run import add_data_arguments
 from bench.servers import TOKEN
 from bench.workloads import API, LIST_PAGE
 
+# A request: a GET target, or (method, target, JSON body).
+Request = str | tuple[str, str, bytes]
+WRITES = ("trigger", "ti_update")
 
-def _requests(targets: Targets) -> dict[str, Callable[[int], str]]:
+
+def _requests(targets: Targets) -> dict[str, Callable[[int], Request]]:
     runs = [(d, e.astimezone(UTC).isoformat()) for _, d, e in targets.runs]
     tis = [(d, e.astimezone(UTC).isoformat(), t) for d, e, t in targets.task_instances]
     pages = max(targets.list_dag_runs // LIST_PAGE, 1)
     listing = f"{API}/dags/{targets.list_dag}/dag_runs"
+    dags = targets.trigger_dags
+    after = targets.newest_execution_date.astimezone(UTC) + timedelta(hours=1)
+    triggers = itertools.count()
     return {
         "run_state": lambda i: "{}/dags/{}/dag_runs/{}".format(API, *runs[i % len(runs)]),
         "task_instance": lambda i: "{}/dags/{}/dag_runs/{}/tasks/{}".format(API, *tis[i % len(tis)]),
@@ -41,22 +51,39 @@ def _requests(targets: Targets) -> dict[str, Callable[[int], str]]:
         "latest_runs": lambda i: f"{API}/latest_runs",
         "pools": lambda i: f"{API}/pools",
         "health": lambda i: "/health",
+        # Writes: a report alternating running and queued on sampled task instances (the main
+        # harness's ti_update), and triggers of 10-task DAGs at dates no run has (one a second
+        # after the newest run, counted across warm-up and measurement).
+        "ti_update": lambda i: (
+            "PATCH",
+            "{}/dags/{}/dag_runs/{}/tasks/{}".format(API, *tis[i % len(tis)]),
+            json.dumps({"state": ("running", "queued")[i // len(tis) % 2]}).encode(),
+        ),
+        "trigger": lambda i: (
+            "POST",
+            f"{API}/dags/{dags[i % len(dags)]}/dag_runs",
+            json.dumps({"execution_date": (after + timedelta(seconds=next(triggers))).isoformat()}).encode(),
+        ),
     }
 
 
-async def _call(app: Any, target: str) -> int:
+async def _call(app: Any, request: Request) -> int:
+    method, target, body = ("GET", request, b"") if isinstance(request, str) else request
     path, _, query = target.partition("?")
+    headers = [(b"host", b"bench"), (b"authorization", f"Bearer {TOKEN}".encode())]
+    if body:
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {TOKEN}".encode())],
+        "headers": headers,
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 8000),
         "state": {},
@@ -64,7 +91,7 @@ async def _call(app: Any, target: str) -> int:
     status = 0
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
@@ -76,7 +103,7 @@ async def _call(app: Any, target: str) -> int:
 
 
 async def _drive(
-    app: Any, make: Callable[[int], str], requests: int, concurrency: int
+    app: Any, make: Callable[[int], Request], requests: int, concurrency: int
 ) -> tuple[float, float]:
     failures: list[str] = []
 
@@ -116,7 +143,7 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
     app = serve_app()
     await app.state.token_store.reload()
     makers = _requests(targets)
-    names = args.workloads.split(",") if args.workloads else list(makers)
+    names = args.workloads.split(",") if args.workloads else [n for n in makers if n not in WRITES]
     unknown = set(names) - set(makers)
     if unknown:
         raise SystemExit(f"bench.inprocess: unknown workload(s): {', '.join(sorted(unknown))}")
