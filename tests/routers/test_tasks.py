@@ -677,6 +677,24 @@ async def test_patch_running_after_the_run_finished_reopens_it(
 
 
 @pytest.mark.usefixtures("example_run")
+@pytest.mark.parametrize("finished", ["success", "failed"])
+@pytest.mark.parametrize("unfinished", ["queued", "up_for_retry", None])
+async def test_patch_any_unfinished_state_reopens_a_finished_run(
+    client: httpx.AsyncClient, clean_db: AsyncEngine, finished: str, unfinished: str | None
+) -> None:
+    """A report of an unfinished state (without counting the run's task instances: the one just
+    reported is unfinished) moves a finished run back to running, whatever that state is."""
+    for task_id in ("extract", "transform", "load"):
+        await set_state(client, task_id, finished)
+    assert await run_state(client) == finished
+    await set_state(client, "transform", unfinished)
+    assert await run_state(client) == "running"
+    assert (await stored_run(clean_db))["end_date"] is None
+    await set_state(client, "transform", finished)
+    assert await run_state(client) == finished
+
+
+@pytest.mark.usefixtures("example_run")
 @pytest.mark.parametrize("state", ["bogus", "SUCCESS", "", 3, ["running"]])
 async def test_patch_invalid_state(client: httpx.AsyncClient, state: object) -> None:
     message = f"Invalid state {state!r}; expected one of: {ALL_TI_STATES}"
