@@ -9,11 +9,12 @@ dependency (``SingleValuedQuery``) is a check of the request. For those, :class:
 hands FastAPI a handler that
 
 1. awaits the route's request-only dependencies, in order (FastAPI solves them first too);
-2. validates the query parameters the request carries with FastAPI's own
-   ``request_params_to_args`` (same validators, same errors, raised as the same
-   RequestValidationError), and gives the absent ones their defaults without validating them,
-   as FastAPI does (it skips them only unless ``validate_default``: such parameters, required
-   ones and mutable defaults always go through FastAPI);
+2. validates the query parameters the request carries, one value each, with each parameter's
+   own FastAPI field validator (``ModelField.validate``, as FastAPI's ``request_params_to_args``
+   calls it: same validators, same error locations, raised as the same RequestValidationError),
+   and gives the absent ones their defaults without validating them, as FastAPI does (it skips
+   them only unless ``validate_default``: such parameters, required ones and mutable defaults
+   go through ``request_params_to_args`` itself);
 3. calls the endpoint with ``request.path_params``, those values and the request.
 
 Every other route (headers, cookies, bodies, parameter dependencies, constrained or renamed
@@ -77,10 +78,24 @@ class LeanRoute(APIRoute):
             for call, name in checks:
                 await call(**{name: request})
             received = request.query_params
-            present = (
-                [f for f in query if f.alias in received or f.name not in defaults] if received else always
-            )
-            values, errors = request_params_to_args(present, received)
+            values: dict[str, Any] = {}
+            errors: list[Any] = []
+            for field in query if received else always:
+                # In declaration order, as FastAPI reports errors. A parameter the request
+                # carries: its one value through the field's own validator, under FastAPI's
+                # location; an absent one: its default, or FastAPI's own handling.
+                value = received.get(field.alias)
+                if value is not None:
+                    value, field_errors = field.validate(value, values, loc=("query", field.alias))
+                elif field.name in defaults:
+                    continue
+                else:
+                    field_values, field_errors = request_params_to_args([field], received)
+                    value = field_values.get(field.name)
+                if field_errors:
+                    errors.extend(field_errors)
+                else:
+                    values[field.name] = value
             if errors:
                 raise RequestValidationError(errors)
             return await endpoint(**request.path_params, **{**defaults, **values}, **{request_name: request})  # type: ignore[misc]
