@@ -70,25 +70,25 @@ async def trigger_dag(dag_id: str, request: Request) -> JSONResponse:
     body = validate_body(TriggerRequest, await read_json_object(request, empty={}))
     async with writing(request) as db:
         requested = None if body.execution_date is None else db.date(body.execution_date)
-        dag = await db.runs.trigger_info(dag_id=dag_id)
-        if dag is None:
-            raise NotFound(dag_not_found(dag_id))
         now = db.clock()
         execution_date = requested if requested is not None else now
         replace = body.replace_microseconds if body.replace_microseconds is not None else requested is None
         if replace:
             execution_date = execution_date.replace(microsecond=0)
-        if dag.start_date is not None and dag.start_date > execution_date:
-            raise BadRequest(
-                f"The execution_date [{execution_date.isoformat()}] should be >= "
-                f"start_date [{dag.start_date.isoformat()}] from DAG's default_args"
-            )
         run_id = body.run_id or f"manual__{execution_date.isoformat()}"
         state = db.settings.triggered_run_state
-        created = await db.runs.create(
+        triggered = await db.runs.trigger(
             dag_id=dag_id, run_id=run_id, execution_date=execution_date, state=state, conf=body.conf, now=now
         )
-        if created is None:
+        if triggered is None:
+            raise NotFound(dag_not_found(dag_id))
+        start_date = triggered.start_date
+        if start_date is not None and start_date > execution_date:
+            raise BadRequest(
+                f"The execution_date [{execution_date.isoformat()}] should be >= "
+                f"start_date [{start_date.isoformat()}] from DAG's default_args"
+            )
+        if triggered.run_pk is None:
             raise BadRequest(
                 f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -97,8 +97,6 @@ _LATEST_RUNS = (
 )
 
 
-_TRIGGER_INFO = select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
-
 _RUN_VALUES = {
     "dag_id": bindparam("dag_id"),
     "run_id": bindparam("run_id"),
@@ -142,16 +140,34 @@ def _insert_task_instances(run_pk: Any, new_run: Any = None) -> Any:
     return task_instance.insert().from_select(columns, tasks)
 
 
+# The trigger on Postgres, one statement: the DAG's row (the 404 and the start_date rule), the run
+# inserted only when the DAG exists and starts no later than the run, its task instances.
+_TRIGGER_DAG = (
+    select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id")).cte("trigger_dag")
+)
 _NEW_RUN = (
     postgresql.insert(dag_run)
-    .values(**_RUN_VALUES)
+    .from_select(
+        list(_RUN_VALUES),
+        select(*(literal(v) if isinstance(v, bool) else v for v in _RUN_VALUES.values()))
+        .select_from(_TRIGGER_DAG)
+        .where(
+            or_(
+                _TRIGGER_DAG.c.start_date.is_(None),
+                _TRIGGER_DAG.c.start_date <= _RUN_VALUES["execution_date"],
+            )
+        ),
+    )
     .on_conflict_do_nothing()
     .returning(dag_run.c.id)
     .cte("new_run")
 )
-_CREATE_RUN_POSTGRES = select(_NEW_RUN.c.id).add_cte(
-    _insert_task_instances(_NEW_RUN.c.id, _NEW_RUN).cte("new_task_instances")
+_TRIGGER_POSTGRES = (
+    select(_TRIGGER_DAG.c.start_date, _NEW_RUN.c.id)
+    .select_from(_TRIGGER_DAG.outerjoin(_NEW_RUN, true()))
+    .add_cte(_insert_task_instances(_NEW_RUN.c.id, _NEW_RUN).cte("new_task_instances"))
 )
+_TRIGGER_DAG_SQLITE = select(dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
 _INSERT_RUN_SQLITE = (
     sqlite.insert(dag_run).values(**_RUN_VALUES).on_conflict_do_nothing().returning(dag_run.c.id)
 )
@@ -244,6 +260,13 @@ def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
     ).order_by(cut.c.execution_date)
 
 
+class Triggered(NamedTuple):
+    """What a trigger found and did (:meth:`DagRunRepository.trigger`)."""
+
+    start_date: datetime | None  # the DAG's
+    run_pk: int | None  # the new run's id; None if none was created
+
+
 class DagRunRepository(Repository):
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -309,10 +332,7 @@ class DagRunRepository(Repository):
     async def dag_exists(self, *, dag_id: str) -> bool:
         return await self.fetch_one(_DAG_EXISTS, {"dag_id": dag_id}) is not None
 
-    async def trigger_info(self, *, dag_id: str) -> Row[Any] | None:
-        return (await self.conn.execute(_TRIGGER_INFO, {"dag_id": dag_id})).one_or_none()
-
-    async def create(
+    async def trigger(
         self,
         *,
         dag_id: str,
@@ -321,13 +341,16 @@ class DagRunRepository(Repository):
         state: str,
         conf: dict[str, Any] | None,
         now: datetime,
-    ) -> int | None:
-        """Insert the run and one task instance per task; ``None`` if the run already exists.
+    ) -> Triggered | None:
+        """Create the run and one task instance per task, if the DAG exists and starts no later.
 
-        ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and
-        (dag_id, execution_date): of concurrent identical triggers exactly one inserts, the others
-        wait for it and get nothing back, without an aborted transaction. On Postgres both inserts
-        are one statement (data-modifying CTEs); SQLite runs them one after the other.
+        ``None`` if the DAG does not exist; else the DAG's start_date and the new run's id, which
+        is ``None`` when the run was not created: the DAG starts after ``execution_date``, or the
+        run already exists. ON CONFLICT DO NOTHING covers both unique constraints, (dag_id,
+        run_id) and (dag_id, execution_date): of concurrent identical triggers exactly one
+        inserts, the others wait for it and get nothing back, without an aborted transaction.
+        On Postgres it is all one statement (data-modifying CTEs: one round trip); SQLite reads
+        the DAG, then inserts the run, then its task instances.
         """
         params = {
             "dag_id": dag_id,
@@ -339,11 +362,17 @@ class DagRunRepository(Repository):
             "conf": conf,
         }
         if self.dialect == "postgresql":
-            return await self.conn.scalar(_CREATE_RUN_POSTGRES, params)
+            row = (await self.conn.execute(_TRIGGER_POSTGRES, params)).one_or_none()
+            return None if row is None else Triggered(*row)
+        found = (await self.conn.execute(_TRIGGER_DAG_SQLITE, params)).one_or_none()
+        if found is None:
+            return None
+        if found.start_date is not None and found.start_date > execution_date:
+            return Triggered(found.start_date, None)
         run_pk = await self.conn.scalar(_INSERT_RUN_SQLITE, params)
         if run_pk is not None:
             await self.conn.execute(_insert_task_instances(literal_column(str(int(run_pk)))), params)
-        return run_pk
+        return Triggered(found.start_date, run_pk)
 
     async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
         """The run row, locked for the rest of the transaction (state derivation happens under it)."""
