@@ -46,12 +46,33 @@ class InvalidDateError(ValueError):
         )
 
 
+# The form nearly every client sends, an aware datetime's isoformat() ("2015-11-16T14:34:15+00:00",
+# with or without six fraction digits), with every field in its range: datetime.fromisoformat reads
+# it in ~0.1 us where the general pattern takes ~4.5 us, to the same value (tests/test_dates.py
+# compares both on generated strings of this shape, valid or not).
+_ISOFORMAT_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6})?[+-](?:[01]\d|2[0-3]):[0-5]\d",
+    re.ASCII,
+)
+
+
 def parse_date(value: object, *, default_tz: tzinfo = UTC) -> datetime:
     """Read ``value`` as an aware datetime, keeping the caller's offset.
 
     A naive value is placed in ``default_tz``. Anything that is not a string in one of the
     accepted ISO 8601 forms raises :class:`InvalidDateError` (never another exception).
     """
+    if type(value) is str and _ISOFORMAT_RE.fullmatch(value):
+        try:
+            parsed = datetime.fromisoformat(value)
+            parsed.astimezone(UTC)  # the instant must exist in UTC, as below
+            return parsed
+        except (ValueError, OverflowError):
+            pass  # a day the month does not have, year 0, ...: the general path says why
+    return _parse_general(value, default_tz)
+
+
+def _parse_general(value: object, default_tz: tzinfo) -> datetime:
     if not isinstance(value, str):
         raise InvalidDateError(value)
     m = _DATE_RE.match(value.strip()) if len(value) <= 64 else None

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.dates import (
     InvalidDateError,
+    _parse_general,
     dag_run_url,
     dag_run_urls,
     iso_utc,
@@ -383,6 +384,59 @@ AWARE = st.one_of(FIXED, ZONED)
 def same_instant_and_offset(parsed: datetime, value: datetime) -> bool:
     # Compared in UTC: Python never calls a datetime in a DST fold equal to one in another zone.
     return to_utc(parsed) == to_utc(value) and parsed.utcoffset() == value.utcoffset()
+
+
+# Strings shaped like an aware datetime's isoformat(), any digits (out-of-range fields included).
+ISOFORMAT_SHAPED = st.from_regex(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?[+-]\d{2}:\d{2}", fullmatch=True
+)
+
+
+def general_or_error(value: str) -> datetime | str:
+    try:
+        return _parse_general(value, UTC)
+    except InvalidDateError as exc:
+        return str(exc)
+
+
+@given(st.one_of(ISOFORMAT_SHAPED, FIXED.map(datetime.isoformat)))
+def test_the_isoformat_fast_path_reads_what_the_general_pattern_reads(value: str) -> None:
+    try:
+        parsed: datetime | str = parse_date(value)
+    except InvalidDateError as exc:
+        parsed = str(exc)
+    expected = general_or_error(value)
+    assert parsed == expected
+    if isinstance(parsed, datetime):
+        assert isinstance(expected, datetime)
+        assert (parsed.tzinfo, parsed.utcoffset()) == (expected.tzinfo, expected.utcoffset())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2020-01-01T00:00:00+00:00",
+        "2020-01-01T00:00:00-00:00",
+        "2020-01-01T00:00:00.000001+05:30",
+        "2020-01-01T00:00:00+05:60",  # fromisoformat alone would read it as +06:00
+        "2020-01-01T00:00:00+24:00",
+        "2020-01-01T24:00:00+00:00",
+        "2020-02-30T00:00:00+00:00",
+        "0000-01-01T00:00:00+00:00",
+        "0001-01-01T00:00:00+01:00",  # no UTC instant
+        "9999-12-31T23:00:00-05:00",  # no UTC instant
+        "2020-01-01T00:00:00.1234567+00:00",
+    ],
+)
+def test_edges_of_the_isoformat_fast_path(value: str) -> None:
+    try:
+        parsed: datetime | str = parse_date(value)
+    except InvalidDateError as exc:
+        parsed = str(exc)
+    expected = general_or_error(value)
+    assert parsed == expected
+    if isinstance(parsed, datetime):
+        assert parsed.tzinfo == expected.tzinfo  # type: ignore[union-attr]
 
 
 @given(st.one_of(st.text(), NEAR_DATES))
