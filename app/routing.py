@@ -201,7 +201,8 @@ def include_flat(
     app: FastAPI, router: APIRouter, *, prefix: str = "", dependencies: Sequence[Any] = ()
 ) -> None:
     """``app.include_router(router, prefix=..., dependencies=...)``, with the routes added to the
-    app's own router (as FastAPI before 0.120 did) instead of behind a nested router.
+    app's own router (as include_router itself did before FastAPI 0.137, fastapi/fastapi#15745)
+    instead of behind a nested router.
 
     FastAPI 0.16x keeps an included router as one entry and matches a request through it twice
     (to select it, then again to handle it), setting and restoring its scope keys for every
