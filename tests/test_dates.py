@@ -392,24 +392,25 @@ ISOFORMAT_SHAPED = st.from_regex(
 )
 
 
-def general_or_error(value: str) -> datetime | str:
-    try:
-        return _parse_general(value, UTC)
-    except InvalidDateError as exc:
-        return str(exc)
-
-
-@given(st.one_of(ISOFORMAT_SHAPED, FIXED.map(datetime.isoformat)))
-def test_the_isoformat_fast_path_reads_what_the_general_pattern_reads(value: str) -> None:
-    try:
-        parsed: datetime | str = parse_date(value)
-    except InvalidDateError as exc:
-        parsed = str(exc)
-    expected = general_or_error(value)
+def assert_fast_path_reads_as_general(value: str) -> None:
+    """parse_date (which may take the fromisoformat path) answers exactly as the general pattern:
+    the same datetime with the same offset and tzinfo, or the same error."""
+    answers: list[datetime | str] = []
+    for parse in (parse_date, lambda v: _parse_general(v, UTC)):
+        try:
+            answers.append(parse(value))
+        except InvalidDateError as exc:
+            answers.append(str(exc))
+    parsed, expected = answers
     assert parsed == expected
     if isinstance(parsed, datetime):
         assert isinstance(expected, datetime)
         assert (parsed.tzinfo, parsed.utcoffset()) == (expected.tzinfo, expected.utcoffset())
+
+
+@given(st.one_of(ISOFORMAT_SHAPED, FIXED.map(datetime.isoformat)))
+def test_the_isoformat_fast_path_reads_what_the_general_pattern_reads(value: str) -> None:
+    assert_fast_path_reads_as_general(value)
 
 
 @pytest.mark.parametrize(
@@ -429,14 +430,7 @@ def test_the_isoformat_fast_path_reads_what_the_general_pattern_reads(value: str
     ],
 )
 def test_edges_of_the_isoformat_fast_path(value: str) -> None:
-    try:
-        parsed: datetime | str = parse_date(value)
-    except InvalidDateError as exc:
-        parsed = str(exc)
-    expected = general_or_error(value)
-    assert parsed == expected
-    if isinstance(parsed, datetime):
-        assert parsed.tzinfo == expected.tzinfo  # type: ignore[union-attr]
+    assert_fast_path_reads_as_general(value)
 
 
 @given(st.one_of(st.text(), NEAR_DATES))
