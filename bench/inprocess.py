@@ -105,7 +105,7 @@ async def _call(app: Any, request: Request) -> int:
 async def _drive(
     app: Any, make: Callable[[int], Request], requests: int, concurrency: int
 ) -> tuple[float, float]:
-    failures: list[str] = []
+    failures: list[Request] = []
 
     async def worker(first: int, count: int) -> None:
         for i in range(first, count, concurrency):

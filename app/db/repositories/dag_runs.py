@@ -140,11 +140,11 @@ def _insert_task_instances(run_pk: Any, new_run: Any = None) -> Any:
     return task_instance.insert().from_select(columns, tasks)
 
 
-# The trigger on Postgres, one statement: the DAG's row (the 404 and the start_date rule), the run
-# inserted only when the DAG exists and starts no later than the run, its task instances.
-_TRIGGER_DAG = (
-    select(dag.c.dag_id, dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id")).cte("trigger_dag")
-)
+# What a trigger reads of the DAG (that it exists; its start_date): a statement of its own on
+# SQLite; on Postgres a CTE of one statement that also inserts the run, only when the DAG exists and
+# starts no later than the run, and its task instances.
+_TRIGGER_DAG_START = select(dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
+_TRIGGER_DAG = _TRIGGER_DAG_START.cte("trigger_dag")
 _NEW_RUN = (
     postgresql.insert(dag_run)
     .from_select(
@@ -167,7 +167,6 @@ _TRIGGER_POSTGRES = (
     .select_from(_TRIGGER_DAG.outerjoin(_NEW_RUN, true()))
     .add_cte(_insert_task_instances(_NEW_RUN.c.id, _NEW_RUN).cte("new_task_instances"))
 )
-_TRIGGER_DAG_SQLITE = select(dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
 _INSERT_RUN_SQLITE = (
     sqlite.insert(dag_run).values(**_RUN_VALUES).on_conflict_do_nothing().returning(dag_run.c.id)
 )
@@ -364,7 +363,7 @@ class DagRunRepository(Repository):
         if self.dialect == "postgresql":
             row = (await self.conn.execute(_TRIGGER_POSTGRES, params)).one_or_none()
             return None if row is None else Triggered(*row)
-        found = (await self.conn.execute(_TRIGGER_DAG_SQLITE, params)).one_or_none()
+        found = (await self.conn.execute(_TRIGGER_DAG_START, params)).one_or_none()
         if found is None:
             return None
         if found.start_date is not None and found.start_date > execution_date:
