@@ -64,11 +64,71 @@ async def test_a_wait_longer_than_the_pool_timeout_is_the_pools_timeout_error() 
     await gate.enter()  # the timed-out waiter took nothing
 
 
+async def test_every_waiter_times_out_at_its_own_deadline() -> None:
+    """One timer serves the queue: a waiter that arrived later fails later, not with the first,
+    and the deadline of a waiter that was served does not cut a later one's wait short."""
+    gate = PoolGate(1, timeout=0.2)
+    await gate.enter()
+
+    async def waited() -> float:
+        """Seconds until this waiter timed out."""
+        started = time.monotonic()
+        with pytest.raises(PoolTimeoutError):
+            await gate.enter()
+        return time.monotonic() - started
+
+    first = asyncio.create_task(waited())
+    await asyncio.sleep(0.1)
+    second = asyncio.create_task(waited())
+    first_waited = await asyncio.wait_for(first, 2)
+    assert not second.done()  # expired with the first: it had 0.1 s left
+    assert 0.18 < first_waited < 0.3
+    assert 0.18 < await asyncio.wait_for(second, 2) < 0.3
+
+    served = asyncio.create_task(gate.enter())  # a timer is set for its deadline
+    await asyncio.sleep(0.05)
+    gate.leave()
+    await served  # served: its deadline, 0.15 s away, must not end the next wait early
+    late = asyncio.create_task(waited())
+    assert 0.18 < await asyncio.wait_for(late, 2) < 0.3
+
+
+async def test_a_cancelled_waiter_leaves_the_queue() -> None:
+    """A request cancelled while it waits (its client went away) neither keeps a place nor makes
+    later requests wait for a permit that is free."""
+    gate = PoolGate(1, timeout=5)
+    await gate.enter()
+    queued = asyncio.create_task(gate.enter())
+    await asyncio.sleep(0)
+    queued.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    gate.leave()
+    await asyncio.wait_for(gate.enter(), 0.5)  # free at once: nobody is ahead
+
+
+async def test_a_waiter_cancelled_after_its_permit_was_granted_passes_it_on() -> None:
+    gate = PoolGate(1, timeout=0.3)
+    await gate.enter()
+    granted = asyncio.create_task(gate.enter())
+    next_in_line = asyncio.create_task(gate.enter())
+    await asyncio.sleep(0)  # both queued
+    gate.leave()  # the permit is handed to `granted`, which has not run yet
+    granted.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await granted
+    await asyncio.wait_for(next_in_line, 0.5)
+    gate.leave()
+    await asyncio.wait_for(gate.enter(), 0.5)  # no permit was lost ...
+    with pytest.raises(PoolTimeoutError):
+        await gate.enter()  # ... or made up: the one permit is held
+
+
 def test_permits_follow_the_pool() -> None:
     sized = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_size=3, max_overflow=2)
-    assert PoolGate.for_pool(sized.pool, 1)._permits._value == 5
+    assert PoolGate.for_pool(sized.pool, 1).permits == 5
     unbounded = create_async_engine("sqlite+aiosqlite://", poolclass=NullPool)
-    assert PoolGate.for_pool(unbounded.pool, 1)._permits._value >= 2**31
+    assert PoolGate.for_pool(unbounded.pool, 1).permits >= 2**31
 
 
 async def test_a_failed_checkout_gives_its_permit_back() -> None:
