@@ -121,6 +121,14 @@ def test_which_routes_are_called_directly() -> None:
         assert handler.__qualname__.startswith("LeanRoute.") == (route.path in LEAN)  # type: ignore[attr-defined]
 
 
+def test_flat_lean_routes_are_answered_without_fastapis_wrapper() -> None:
+    """Served by the app's own router, a lean route's ASGI app calls its handler directly (the
+    exceptions it raises still reach the app's handlers: /p/fails/boom below)."""
+    routes = [r for r in app_with(LeanRoute, flat=True).router.routes if isinstance(r, APIRoute)]
+    direct = {r.path for r in routes if r.app.__qualname__.startswith("_lean_app.")}
+    assert direct == {prefix + path for prefix in ("/p", "/i") for path in LEAN}
+
+
 async def include_check(request: Request) -> None:
     if "deny" in request.query_params:
         raise ValueError("denied by the include")
@@ -280,4 +288,7 @@ def test_dagports_routes_are_served_flat(app) -> None:
     from fastapi.routing import _IncludedRouter  # type: ignore[attr-defined]
 
     assert not [r for r in app.router.routes if isinstance(r, _IncludedRouter)]
-    assert sum(isinstance(r, LeanRoute) for r in app.router.routes) >= 23
+    lean = [r for r in app.router.routes if isinstance(r, LeanRoute)]
+    assert len(lean) >= 23
+    direct = [r for r in lean if r.app.__qualname__.startswith("_lean_app.")]
+    assert direct == [r for r in lean if _lean(r)] and len(direct) >= 23
