@@ -81,7 +81,7 @@ async def test_every_waiter_times_out_at_its_own_deadline() -> None:
     await asyncio.sleep(0.1)
     second = asyncio.create_task(waited())
     first_waited = await asyncio.wait_for(first, 2)
-    assert not second.done()  # expired with the first: it had 0.1 s left
+    assert not second.done()  # not expired with the first: 0.1 s of its wait was left
     assert 0.18 < first_waited < 0.3
     assert 0.18 < await asyncio.wait_for(second, 2) < 0.3
 

@@ -81,9 +81,10 @@ class PoolGate:
 
     Not asyncio.Semaphore under asyncio.timeout: under load nearly every request waits, and a
     timer armed and cancelled per wait plus the semaphore's own wake-up bookkeeping cost 10-16 us
-    a request (5-7% of a lookup's or a page's CPU; in-process, 32 callers on 10 permits). Waiters keep their deadline
-    beside them, in arrival order, so the deadlines are in order too: one timer, set for the
-    oldest waiter's deadline, expires every waiter it finds due and is set again for the next.
+    a request (5-7% of a lookup's or a page's CPU; in-process, 32 callers on 10 permits).
+    Waiters keep their deadline beside them, in arrival order, so the deadlines are in order too:
+    one timer, set for the oldest waiter's deadline, expires every waiter it finds due and is set
+    again for the next.
     """
 
     def __init__(self, permits: int, timeout: float) -> None:
