@@ -201,6 +201,13 @@ FROM (SELECT DISTINCT ON (dag_id) dag_id, id, execution_date, start_date FROM da
 WHERE dag.dag_id = l.dag_id
 """
 
+# Each DAG's runs stamp (migration 0007), which the same triggers keep: a fresh one per DAG.
+_STAMPS_SQL = """
+INSERT INTO dag_run_stamp (dag_id, stamp)
+SELECT dag_id, nextval('dag_run_stamp_seq') FROM dag ORDER BY dag_id
+ON CONFLICT (dag_id) DO UPDATE SET stamp = excluded.stamp
+"""
+
 _RUNNING_SQL = """
 UPDATE dag_run SET state = 'running', end_date = NULL
 WHERE id > (SELECT max(id) FROM dag_run) - $1
@@ -287,8 +294,9 @@ async def seed(dsn: str, *, dags: int, runs: int, ti_runs: int) -> SeedReport:
         report.task_instances = await step("task instances", _TASK_INSTANCES_SQL, ti_runs)
         await conn.execute("RESET session_replication_role")
         # The replica role also silenced dag_run's triggers, which keep each DAG's latest-run
-        # pointer (migrations 0003, 0004): set the pointers once, as the migrations do.
+        # pointer (migrations 0003, 0004) and runs stamp (0007): set them once, as the migrations do.
         await step("latest runs", _LATEST_SQL)
+        await step("runs stamps", _STAMPS_SQL)
         t0 = time.perf_counter()
         await conn.execute("VACUUM (ANALYZE)")
         report.seconds["vacuum analyze"] = time.perf_counter() - t0

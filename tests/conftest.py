@@ -31,7 +31,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("DAGPORT_TEST_BACKENDS", "postgresql,sqlite").split(",") if b]
 TOKEN = "test-token"
-TABLES = ("lineage", "task_instance", "dag_run", "task", "dag_tag", "dag", "slot_pool", "api_token")
+TABLES = (
+    "lineage",
+    "task_instance",
+    "dag_run",
+    "dag_run_stamp",
+    "task",
+    "dag_tag",
+    "dag",
+    "slot_pool",
+    "api_token",
+)
 
 
 class FakeClock:

@@ -87,7 +87,7 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0006"
+    assert migrate.head_revision() == "0007"
 
 
 async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:
@@ -220,6 +220,45 @@ async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engi
         ),
         ("b", None, None, None, None, None),
     ]
+
+
+async def test_0007_gives_each_existing_dag_a_stamp_of_its_own(fresh_engine: AsyncEngine) -> None:
+    """DAGs stored before 0007 get distinct stamps, so their listings can be cached at once; the
+    triggers then give the next change a stamp none of them had."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from app.db.models import dag, dag_run, dag_run_stamp
+
+    await migrate.upgrade(fresh_engine, "0006")
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    row = {
+        "is_paused": False,
+        "tags": [],
+        "owners": [],
+        "default_args": {},
+        "fileloc": "f",
+        "source_text": "",
+    }
+    async with fresh_engine.begin() as conn:
+        for dag_id in ("a", "b", "c"):
+            await conn.execute(insert(dag).values(**row, dag_id=dag_id, created_at=now, updated_at=now))
+    await migrate.upgrade(fresh_engine)
+    query = select(dag_run_stamp.c.dag_id, dag_run_stamp.c.stamp).order_by(dag_run_stamp.c.dag_id)
+    async with fresh_engine.begin() as conn:
+        before = dict((await conn.execute(query)).all())
+        await conn.execute(
+            insert(dag_run).values(
+                dag_id="b", run_id="r", execution_date=now, state="queued", external_trigger=True
+            )
+        )
+    async with fresh_engine.connect() as conn:
+        after = dict((await conn.execute(query)).all())
+    assert sorted(before) == ["a", "b", "c"]
+    assert len(set(before.values())) == 3
+    assert {k: v for k, v in after.items() if k != "b"} == {k: v for k, v in before.items() if k != "b"}
+    assert after["b"] not in before.values()
 
 
 async def test_revision_of_the_suite_database_is_head(engine: AsyncEngine) -> None:

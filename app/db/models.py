@@ -231,6 +231,17 @@ dag_run = Table(
     ),  # INCLUDE: listings and latest_runs are index-only scans on Postgres (migration 0002)
 )
 
+# Per DAG, a value that changes, in the same transaction, whenever any of its runs is inserted,
+# updated or deleted; never handed out twice (migration 0007: triggers on dag_run, a sequence on
+# Postgres). A run listing rendered after reading the stamp stays exact while the stamp is the same
+# (app/listing_cache.py). No foreign key: the row outlives its DAG, so the stamp is never reused.
+dag_run_stamp = Table(
+    "dag_run_stamp",
+    metadata,
+    Column("dag_id", String(ID_LENGTH), primary_key=True),
+    Column("stamp", BigInteger, nullable=False, unique=True),
+)
+
 task_instance = Table(
     "task_instance",
     metadata,
