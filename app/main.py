@@ -18,6 +18,7 @@ from app.config import Settings
 from app.dates import utcnow
 from app.db.engine import PoolGate, create_engine
 from app.errors import install_error_handlers
+from app.listing_cache import ListingCache
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
@@ -94,7 +95,8 @@ def create_app(
     app.state.raw_reads = bool(settings.db_statement_cache_size) and not settings.is_sqlite
     app.state.pool_gate = PoolGate.for_pool(engine.pool, settings.db_pool_timeout)
     app.state.clock = clock
-    app.state.metrics = Metrics(engine)
+    app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
+    app.state.metrics = Metrics(engine, app.state.listing_cache)
     app.state.token_store = (
         TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
         if settings.auth_backend == "token"

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.listing_cache import ListingCache
 
 access_log = logging.getLogger("dagport.access")
 
@@ -46,10 +48,31 @@ class PoolCollector(Collector):
         yield size
 
 
+class ListingCacheCollector(Collector):
+    """The run-listing cache's counts (app/listing_cache.py), read when Prometheus scrapes."""
+
+    def __init__(self, cache: ListingCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        cache = self.cache
+        lookups = CounterMetricFamily(
+            "dagport_listing_cache_lookups",
+            "Run listings looked up in this process's cache, by result (a miss renders the listing)",
+            labels=["result"],
+        )
+        lookups.add_metric(["hit"], cache.hits)
+        lookups.add_metric(["miss"], cache.misses)
+        yield lookups
+        size = GaugeMetricFamily("dagport_listing_cache_bytes", "Bytes held by this process's listing cache")
+        size.add_metric([], cache.size)
+        yield size
+
+
 class Metrics:
     """One registry per app (tests build many apps in one process)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, listing_cache: ListingCache) -> None:
         self.templates: dict[Any, str] = {}  # filled by create_app once the routes exist
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -66,6 +89,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(PoolCollector(engine))
+        self.registry.register(ListingCacheCollector(listing_cache))
         # (route, method, status) -> the two labelled children: labels() takes a lock and builds
         # its key on every call; the set of keys is bounded (route templates x methods x statuses).
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}

@@ -140,6 +140,8 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
         "DAGPORT_DB_POOL_SIZE": str(args.concurrency),
         "DAGPORT_DB_MAX_OVERFLOW": "0",
     }
+    if args.listing_cache_mb is not None:
+        os.environ["DAGPORT_LISTING_CACHE_MB"] = str(args.listing_cache_mb)
     app = serve_app()
     await app.state.token_store.reload()
     makers = _requests(targets)
@@ -162,6 +164,9 @@ def main() -> int:
     p.add_argument("--workloads", help="comma-separated subset (default: every read workload)")
     p.add_argument("--requests", type=int, default=5000, help="requests per workload (default 5,000)")
     p.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
+    p.add_argument(
+        "--listing-cache-mb", type=float, help="DAGPORT_LISTING_CACHE_MB (default: dagport's own; 0: off)"
+    )
     add_data_arguments(p, runs=100_000, sample=1000)
     args = p.parse_args()
     name = database.new_database_name()

@@ -48,6 +48,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=1, help="run every workload N times, RSS after each")
     add_data_arguments(p, runs=1_000_000, sample=10_000)
     p.add_argument("--pool-size", type=int, default=10, help="database connections per worker, both apps")
+    p.add_argument(
+        "--listing-cache-mb",
+        type=float,
+        help="DAGPORT_LISTING_CACHE_MB for dagport (default: dagport's own; 0: every listing rendered)",
+    )
     p.add_argument("--workloads", help="comma-separated subset, e.g. run_state,trigger")
     p.add_argument(
         "--compare-scale",
@@ -111,10 +116,14 @@ class Bench:
             targets = asyncio.run(database.sample_targets(dsn, sample=args.sample, dags=args.dags))
             baseline = baseline_workload(targets, folder, args.threads)
             workloads = self._workloads(build_workloads(targets, folder, args.threads), lookups_only)
-            for make in (baseline_server, dagport_server):
-                log = folder / f"{make.__name__}.log"
-                server = make(dsn, workers=args.workers, pool_size=args.pool_size, log=log)
-                servers.append(server)
+            sizes = {"workers": args.workers, "pool_size": args.pool_size}
+            servers += [
+                baseline_server(dsn, **sizes, log=folder / "baseline_server.log"),
+                dagport_server(
+                    dsn, **sizes, log=folder / "dagport_server.log", listing_cache_mb=args.listing_cache_mb
+                ),
+            ]
+            for server in servers:
                 started = time.perf_counter()
                 server.start()
                 print(

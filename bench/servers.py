@@ -162,7 +162,10 @@ class Server:
         return result
 
 
-def dagport_server(dsn: str, *, workers: int, pool_size: int, log: Path) -> Server:
+def dagport_server(
+    dsn: str, *, workers: int, pool_size: int, log: Path, listing_cache_mb: float | None = None
+) -> Server:
+    """dagport on ``dsn``; ``listing_cache_mb`` sets DAGPORT_LISTING_CACHE_MB (None: its default)."""
     port = free_port()
     env = _clean_env() | {
         "DAGPORT_DATABASE_URL": dsn,
@@ -175,6 +178,8 @@ def dagport_server(dsn: str, *, workers: int, pool_size: int, log: Path) -> Serv
         "DAGPORT_DB_POOL_SIZE": str(pool_size),
         "DAGPORT_DB_MAX_OVERFLOW": "0",
     }
+    if listing_cache_mb is not None:
+        env["DAGPORT_LISTING_CACHE_MB"] = str(listing_cache_mb)
     return Server("dagport", _dagport_command(), env, port, workers, log)
 
 

@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from app.dates import iso_utc
 from app.deps import DATE_PARAM_SCHEMA, DatePath, SingleValuedQuery, read_json_object, reading, writing
 from app.errors import BadRequest, NotFound, dag_not_found, responses, run_not_found
 from app.json import JSONResponse
+from app.listing_cache import ListingCache
 from app.routing import LeanRoute
 from app.schemas.common import any_case_pattern, validate_body
 from app.schemas.dag_runs import (
@@ -127,24 +129,46 @@ async def list_dag_runs(
         json_schema_extra=DATE_PARAM_SCHEMA,
     ),
 ) -> JSONResponse:
-    """Every run of the DAG, by execution_date ascending. An unknown DAG is **400** here, as in Airflow."""
+    """Every run of the DAG, by execution_date ascending. An unknown DAG is **400** here, as in Airflow.
+
+    A body rendered before is served again while none of the DAG's runs changed since (one
+    primary-key read decides, in the same request): a poller sees every change at once.
+    """
     wanted_state = (state or "").strip().lower() or None
     if wanted_state is not None and wanted_state not in RUN_STATES:
         raise BadRequest(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
+    cache: ListingCache = request.app.state.listing_cache
+    stamp = cached = None
     async with reading(request) as db:
         gte = None if execution_date_gte is None else db.date(execution_date_gte)
         lte = None if execution_date_lte is None else db.date(execution_date_lte)
-        rows = await db.runs.list_runs(
-            dag_id=dag_id,
-            state=wanted_state,
-            limit=limit,
-            offset=offset,
-            execution_date_gte=gte,
-            execution_date_lte=lte,
-        )
+        key = (dag_id, wanted_state, limit, offset, gte, lte)
+        if cache.enabled:
+            # The stamp before the rows (app/listing_cache.py); its row also says the DAG exists.
+            found = await db.runs.runs_stamp(dag_id=dag_id)
+            if found is None:
+                raise BadRequest(dag_not_found(dag_id))
+            stamp = found[0]
+            if stamp is not None:
+                cached = cache.get(key, stamp)
+        if cached is None:
+            rows = await db.runs.list_runs(
+                dag_id=dag_id,
+                state=wanted_state,
+                limit=limit,
+                offset=offset,
+                execution_date_gte=gte,
+                execution_date_lte=lte,
+                dag_known=cache.enabled,
+            )
+    if cached is not None:
+        return Response(cached, media_type=JSONResponse.media_type)
     if rows is None:
         raise BadRequest(dag_not_found(dag_id))
-    return JSONResponse(run_listing(db.settings.ui_base_url, dag_id, rows))
+    response = JSONResponse(run_listing(db.settings.ui_base_url, dag_id, rows))
+    if stamp is not None:
+        cache.put(key, stamp, response.body)
+    return response
 
 
 @router.get(

@@ -51,8 +51,8 @@ async def health() -> JSONResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
 )
 async def metrics(request: Request) -> Response:
-    """Requests by route template, method and status; latency histogram; database pool in use/idle.
-    Each worker process reports its own figures."""
+    """Requests by route template, method and status; latency histogram; database pool in use/idle;
+    the run-listing cache's lookups (hit, miss) and bytes. Each worker process reports its own figures."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

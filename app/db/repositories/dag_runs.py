@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import UTCDateTime, dag, dag_run, iso_text, lineage, task, task_instance
+from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
 from app.db.repositories.base import FAILED_TI_STATES, FINISHED_TI_STATES, Repository
 
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
@@ -86,6 +86,13 @@ _FIND_TASK_INSTANCE = (
 )
 
 _DAG_EXISTS = select(dag.c.dag_id).where(dag.c.dag_id == bindparam("dag_id"))
+
+# A row if the DAG exists, with its runs' stamp (migration 0007), NULL if it has none yet.
+_RUNS_STAMP = (
+    select(dag_run_stamp.c.stamp)
+    .select_from(dag.outerjoin(dag_run_stamp, dag_run_stamp.c.dag_id == dag.c.dag_id))
+    .where(dag.c.dag_id == bindparam("dag_id"))
+)
 
 
 # Each DAG's latest run, as the database keeps it on the dag row (migrations 0003 to 0005): one
@@ -292,13 +299,15 @@ class DagRunRepository(Repository):
         offset: int = 0,
         execution_date_gte: datetime | None = None,
         execution_date_lte: datetime | None = None,
+        dag_known: bool = False,
     ) -> list[Sequence[Any]] | None:
         """The page of runs by execution_date, or ``None`` if the DAG is unknown.
 
         Rows of (id, run_id, execution_date, state, start_date), the dates as ISO text
         (``app.db.models.iso_text``), read by position.
 
-        Runs imply their DAG (foreign key): only an empty page costs a second query.
+        Runs imply their DAG (foreign key): only an empty page costs a second query, unless the
+        caller already knows the DAG exists (``dag_known``: it read :meth:`runs_stamp`).
         """
         stmt = _list_runs_statement(
             state is not None,
@@ -315,9 +324,14 @@ class DagRunRepository(Repository):
             "limit": limit,
         }
         rows = await self.fetch_rows(stmt, {k: v for k, v in params.items() if v is not None})
-        if not rows and not await self.dag_exists(dag_id=dag_id):
+        if not rows and not dag_known and not await self.dag_exists(dag_id=dag_id):
             return None
         return rows
+
+    async def runs_stamp(self, *, dag_id: str) -> tuple[int | None] | None:
+        """``None`` if the DAG is unknown, else a row of its runs' stamp (``None`` if it has none
+        yet): a value that changes with any change to its runs (migration 0007)."""
+        return await self.fetch_one(_RUNS_STAMP, {"dag_id": dag_id})
 
     async def latest_runs(self) -> list[Sequence[Any]]:
         """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.
