@@ -9,6 +9,11 @@ every version, is left out). The two writes (trigger, ti_update) are driven only
     .venv/bin/python -m bench.inprocess                         # every read workload
     .venv/bin/python -m bench.inprocess --workloads run_state --requests 20000
     .venv/bin/python -m bench.inprocess --workloads trigger,ti_update
+    .venv/bin/python -m bench.inprocess --workloads list_runs_all --ab LISTING_CACHE_MB=0
+
+``--ab`` builds a second app on the same database with some DAGPORT_* settings changed and drives
+the two in alternating batches, printing each one's median: two runs of the command, minutes
+apart, differ by more than most changes measured this way.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import itertools
 import json
 import os
+import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, timedelta
@@ -144,6 +150,9 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
         os.environ["DAGPORT_LISTING_CACHE_MB"] = str(args.listing_cache_mb)
     app = serve_app()
     await app.state.token_store.reload()
+    if args.ab:
+        await _ab(args, app, _requests(targets))
+        return
     makers = _requests(targets)
     names = args.workloads.split(",") if args.workloads else [n for n in makers if n not in WRITES]
     unknown = set(names) - set(makers)
@@ -159,6 +168,54 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
         await app.state.engine.dispose()
 
 
+def _settings_overrides(text: str) -> dict[str, str]:
+    """``KEY=VALUE,KEY=VALUE`` -> DAGPORT_* environment variables."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item]
+    if any(len(pair) != 2 for pair in pairs):
+        raise SystemExit(f"bench.inprocess: --ab wants KEY=VALUE[,KEY=VALUE...], got {text!r}")
+    return {f"DAGPORT_{key.strip().upper().removeprefix('DAGPORT_')}": value for key, value in pairs}
+
+
+async def _ab(args: argparse.Namespace, app_a: Any, makers: dict[str, Callable[[int], Request]]) -> None:
+    """The same workloads on ``app_a`` and on an app with ``--ab``'s settings, batch by batch."""
+    from app.main import serve_app
+
+    overrides = _settings_overrides(args.ab)
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ |= overrides
+    try:
+        app_b = serve_app()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    await app_b.state.token_store.reload()
+    names = args.workloads.split(",") if args.workloads else [n for n in makers if n not in WRITES]
+    size = max(1, args.requests // args.batches)
+    print(f"\nA: as configured; B: {args.ab}. {args.batches} batches of {size:,} requests each, alternating")
+    print(f"{'workload':<16}{'A CPU us':>10}{'B CPU us':>10}{'B/A':>7}   (medians; wall: A, B)")
+    try:
+        for name in names:
+            if name not in makers:
+                raise SystemExit(f"bench.inprocess: unknown workload {name!r}")
+            figures: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
+            for _ in range(args.batches):
+                for label, app in (("A", app_a), ("B", app_b)):
+                    figures[label].append(await _drive(app, makers[name], size, args.concurrency))
+            (cpu_a, wall_a), (cpu_b, wall_b) = (
+                (statistics.median(c for c, _ in figures[k]), statistics.median(w for _, w in figures[k]))
+                for k in ("A", "B")
+            )
+            print(
+                f"{name:<16}{cpu_a:>10,.1f}{cpu_b:>10,.1f}{cpu_b / cpu_a:>7.2f}   ({wall_a:,.0f}, {wall_b:,.0f})"
+            )
+    finally:
+        await app_a.state.engine.dispose()
+        await app_b.state.engine.dispose()
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
     p.add_argument("--workloads", help="comma-separated subset (default: every read workload)")
@@ -166,6 +223,10 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
     p.add_argument(
         "--listing-cache-mb", type=float, help="DAGPORT_LISTING_CACHE_MB (default: dagport's own; 0: off)"
+    )
+    p.add_argument("--ab", help="compare with an app given these settings: KEY=VALUE[,KEY=VALUE...]")
+    p.add_argument(
+        "--batches", type=int, default=10, help="--ab: alternating batches per workload (default 10)"
     )
     add_data_arguments(p, runs=100_000, sample=1000)
     args = p.parse_args()
