@@ -184,3 +184,48 @@ async def test_the_cache_reports_to_metrics(anon, client):
     assert 'dagport_listing_cache_lookups_total{result="hit"} 2.0' in text_
     assert 'dagport_listing_cache_lookups_total{result="miss"} 1.0' in text_
     assert "dagport_listing_cache_bytes " in text_
+
+
+# -- latest_runs (cached under the sum of every DAG's stamp) ---------------------------------------
+
+
+def latest(response: httpx.Response) -> dict[str, tuple[str, str]]:
+    assert response.status_code == 200, response.text
+    return {i["dag_id"]: (i["execution_date"][:10], i["start_date"][:10]) for i in response.json()["items"]}
+
+
+async def test_latest_runs_asked_again_is_the_same_bytes_from_the_cache(app, client):
+    await load(client, 1, 3)
+    first = await client.get("/latest_runs")
+    again = await client.get("/latest_runs")
+    assert again.content == first.content
+    assert again.headers["content-length"] == first.headers["content-length"]
+    cache: ListingCache = app.state.listing_cache
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert latest(again) == {"example_bash": ("2016-11-03", "")}
+
+
+async def test_latest_runs_follow_every_change_to_any_dags_runs(app, app_factory, client, clean_db):
+    await load(client, 1)
+    await put_dag(client, REFERENCE_DAGS_DIR / "simple_dag.json")
+    assert latest(await client.get("/latest_runs")) == {"example_bash": ("2016-11-01", "")}
+    response = await client.post("/dags/simple_dag/dag_runs", json={"execution_date": "2016-11-05"})
+    assert response.status_code == 200
+    assert latest(await client.get("/latest_runs")) == {
+        "example_bash": ("2016-11-01", ""),
+        "simple_dag": ("2016-11-05", ""),
+    }
+    # The latest run starting (a task instance reports running) shows its start_date.
+    response = await client.patch(f"{URL}/2016-11-01T00:00:00+00:00/tasks/extract", json={"state": "running"})
+    assert response.status_code == 200, response.text
+    assert latest(await client.get("/latest_runs"))["example_bash"] == ("2016-11-01", "2026-11-24")
+    # By SQL, and through another worker.
+    async with clean_db.begin() as conn:
+        await conn.execute(delete(dag_run).where(dag_run.c.dag_id == "simple_dag"))
+    assert latest(await client.get("/latest_runs")) == {"example_bash": ("2016-11-01", "2026-11-24")}
+    async with client_for(app_factory()) as other:
+        assert (await other.post(URL, json={"execution_date": "2016-11-09"})).status_code == 200
+    assert latest(await client.get("/latest_runs")) == {"example_bash": ("2016-11-09", "")}
+    assert (await client.delete("/dags/example_bash")).status_code == 200
+    assert latest(await client.get("/latest_runs")) == {}
+    assert app.state.listing_cache.hits == 0

@@ -1,5 +1,6 @@
 """Each DAG's runs stamp (migration 0007): every change to a DAG's runs, through the API or by SQL,
-in one statement or several, gives that DAG a stamp never seen before and leaves other DAGs' alone.
+in one statement or several, gives that DAG a greater stamp never seen before and leaves other
+DAGs' alone.
 Postgres and SQLite (their triggers differ: per statement with a sequence, per row with max + 1).
 """
 
@@ -50,6 +51,7 @@ class StampWatch:
         assert changed == moved, (self.last, now)
         fresh = {now[d] for d in changed}
         assert not fresh & self.seen
+        assert all(now[d] > self.last[d] for d in changed & set(self.last))  # a stamp only grows
         assert len(fresh) == len(changed)
         self.seen |= set(now.values())
         self.last = now

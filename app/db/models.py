@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -231,15 +232,19 @@ dag_run = Table(
     ),  # INCLUDE: listings and latest_runs are index-only scans on Postgres (migration 0002)
 )
 
-# Per DAG, a value that changes, in the same transaction, whenever any of its runs is inserted,
+# Per DAG, a value that grows, in the same transaction, whenever any of its runs is inserted,
 # updated or deleted; never handed out twice (migration 0007: triggers on dag_run, a sequence on
-# Postgres). A run listing rendered after reading the stamp stays exact while the stamp is the same
-# (app/listing_cache.py). No foreign key: the row outlives its DAG, so the stamp is never reused.
+# Postgres). A run listing rendered after reading the stamp stays exact while the stamp is the same,
+# latest_runs while the sum of all stamps is (app/listing_cache.py). No foreign key: the row
+# outlives its DAG, so no stamp is reused and the sum never falls.
 dag_run_stamp = Table(
     "dag_run_stamp",
     metadata,
     Column("dag_id", String(ID_LENGTH), primary_key=True),
-    Column("stamp", BigInteger, nullable=False, unique=True),
+    Column("stamp", BigInteger, nullable=False),
+    # SQLite only: its triggers draw max(stamp) + 1, one probe of this index. Postgres draws from a
+    # sequence, and without a second index its stamp updates are HOT (no index entry each).
+    Index("ix_dag_run_stamp_stamp", "stamp", unique=True).ddl_if(dialect="sqlite"),
 )
 
 task_instance = Table(

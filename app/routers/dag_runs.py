@@ -250,7 +250,26 @@ def run_detail(row: Any) -> dict[str, Any]:
     responses=responses(),
 )
 async def latest_runs(request: Request) -> JSONResponse:
-    """For each DAG that has runs, its run with the greatest execution_date; ordered by dag_id."""
+    """For each DAG that has runs, its run with the greatest execution_date; ordered by dag_id.
+
+    A body rendered before is served again while no DAG's runs changed since (one read of the
+    stamps' sum decides, in the same request)."""
+    cache: ListingCache = request.app.state.listing_cache
+    stamp = cached = None
     async with reading(request) as db:
-        rows = await db.runs.latest_runs()
-    return JSONResponse({"items": latest_runs_listing(db.settings.ui_base_url, rows)})
+        if cache.enabled:
+            stamp = await db.runs.runs_stamp_sum()
+            if stamp is not None:
+                cached = cache.get(_LATEST_RUNS_KEY, stamp)
+        if cached is None:
+            rows = await db.runs.latest_runs()
+    if cached is not None:
+        return Response(cached, media_type=JSONResponse.media_type)
+    response = JSONResponse({"items": latest_runs_listing(db.settings.ui_base_url, rows)})
+    if stamp is not None:
+        cache.put(_LATEST_RUNS_KEY, stamp, response.body)
+    return response
+
+
+# latest_runs' entry in the listing cache (a run listing's key is a tuple starting with a dag_id).
+_LATEST_RUNS_KEY = "latest_runs"

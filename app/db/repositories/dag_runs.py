@@ -93,6 +93,8 @@ _RUNS_STAMP = (
     .select_from(dag.outerjoin(dag_run_stamp, dag_run_stamp.c.dag_id == dag.c.dag_id))
     .where(dag.c.dag_id == bindparam("dag_id"))
 )
+# The sum of every DAG's stamp: it grows with every committed change to any DAG's runs (0007).
+_RUNS_STAMP_SUM = select(func.sum(dag_run_stamp.c.stamp))
 
 
 # Each DAG's latest run, as the database keeps it on the dag row (migrations 0003 to 0005): one
@@ -332,6 +334,11 @@ class DagRunRepository(Repository):
         """``None`` if the DAG is unknown, else a row of its runs' stamp (``None`` if it has none
         yet): a value that changes with any change to its runs (migration 0007)."""
         return await self.fetch_one(_RUNS_STAMP, {"dag_id": dag_id})
+
+    async def runs_stamp_sum(self) -> int | None:
+        """The sum of every DAG's runs stamp (``None`` before any): what latest_runs is cached under."""
+        value = await self.fetch_scalar(_RUNS_STAMP_SUM, {})
+        return None if value is None else int(value)
 
     async def latest_runs(self) -> list[Sequence[Any]]:
         """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.

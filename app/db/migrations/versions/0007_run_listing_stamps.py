@@ -10,13 +10,17 @@ the stamp it was read after is still exact while the stamp read now is the same
 - Postgres: the stamps come from the sequence ``dag_run_stamp_seq``; the triggers are per
   statement with transition tables (0006: per row, one transaction's many changes to a DAG would
   each write its stamp row again), DAGs in dag_id order (two bulk statements lock them in the
-  same order). Concurrent writers of one DAG's runs serialise on its stamp row until commit.
+  same order). Concurrent writers of one DAG's runs serialise on its stamp row until commit. No
+  index but the primary key, so updating a stamp is a HOT update: no index entry, and the
+  table's dead versions are pruned page by page as it is written (latest_runs reads all of it).
 - SQLite: row-level triggers (SQLite has no others) write the table's greatest stamp plus one
-  (writers are serialised by the database itself; the unique index makes max() one probe).
+  (writers are serialised by the database itself; a unique index on the stamp makes max() one
+  probe).
 
 Rows are never deleted, also not with their DAG: a stamp stays unique for the life of the
-database, so a DAG deleted and created again cannot meet a stamp from its former life. The stamp
-is unique across DAGs too (a unique constraint), which makes any reuse fail loudly.
+database, so a DAG deleted and created again cannot meet a stamp from its former life. A row's stamp
+only grows (a new one is drawn under the row's lock), so the sum of all stamps grows with every
+committed change to any DAG's runs: latest_runs is cached under that sum.
 
 Existing DAGs get a stamp now; a DAG without one (created since, no run yet) is not cached.
 
@@ -35,12 +39,16 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# "WHERE true": SQLite reads an ON after FROM as a join's unless a WHERE comes first.
+# "WHERE true": SQLite reads an ON after FROM as a join's unless a WHERE comes first. On conflict
+# the stamp is drawn again: Postgres evaluates DO UPDATE's SET once it holds the row's lock, so
+# after the previous writer committed, and a row's stamp only ever grows.
 _STAMP_ROWS = """
 INSERT INTO dag_run_stamp (dag_id, stamp)
 SELECT c.dag_id, {stamp} FROM ({dag_ids}) c WHERE true ORDER BY c.dag_id
-ON CONFLICT (dag_id) DO UPDATE SET stamp = excluded.stamp
+ON CONFLICT (dag_id) DO UPDATE SET stamp = {stamp}
 """
+# Every existing DAG, into the new (empty) table.
+_BACKFILL = "INSERT INTO dag_run_stamp (dag_id, stamp) SELECT dag_id, {stamp} FROM dag ORDER BY dag_id"
 _NEXT_STAMP_POSTGRES = "nextval('dag_run_stamp_seq')"
 _NEXT_STAMP_SQLITE = "(SELECT coalesce(max(stamp), 0) + 1 FROM dag_run_stamp)"
 
@@ -78,7 +86,6 @@ def upgrade() -> None:
         "dag_run_stamp",
         sa.Column("dag_id", sa.String(250), primary_key=True),
         sa.Column("stamp", sa.BigInteger(), nullable=False),
-        sa.UniqueConstraint("stamp"),
     )
     if _postgres():
         op.execute("CREATE SEQUENCE dag_run_stamp_seq AS bigint")
@@ -99,16 +106,15 @@ def upgrade() -> None:
         op.execute(
             f"CREATE TRIGGER {_TRUNCATE} AFTER TRUNCATE ON dag_run FOR EACH STATEMENT EXECUTE FUNCTION {_TRUNCATE}()"
         )
-        op.execute(_STAMP_ROWS.format(stamp=_NEXT_STAMP_POSTGRES, dag_ids="SELECT dag_id FROM dag"))
+        op.execute(_BACKFILL.format(stamp=_NEXT_STAMP_POSTGRES))
     else:
+        op.create_index("ix_dag_run_stamp_stamp", "dag_run_stamp", ["stamp"], unique=True)
         for name, event, dag_ids in _SQLITE_TRIGGERS:
             statements = "; ".join(
                 _STAMP_ROWS.format(stamp=_NEXT_STAMP_SQLITE, dag_ids=select).strip() for select in dag_ids
             )
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON dag_run FOR EACH ROW BEGIN {statements}; END")
-        op.execute(
-            _STAMP_ROWS.format(stamp="row_number() OVER (ORDER BY dag_id)", dag_ids="SELECT dag_id FROM dag")
-        )
+        op.execute(_BACKFILL.format(stamp="row_number() OVER (ORDER BY dag_id)"))
 
 
 def downgrade() -> None:
