@@ -1,4 +1,4 @@
-"""Rendered run listings, served again while their DAG's runs are unchanged.
+"""Rendered run listings and latest_runs, served again while the runs they show are unchanged.
 
 A DAG's run listing reads and renders up to thousands of rows (a 1,000-run body is ~300 KB and
 ~1.5 ms of CPU); pollers ask for the same listing over and over while nothing changed. Each DAG
@@ -8,6 +8,10 @@ stamp first (one primary-key read, which also says whether the DAG exists), then
 rows are at least as new as the stamp, so a body stored under a stamp is exact for as long as
 that stamp is what the database holds, in every worker and replica. A body is never served
 without reading the stamp in the same request.
+
+latest_runs depends on every DAG's runs: its body is stored under the sum of all stamps, which
+grows with every committed change to any of them (a stamp only grows, and no stamp row is ever
+deleted: migration 0007).
 
 One cache per app (per worker process), bounded in bytes (``DAGPORT_LISTING_CACHE_MB``; 0 turns
 it off), least recently used first out.
