@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     auto_migrate: bool = True
     token_cache_seconds: float = Field(5.0, ge=0)
-    # Rendered run listings kept per worker while their DAG's runs are unchanged (app/listing_cache.py).
+    # Run listings and latest_runs kept per worker while the runs they show are unchanged
+    # (app/listing_cache.py).
     listing_cache_mb: float = Field(16.0, ge=0)
     # FastAPI's native OpenTelemetry (spans, metrics and logs for the process's providers). Off by
     # default: dagport reports through /metrics and its access log, and FastAPI otherwise asks the

@@ -49,7 +49,7 @@ class PoolCollector(Collector):
 
 
 class ListingCacheCollector(Collector):
-    """The run-listing cache's counts (app/listing_cache.py), read when Prometheus scrapes."""
+    """The listing cache's counts (app/listing_cache.py), read when Prometheus scrapes."""
 
     def __init__(self, cache: ListingCache) -> None:
         self.cache = cache
@@ -58,7 +58,7 @@ class ListingCacheCollector(Collector):
         cache = self.cache
         lookups = CounterMetricFamily(
             "dagport_listing_cache_lookups",
-            "Run listings looked up in this process's cache, by result (a miss renders the listing)",
+            "Run listings and latest_runs looked up in this process's cache, by result (a miss renders)",
             labels=["result"],
         )
         lookups.add_metric(["hit"], cache.hits)

@@ -52,7 +52,7 @@ async def health() -> JSONResponse:
 )
 async def metrics(request: Request) -> Response:
     """Requests by route template, method and status; latency histogram; database pool in use/idle;
-    the run-listing cache's lookups (hit, miss) and bytes. Each worker process reports its own figures."""
+    the listing cache's lookups (hit, miss) and bytes. Each worker process reports its own figures."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
