@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
 from app.db import migrate
@@ -167,17 +168,13 @@ async def test_upgrade_after_downgrade_rebuilds_the_same_schema(fresh_engine: As
     assert await pools(fresh_engine) == [DEFAULT_POOL]
 
 
-async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
-    """Runs stored before migrations 0003 to 0005 get their DAG's pointer and the run's
-    start_date, also as isoformat() text; a DAG without runs gets NULLs."""
-    from datetime import UTC, datetime
+async def _insert_dags(conn: AsyncConnection, dag_ids: tuple[str, ...], now: datetime) -> None:
+    """Bare DAG rows at an old revision: only 0002's columns are named (later ones are nullable or
+    generated)."""
+    from sqlalchemy import insert
 
-    from sqlalchemy import insert, select
+    from app.db.models import dag
 
-    from app.db.models import dag, dag_run
-
-    await migrate.upgrade(fresh_engine, "0002")
-    now = datetime(2026, 11, 24, tzinfo=UTC)
     row = {
         "is_paused": False,
         "tags": [],
@@ -186,10 +183,22 @@ async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engi
         "fileloc": "f",
         "source_text": "",
     }
+    for dag_id in dag_ids:
+        await conn.execute(insert(dag).values(**row, dag_id=dag_id, created_at=now, updated_at=now))
+
+
+async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engine: AsyncEngine) -> None:
+    """Runs stored before migrations 0003 to 0005 get their DAG's pointer and the run's
+    start_date, also as isoformat() text; a DAG without runs gets NULLs."""
+
+    from sqlalchemy import insert, select
+
+    from app.db.models import dag, dag_run
+
+    await migrate.upgrade(fresh_engine, "0002")
+    now = datetime(2026, 11, 24, tzinfo=UTC)
     async with fresh_engine.begin() as conn:
-        for dag_id in ("a", "b"):
-            values = {**row, "dag_id": dag_id, "created_at": now, "updated_at": now}
-            await conn.execute(insert(dag).values(**values))  # only 0002's columns are named
+        await _insert_dags(conn, ("a", "b"), now)
         for day in (3, 9, 5):
             await conn.execute(
                 insert(dag_run).values(
@@ -233,25 +242,15 @@ async def test_0003_to_0005_point_each_existing_dag_at_its_latest_run(fresh_engi
 async def test_0007_gives_each_existing_dag_a_stamp_of_its_own(fresh_engine: AsyncEngine) -> None:
     """DAGs stored before 0007 get distinct stamps, so their listings can be cached at once; the
     triggers then give the next change a stamp none of them had."""
-    from datetime import UTC, datetime
 
     from sqlalchemy import insert, select
 
-    from app.db.models import dag, dag_run, dag_run_stamp
+    from app.db.models import dag_run, dag_run_stamp
 
     await migrate.upgrade(fresh_engine, "0006")
     now = datetime(2026, 11, 24, tzinfo=UTC)
-    row = {
-        "is_paused": False,
-        "tags": [],
-        "owners": [],
-        "default_args": {},
-        "fileloc": "f",
-        "source_text": "",
-    }
     async with fresh_engine.begin() as conn:
-        for dag_id in ("a", "b", "c"):
-            await conn.execute(insert(dag).values(**row, dag_id=dag_id, created_at=now, updated_at=now))
+        await _insert_dags(conn, ("a", "b", "c"), now)
     await migrate.upgrade(fresh_engine)
     query = select(dag_run_stamp.c.dag_id, dag_run_stamp.c.stamp).order_by(dag_run_stamp.c.dag_id)
     async with fresh_engine.begin() as conn:
