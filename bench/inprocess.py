@@ -148,19 +148,19 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
     }
     if args.listing_cache_mb is not None:
         os.environ["DAGPORT_LISTING_CACHE_MB"] = str(args.listing_cache_mb)
-    app = serve_app()
-    await app.state.token_store.reload()
-    if args.ab:
-        await _ab(args, app, _requests(targets))
-        return
     makers = _requests(targets)
     names = args.workloads.split(",") if args.workloads else [n for n in makers if n not in WRITES]
     unknown = set(names) - set(makers)
     if unknown:
         raise SystemExit(f"bench.inprocess: unknown workload(s): {', '.join(sorted(unknown))}")
-    print(f"\n{args.requests:,} requests per workload, {args.concurrency} concurrent, in-process")
-    print(f"{'workload':<16}{'CPU us/request':>16}{'wall us/request':>17}")
+    app = serve_app()
+    await app.state.token_store.reload()
     try:
+        if args.ab:
+            await _ab(args, app, {name: makers[name] for name in names})
+            return
+        print(f"\n{args.requests:,} requests per workload, {args.concurrency} concurrent, in-process")
+        print(f"{'workload':<16}{'CPU us/request':>16}{'wall us/request':>17}")
         for name in names:
             cpu, wall = await _drive(app, makers[name], args.requests, args.concurrency)
             print(f"{name:<16}{cpu:>16,.0f}{wall:>17,.0f}", flush=True)
@@ -177,7 +177,7 @@ def _settings_overrides(text: str) -> dict[str, str]:
 
 
 async def _ab(args: argparse.Namespace, app_a: Any, makers: dict[str, Callable[[int], Request]]) -> None:
-    """The same workloads on ``app_a`` and on an app with ``--ab``'s settings, batch by batch."""
+    """``makers``' workloads on ``app_a`` and on an app with ``--ab``'s settings, batch by batch."""
     from app.main import serve_app
 
     overrides = _settings_overrides(args.ab)
@@ -192,18 +192,15 @@ async def _ab(args: argparse.Namespace, app_a: Any, makers: dict[str, Callable[[
             else:
                 os.environ[key] = value
     await app_b.state.token_store.reload()
-    names = args.workloads.split(",") if args.workloads else [n for n in makers if n not in WRITES]
     size = max(1, args.requests // args.batches)
     print(f"\nA: as configured; B: {args.ab}. {args.batches} batches of {size:,} requests each, alternating")
     print(f"{'workload':<16}{'A CPU us':>10}{'B CPU us':>10}{'B/A':>7}   (medians; wall: A, B)")
     try:
-        for name in names:
-            if name not in makers:
-                raise SystemExit(f"bench.inprocess: unknown workload {name!r}")
+        for name, make in makers.items():
             figures: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
             for _ in range(args.batches):
                 for label, app in (("A", app_a), ("B", app_b)):
-                    figures[label].append(await _drive(app, makers[name], size, args.concurrency))
+                    figures[label].append(await _drive(app, make, size, args.concurrency))
             (cpu_a, wall_a), (cpu_b, wall_b) = (
                 (statistics.median(c for c, _ in figures[k]), statistics.median(w for _, w in figures[k]))
                 for k in ("A", "B")
@@ -212,7 +209,6 @@ async def _ab(args: argparse.Namespace, app_a: Any, makers: dict[str, Callable[[
                 f"{name:<16}{cpu_a:>10,.1f}{cpu_b:>10,.1f}{cpu_b / cpu_a:>7.2f}   ({wall_a:,.0f}, {wall_b:,.0f})"
             )
     finally:
-        await app_a.state.engine.dispose()
         await app_b.state.engine.dispose()
 
 
