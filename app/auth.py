@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.repositories.tokens import TokenRepository
-from app.errors import ServiceUnavailable
+from app.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +91,14 @@ class TokenStore:
         return found
 
     async def is_valid(self, token: str) -> bool:
-        """Whether the token is accepted; :class:`ServiceUnavailable` when it is unknown and the
+        """Whether the token is accepted; :class:`Unavailable` when it is unknown and the
         database, which might hold it, cannot be read."""
         await self._reload_if_older_than(self._ttl)
         digest = _digest(token)
         if self._known(digest):
             return True
         if not await self._reload_if_older_than(MISS_RELOAD_INTERVAL):
-            raise ServiceUnavailable()
+            raise Unavailable()
         return self._known(digest)
 
 

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.dag_loader import definition_files, example_files, load_files
 from app.dates import utcnow
 from app.db import migrate
+from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
 
@@ -85,7 +86,9 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
         async def work(engine: Any) -> int:
             if settings.auto_migrate:
                 await migrate.upgrade(engine)
-            failures = await load_files(engine, files, now=utcnow, default_tz=settings.tz)
+            failures = await load_files(
+                SqlBackend(engine, settings), files, now=utcnow, default_tz=settings.tz
+            )
             print(f"{len(files) - failures} loaded, {failures} failed")
             return 1 if failures else 0
 
@@ -165,7 +168,7 @@ async def prepare(settings: Settings) -> int:
         if settings.dags_folder is not None:
             files += definition_files([settings.dags_folder])
         if files:
-            await load_files(engine, files, now=utcnow, default_tz=settings.tz)
+            await load_files(SqlBackend(engine, settings), files, now=utcnow, default_tz=settings.tz)
         if settings.auth_backend == "token" and not settings.env_tokens:
             async with engine.connect() as conn:
                 has_tokens = await TokenRepository(conn).count() > 0

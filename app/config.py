@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(0, ge=0)
     db_pool_timeout: float = Field(10.0, gt=0)
     db_statement_cache_size: int = Field(100, ge=0)
+    # `pgbouncer`: Postgres is reached through PgBouncer's transaction pooling (app/db/reads.py).
+    db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = Field(1024 * 1024, ge=1)
     root_path: str = ""
     forwarded_allow_ips: str = "127.0.0.1"
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     listing_cache_mb: float = Field(16.0, ge=0)
     # FastAPI's native OpenTelemetry (spans, metrics and logs for the process's providers). Off by
     # default: dagport reports through /metrics and its access log, and FastAPI otherwise asks the
-    # OpenTelemetry API whether a provider is configured on every request (~3% of a lookup).
+    # OpenTelemetry API whether a provider is configured on every request (docs/performance.md).
     opentelemetry: bool = False
 
     @field_validator("database_url")
@@ -89,6 +91,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def behind_pgbouncer(self) -> bool:
+        """Through PgBouncer's transaction pooling: no prepared statement may outlive a
+        transaction (DB_STATEMENT_CACHE_SIZE=0 has meant this too, and still does)."""
+        return not self.is_sqlite and (self.db_pooler == "pgbouncer" or self.db_statement_cache_size == 0)
+
+    @property
+    def db_connection_limit(self) -> int:
+        """How many units of work hold a connection at once (the engine's pool: one on SQLite)."""
+        return 1 if self.is_sqlite else self.db_pool_size + self.db_max_overflow
 
     @cached_property
     def tz(self) -> ZoneInfo:

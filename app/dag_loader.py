@@ -1,5 +1,4 @@
-"""Storing DAG definitions: the one path shared by PUT /dags/{dag_id}, `dagport dags load`,
-DAGPORT_DAGS_FOLDER and DAGPORT_LOAD_EXAMPLES."""
+"""Loading definition files: `dagport dags load`, DAGPORT_DAGS_FOLDER and DAGPORT_LOAD_EXAMPLES."""
 
 from __future__ import annotations
 
@@ -8,42 +7,12 @@ from datetime import datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from app.db.repositories.dags import DagRepository, StoredDag
-from app.json import MAX_DEPTH, too_deep
-from app.schemas.dag_definition import DagDefinitionError, load_definition_text, parse_dag_definition
+from app.errors import DomainError
+from app.schemas.dag_definition import DagDefinitionError
+from app.services.backend import Backend
+from app.services.dags import parse_definition
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
-
-
-async def store_definition(
-    conn: AsyncConnection,
-    *,
-    text: str,
-    filename: str,
-    fileloc: str,
-    now: datetime,
-    default_tz: tzinfo,
-    expected_dag_id: str | None = None,
-) -> StoredDag:
-    """Validate and upsert one definition; raises :class:`DagDefinitionError` listing every problem."""
-    document = load_definition_text(text, filename=filename)
-    if too_deep(document):
-        raise DagDefinitionError(
-            [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
-        )
-    spec = parse_dag_definition(document, default_tz=default_tz)
-    if expected_dag_id is not None and spec.dag_id != expected_dag_id:
-        raise DagDefinitionError(
-            [
-                {
-                    "loc": "dag_id",
-                    "msg": f"dag_id '{spec.dag_id}' does not match '{expected_dag_id}' in the path",
-                }
-            ]
-        )
-    return await DagRepository(conn).upsert(spec=spec, source_text=text, fileloc=fileloc, now=now)
 
 
 def definition_files(paths: Iterable[Path]) -> list[Path]:
@@ -65,28 +34,24 @@ def example_files() -> list[Path]:
 
 
 async def load_files(
-    engine: AsyncEngine,
+    backend: Backend,
     files: Iterable[Path],
     *,
     now: Callable[[], datetime],
     default_tz: tzinfo,
     report: Callable[[str], None] = print,
 ) -> int:
-    """Upsert each file in its own transaction; report progress; return the number of failures."""
+    """Upsert each file in its own unit of work; report progress; return the number of failures."""
     failures = 0
     files = list(files)
     for index, path in enumerate(files, start=1):
         prefix = f"[{index}/{len(files)}] {path}"
         try:
             text = path.read_text(encoding="utf-8")
-            async with engine.begin() as conn:
-                stored = await store_definition(
-                    conn,
-                    text=text,
-                    filename=path.name,
-                    fileloc=str(path.resolve()),
-                    now=now(),
-                    default_tz=default_tz,
+            spec = parse_definition(text, filename=path.name, default_tz=default_tz)
+            async with backend.writing() as store:
+                stored = await store.upsert_dag(
+                    definition=spec, source_text=text, fileloc=str(path.resolve()), now=now()
                 )
         except DagDefinitionError as exc:
             failures += 1
@@ -95,7 +60,10 @@ async def load_files(
         except (OSError, UnicodeDecodeError) as exc:
             failures += 1
             report(f"{prefix}: cannot read: {exc}")
+        except DomainError as exc:
+            failures += 1
+            report(f"{prefix}: cannot store: {exc.message}")
         else:
             verb = "created" if stored.created else "updated"
-            report(f"{prefix}: {verb} {stored.row.dag_id} ({len(stored.task_ids)} tasks)")
+            report(f"{prefix}: {verb} {stored.dag.dag_id} ({len(stored.dag.tasks)} tasks)")
     return failures

@@ -43,3 +43,8 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """A response body."""
+    return orjson.dumps(value)

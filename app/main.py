@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,16 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
-from app.db.engine import PoolGate, create_engine
-from app.errors import install_error_handlers
+from app.db.backend import SqlBackend
+from app.db.engine import create_engine
+from app.error_handlers import install_error_handlers
 from app.listing_cache import ListingCache
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
-from app.routing import include_flat
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
+from app.services.backend import Backend
+from app.services.dag_runs import DagRunService
+from app.services.dags import DagService
+from app.services.lineage import LineageService
+from app.services.pools import PoolService
+from app.services.tasks import TaskService
 
 API_PREFIX = "/api/experimental"
 log = logging.getLogger("dagport")
@@ -47,6 +54,36 @@ TAGS = [
     },
     {"name": "operations", "description": "Liveness and readiness, without authentication"},
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The app's services, built once over its backend; routers reach them through dependencies."""
+
+    dag_runs: DagRunService
+    tasks: TaskService
+    dags: DagService
+    pools: PoolService
+    lineage: LineageService
+
+    @classmethod
+    def over(
+        cls, backend: Backend, settings: Settings, clock: Callable[[], datetime], cache: ListingCache
+    ) -> Services:
+        return cls(
+            dag_runs=DagRunService(
+                backend,
+                default_tz=settings.tz,
+                triggered_run_state=settings.triggered_run_state,
+                clock=clock,
+                listing_cache=cache,
+                ui_base_url=settings.ui_base_url,
+            ),
+            tasks=TaskService(backend, clock=clock),
+            dags=DagService(backend, default_tz=settings.tz, clock=clock),
+            pools=PoolService(backend),
+            lineage=LineageService(backend),
+        )
 
 
 def create_app(
@@ -86,16 +123,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    # Reads run in autocommit (no BEGIN/COMMIT round trips), except through PgBouncer's transaction
-    # pooling (statement cache 0): outside a transaction it may prepare a statement on one server
-    # connection and execute it on another. On Postgres they run on asyncpg directly (app/deps.py).
-    app.state.read_engine = (
-        engine.execution_options(isolation_level="AUTOCOMMIT") if settings.db_statement_cache_size else engine
-    )
-    app.state.raw_reads = bool(settings.db_statement_cache_size) and not settings.is_sqlite
-    app.state.pool_gate = PoolGate.for_pool(engine.pool, settings.db_pool_timeout)
+    app.state.backend = backend = SqlBackend(engine, settings)
     app.state.clock = clock
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
+    app.state.services = Services.over(backend, settings, clock, app.state.listing_cache)
     app.state.metrics = Metrics(engine, app.state.listing_cache)
     app.state.token_store = (
         TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
@@ -103,18 +134,24 @@ def create_app(
         else None
     )
 
-    for router in (
-        dag_runs.router,
-        tasks.router,
-        dags.router,
-        pools.router,
-        lineage.router,
-        service.api_router,
-    ):
-        include_flat(app, router, prefix=API_PREFIX)
-    include_flat(app, service.ops_router)
+    included = [
+        *(
+            (API_PREFIX, router)
+            for router in (
+                dag_runs.router,
+                tasks.router,
+                dags.router,
+                pools.router,
+                lineage.router,
+                service.api_router,
+            )
+        ),
+        ("", service.ops_router),
+    ]
+    for prefix, router in included:
+        app.include_router(router, prefix=prefix)
     docs.install(app)
-    app.state.metrics.templates = route_templates(app.routes)
+    app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)
     app.add_middleware(
         ApiProtocolMiddleware,
@@ -131,11 +168,10 @@ def create_app(
 def serve_app() -> FastAPI:
     """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds.
 
-    Then everything built so far (modules, routes, models: ~110,000 objects) is moved out of the
-    garbage collector's reach with ``gc.freeze()``: they live as long as the worker, and each full
-    collection walked all of them. A listing allocates thousands of objects per request, enough to
-    trigger a full collection every ~60 requests; the freeze cut a 1,000-run listing's CPU by 17%
-    (python -m bench.inprocess).
+    Then everything built so far (modules, routes, models) is moved out of the garbage collector's
+    reach with ``gc.freeze()``: they live as long as the worker, and each full collection would walk
+    all of them again (a listing allocates enough objects to trigger one every few dozen requests;
+    docs/performance.md).
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -162,20 +198,10 @@ def _openapi_with_request_models(app: FastAPI) -> Callable[[], dict[str, Any]]:
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(model_schema.pop("$defs", {}))
             schemas[model.__name__] = model_schema
-        components["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "A dagport API token"},
-            "basic": {
-                "type": "http",
-                "scheme": "basic",
-                "description": "Any user name, the token as password",
-            },
-        }
-        for path, operations in schema["paths"].items():
+        for operations in schema["paths"].values():
             for operation in operations.values():
                 # Validation failures are 400 with the error envelope (documented per route), never 422.
                 operation.get("responses", {}).pop("422", None)
-                if path.startswith(API_PREFIX):
-                    operation["security"] = [{"bearer": []}, {"basic": []}]
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         app.openapi_schema = schema

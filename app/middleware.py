@@ -22,7 +22,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import TokenStore, credentials_from
-from app.errors import WWW_AUTHENTICATE, PayloadTooLarge, ServiceUnavailable
+from app.error_handlers import WWW_AUTHENTICATE
+from app.errors import TooLarge, Unavailable
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 
@@ -102,7 +103,7 @@ class ApiProtocolMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(too_large_message(limit))
+                    raise TooLarge(too_large_message(limit))
             return message
 
         try:
@@ -125,7 +126,7 @@ class ApiProtocolMiddleware:
             token = credentials_from(_header(scope, b"authorization"))
             try:
                 valid = token is not None and await self.tokens.is_valid(token)
-            except ServiceUnavailable as exc:
+            except Unavailable as exc:
                 return 503, exc.message, [(b"retry-after", b"1")]
             if not valid:
                 return 401, "Unauthorized", [(b"www-authenticate", WWW_AUTHENTICATE.encode())]

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.reads import read_pool_in_use
 from app.listing_cache import ListingCache
 
 access_log = logging.getLogger("dagport.access")
@@ -40,6 +41,9 @@ class PoolCollector(Collector):
         )
         in_use = pool.checkedout() if hasattr(pool, "checkedout") else 0
         idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
+        reads = read_pool_in_use(self.engine)  # the asyncpg read pool, if open (app/db/reads.py)
+        if reads is not None:
+            in_use, idle = in_use + reads[0], idle + reads[1]
         gauge.add_metric(["in_use"], in_use)
         gauge.add_metric(["idle"], idle)
         yield gauge
@@ -104,19 +108,10 @@ class Metrics:
         children[1].observe(seconds)
 
 
-def route_templates(routes: Any) -> dict[Any, str]:
-    """endpoint function -> full path template (``/api/experimental/dags/{dag_id}``), built once.
-
-    FastAPI >= 0.165 keeps included routers nested (``iter_route_contexts`` flattens them with
-    their prefixes); older versions list flat routes that carry the full path themselves.
-    """
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # pragma: no cover - older FastAPI
-        contexts: Any = routes
-    else:
-        contexts = iter_route_contexts(routes)
-    return {c.endpoint: c.path for c in contexts if getattr(c, "endpoint", None) and getattr(c, "path", None)}
+def route_templates(included: Iterable[tuple[str, Any]]) -> dict[Any, str]:
+    """endpoint function -> full path template (``/api/experimental/dags/{dag_id}``), built once
+    from the (prefix, router) pairs the app includes."""
+    return {route.endpoint: prefix + route.path for prefix, router in included for route in router.routes}
 
 
 def route_template(scope: dict[str, Any], templates: dict[Any, str]) -> str:
@@ -193,7 +188,7 @@ def configure_logging(level: str, fmt: str) -> None:
     # dagport writes its own access line (with the request id); uvicorn's would be a duplicate.
     # Not propagated either: uvicorn's protocol decides by `hasHandlers()` whether to log at all,
     # and otherwise builds its line's arguments (client address, quoted path) for every response
-    # before the disabled logger drops them: ~3% of a lookup's CPU (py-spy, bench task_instance).
+    # before the disabled logger drops them (a measurable part of a lookup: docs/performance.md).
     access = logging.getLogger("uvicorn.access")
     access.handlers[:] = []
     access.propagate = False

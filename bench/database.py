@@ -32,10 +32,11 @@ import asyncpg
 from sqlalchemy import Table
 
 from app.config import Settings
-from app.dag_loader import store_definition
 from app.db import migrate
+from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.db.models import dag, dag_tag, task
+from app.services.dags import parse_definition
 
 DAG_PREFIX = "bench_dag_"
 TASKS_PER_DAG = 10
@@ -129,16 +130,14 @@ class SeedReport:
 
 async def _store_template(dsn: str, dag_id: str) -> None:
     """Store one DAG through dagport's loader, so its rows are the real thing."""
-    engine = create_engine(Settings(database_url=dsn), null_pool=True)
+    settings = Settings(database_url=dsn)
+    engine = create_engine(settings, null_pool=True)
     try:
-        async with engine.begin() as conn:
-            await store_definition(
-                conn,
-                text=json.dumps(definition(dag_id), indent=2),
-                filename=f"{dag_id}.json",
-                fileloc=f"bench/{dag_id}.json",
-                now=SEED_EPOCH,
-                default_tz=UTC,
+        text = json.dumps(definition(dag_id), indent=2)
+        spec = parse_definition(text, filename=f"{dag_id}.json", default_tz=UTC)
+        async with SqlBackend(engine, settings).writing() as store:
+            await store.upsert_dag(
+                definition=spec, source_text=text, fileloc=f"bench/{dag_id}.json", now=SEED_EPOCH
             )
     finally:
         await engine.dispose()

@@ -239,7 +239,7 @@ async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
 
     from app.auth import TokenStore
     from app.db import migrate
-    from app.errors import ServiceUnavailable
+    from app.errors import Unavailable
 
     path = tmp_path / "tokens.db"
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool)
@@ -252,7 +252,7 @@ async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
     try:
         assert await store.is_valid("dp_loaded")
         assert await store.is_valid(TOKEN)
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(Unavailable):
             await store.is_valid("dp_unknown")
         loads = 0
         real_reload = store.reload

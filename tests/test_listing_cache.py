@@ -8,8 +8,10 @@ after any change to the DAG's runs (through the API, by SQL, through another wor
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import httpx
+import pytest
 from sqlalchemy import delete, update
 
 from app.db.models import dag_run
@@ -229,3 +231,45 @@ async def test_latest_runs_follow_every_change_to_any_dags_runs(app, app_factory
     assert (await client.delete("/dags/example_bash")).status_code == 200
     assert latest(await client.get("/latest_runs")) == {}
     assert app.state.listing_cache.hits == 0
+
+
+# -- what the cached statements read ---------------------------------------------------------------
+
+
+def read_columns(stmt) -> set:
+    """Every table column a statement reads, through its subqueries."""
+    from sqlalchemy import Column, Table
+    from sqlalchemy.sql import visitors
+
+    return {e for e in visitors.iterate(stmt) if isinstance(e, Column) and isinstance(e.table, Table)}
+
+
+@pytest.mark.parametrize("filters", list(itertools.product([False, True], repeat=4)))
+def test_a_cached_run_listing_reads_only_what_the_runs_stamp_covers(filters) -> None:
+    """A body is kept while the DAG's stamp is unchanged: every column its statement reads must be
+    one whose change moves the stamp (migration 0007), or the cache could serve a stale body."""
+    from app.db.repositories.dag_runs import STAMP_COVERED_COLUMNS, _list_runs_statement
+
+    columns = read_columns(_list_runs_statement(*filters))
+    assert columns and columns <= STAMP_COVERED_COLUMNS, columns - STAMP_COVERED_COLUMNS
+
+
+def test_cached_latest_runs_reads_only_what_the_stamps_cover() -> None:
+    from app.db.repositories.dag_runs import _LATEST_RUNS, STAMP_COVERED_COLUMNS
+
+    columns = read_columns(_LATEST_RUNS)
+    assert columns and columns <= STAMP_COVERED_COLUMNS, columns - STAMP_COVERED_COLUMNS
+
+
+def test_the_covered_columns_of_dag_are_the_ones_dag_run_triggers_maintain() -> None:
+    """Of the dag table, only the latest-run pointer (kept by triggers on dag_run, in the same
+    transaction) and the key are covered; a change to any other dag column moves no stamp."""
+    from app.db.models import dag
+    from app.db.repositories.dag_runs import STAMP_COVERED_COLUMNS
+
+    assert {c.name for c in STAMP_COVERED_COLUMNS if c.table is dag} == {
+        "dag_id",
+        "latest_run_id",
+        "latest_execution_date_iso",
+        "latest_start_date_iso",
+    }

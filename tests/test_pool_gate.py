@@ -8,7 +8,6 @@ import time
 import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from app.db.engine import PoolGate
 
@@ -124,11 +123,17 @@ async def test_a_waiter_cancelled_after_its_permit_was_granted_passes_it_on() ->
         await gate.enter()  # ... or made up: the one permit is held
 
 
-def test_permits_follow_the_pool() -> None:
-    sized = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_size=3, max_overflow=2)
-    assert PoolGate.for_pool(sized.pool, 1).permits == 5
-    unbounded = create_async_engine("sqlite+aiosqlite://", poolclass=NullPool)
-    assert PoolGate.for_pool(unbounded.pool, 1).permits >= 2**31
+def test_permits_follow_the_pool_settings() -> None:
+    from app.config import Settings
+    from app.db.backend import SqlBackend
+
+    settings = Settings(
+        database_url="postgresql://nobody@127.0.0.1:1/none", db_pool_size=3, db_max_overflow=2
+    )
+    engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_size=3, max_overflow=2)
+    assert SqlBackend(engine, settings).gate.permits == 5
+    sqlite = Settings(database_url="sqlite://")
+    assert SqlBackend(create_async_engine("sqlite+aiosqlite://"), sqlite).gate.permits == 1
 
 
 async def test_a_failed_checkout_gives_its_permit_back() -> None:

@@ -27,6 +27,7 @@ from app.config import Settings
 from app.dag_loader import load_files
 from app.dates import utcnow
 from app.db import migrate
+from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from tests.conftest import EXAMPLE_DAGS_DIR
 from tests.processes import (
@@ -84,12 +85,14 @@ def nginx_config(work: Path, port: int, replica_ports: list[int]) -> str:
 
 async def prepare_database(url: str) -> None:
     """What compose.yaml's `migrate` service and `dagport dags load` do, before the replicas start."""
-    engine = create_engine(Settings(database_url=url), null_pool=True)
+    settings = Settings(database_url=url)
+    engine = create_engine(settings, null_pool=True)
     try:
         await migrate.upgrade(engine)
         files = [EXAMPLE_DAGS_DIR / f"{DAG_ID}.json"]
+        backend = SqlBackend(engine, settings)
         assert (
-            await load_files(engine, files, now=utcnow, default_tz=Settings().tz, report=lambda _: None) == 0
+            await load_files(backend, files, now=utcnow, default_tz=settings.tz, report=lambda _: None) == 0
         )
     finally:
         await engine.dispose()

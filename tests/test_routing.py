@@ -3,7 +3,6 @@ handler does (every endpoint is built twice, under LeanRoute and under APIRoute)
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 import httpx
@@ -11,8 +10,9 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 
-from app.routing import LeanRoute, _lean, include_flat
+from app.routing import LeanRoute
 
 
 async def dependency() -> str:
@@ -25,8 +25,23 @@ async def no_repeated_query(request: Request) -> None:
         raise ValueError("stopped by the check")
 
 
-def sync_check(request: Request) -> None:
-    pass
+async def path_upper(request: Request, a: str) -> str:
+    """A dependency reading a path parameter, as dagport's ExecutionDate."""
+    if a == "bad":
+        raise ValueError("bad path value")
+    return a.upper()
+
+
+async def yielding():
+    yield "yielded"
+
+
+class ListingQuery(BaseModel):
+    limit: int | None = Field(None, ge=1, le=10)
+    offset: int = Field(0, ge=0, le=2**31 - 1)
+    flag: bool | None = None
+    ratio: float = Field(0.5, lt=1)
+    state: str | None = Field(None, max_length=5)
 
 
 def build_router(route_class: type[APIRoute]) -> APIRouter:
@@ -40,106 +55,61 @@ def build_router(route_class: type[APIRoute]) -> APIRouter:
         return JSONResponse({"a": a, "b": b, "path": request.url.path})
 
     @router.get("/constrained/{a}")
-    async def constrained(a: Annotated[str, Path(max_length=3)], request: Request) -> JSONResponse:
+    async def constrained(a: Annotated[str, Path(max_length=3)]) -> JSONResponse:
         return JSONResponse({"a": a})
 
     @router.get("/number/{n}")
-    async def number(n: int, request: Request) -> JSONResponse:
+    async def number(n: int) -> JSONResponse:
         return JSONResponse({"n": n})
 
     @router.get("/aliased/{the_name}")
-    async def aliased(name: Annotated[str, Path(alias="the_name")], request: Request) -> JSONResponse:
+    async def aliased(name: Annotated[str, Path(alias="the_name")]) -> JSONResponse:
         return JSONResponse({"name": name})
 
-    @router.get("/unused/{a}/{b}")
-    async def unused_path_parameter(a: str, request: Request) -> JSONResponse:
-        return JSONResponse({"a": a})
-
-    @router.get("/query/{a}")
-    async def query(a: str, request: Request, q: str = Query("x")) -> JSONResponse:
+    @router.get("/scalar-query/{a}")
+    async def scalar_query(a: str, q: str = Query("x")) -> JSONResponse:
         return JSONResponse({"a": a, "q": q})
 
     @router.get("/listing/{a}", dependencies=[Depends(no_repeated_query)])
-    async def listing(
-        a: str,
-        request: Request,
-        limit: int | None = Query(None, ge=1, le=10),
-        offset: int = Query(0, ge=0, le=2**31 - 1),
-        flag: bool | None = Query(None),
-        ratio: float = Query(0.5, lt=1),
-        state: str | None = Query(None, max_length=5),
+    async def listing(a: str, query: Annotated[ListingQuery, Query()]) -> JSONResponse:
+        return JSONResponse({"a": a, **query.model_dump()})
+
+    @router.get("/upper/{a}")
+    async def upper(
+        value: Annotated[str, Depends(path_upper)], d: Annotated[str, Depends(dependency)]
     ) -> JSONResponse:
-        return JSONResponse(
-            {"a": a, "limit": limit, "offset": offset, "flag": flag, "ratio": ratio, "state": state}
-        )
+        return JSONResponse({"value": value, "d": d})
 
-    @router.get("/required")
-    async def required(
-        request: Request, r: int = Query(), v: int = Query(3, ge=5, validate_default=True)
-    ) -> JSONResponse:
-        return JSONResponse({"r": r, "v": v})
-
-    @router.get("/many")
-    async def many(request: Request, q: list[str] = Query([])) -> JSONResponse:
-        return JSONResponse({"q": q})
-
-    @router.get("/alias")
-    async def query_alias(request: Request, q: str = Query("x", alias="other")) -> JSONResponse:
-        return JSONResponse({"q": q})
-
-    @router.get("/sync-check", dependencies=[Depends(sync_check)])
-    async def with_sync_check(request: Request) -> JSONResponse:
-        return JSONResponse({})
-
-    @router.get("/depends/{a}")
-    async def depends(a: str, request: Request, d: Annotated[str, Depends(dependency)]) -> JSONResponse:
-        return JSONResponse({"a": a, "d": d})
+    @router.get("/yields/{a}")
+    async def yields(a: str, value: Annotated[str, Depends(yielding)]) -> JSONResponse:
+        return JSONResponse({"a": a, "value": value})
 
     @router.get("/dict/{a}")
-    async def returns_a_dict(a: str, request: Request) -> dict[str, str]:
+    async def returns_a_dict(a: str) -> dict[str, str]:
         return {"a": a}
 
     @router.get("/sync/{a}")
-    def sync(a: str, request: Request) -> JSONResponse:
+    def sync(a: str) -> JSONResponse:
         return JSONResponse({"a": a})
 
     @router.get("/fails/{a}")
-    async def fails(a: str, request: Request) -> JSONResponse:
+    async def fails(a: str) -> JSONResponse:
         raise ValueError(a)
 
     return router
 
 
-router = build_router(LeanRoute)
-LEAN = {"/plain/{a}/{b}", "/fails/{a}", "/query/{a}", "/listing/{a}", "/required"}
+LEAN = {"/plain/{a}/{b}", "/fails/{a}", "/listing/{a}", "/upper/{a}"}
 
 
 def test_which_routes_are_called_directly() -> None:
-    assert {r.path for r in router.routes if _lean(r)} == LEAN  # type: ignore[arg-type]
-    for route in router.routes:
-        handler = route.get_route_handler()  # type: ignore[attr-defined]
-        assert handler.__qualname__.startswith("LeanRoute.") == (route.path in LEAN)  # type: ignore[attr-defined]
+    router = build_router(LeanRoute)
+    assert {r.path for r in router.routes if r.lean_call() is not None} == LEAN  # type: ignore[attr-defined]
 
 
-def test_flat_lean_routes_are_answered_without_fastapis_wrapper() -> None:
-    """Served by the app's own router, a lean route's ASGI app calls its handler directly (the
-    exceptions it raises still reach the app's handlers: /p/fails/boom below)."""
-    routes = [r for r in app_with(LeanRoute, flat=True).router.routes if isinstance(r, APIRoute)]
-    direct = {r.path for r in routes if r.app.__qualname__.startswith("_lean_app.")}
-    assert direct == {prefix + path for prefix in ("/p", "/i") for path in LEAN}
-
-
-async def include_check(request: Request) -> None:
-    if "deny" in request.query_params:
-        raise ValueError("denied by the include")
-
-
-def app_with(route_class: type[APIRoute], *, flat: bool = False) -> FastAPI:
-    """The test routes included twice, by FastAPI's include_router or by dagport's include_flat."""
+def app_with(route_class: type[APIRoute]) -> FastAPI:
     app = FastAPI()
-    include = partial(include_flat, app) if flat else app.include_router
-    include(build_router(route_class), prefix="/p")
-    include(build_router(route_class), prefix="/i", dependencies=[Depends(include_check)])
+    app.include_router(build_router(route_class), prefix="/p")
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, exc: ValueError) -> JSONResponse:
@@ -152,9 +122,9 @@ def client_of(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
-@pytest.fixture(params=[False, True], ids=["included", "flat"])
-async def client(request):
-    async with client_of(app_with(LeanRoute, flat=request.param)) as c:
+@pytest.fixture
+async def client():
+    async with client_of(app_with(LeanRoute)) as c:
         yield c
 
 
@@ -171,8 +141,7 @@ async def fastapi_client():
         ("/p/constrained/abc", 200, {"a": "abc"}),
         ("/p/number/7", 200, {"n": 7}),
         ("/p/aliased/n", 200, {"name": "n"}),
-        ("/p/query/a?q=y", 200, {"a": "a", "q": "y"}),
-        ("/p/query/a", 200, {"a": "a", "q": "x"}),
+        ("/p/scalar-query/a?q=y", 200, {"a": "a", "q": "y"}),
         (
             "/p/listing/a",
             200,
@@ -184,22 +153,15 @@ async def fastapi_client():
             {"a": "a", "limit": 3, "offset": 0, "flag": True, "ratio": 0.25, "state": "ok"},
         ),
         ("/p/listing/a?limit=x&stop", 418, {"error": "stopped by the check"}),  # checks come first
-        ("/p/unused/a/b", 200, {"a": "a"}),
-        ("/p/depends/a", 200, {"a": "a", "d": "dep"}),
+        ("/p/upper/abc", 200, {"value": "ABC", "d": "dep"}),
+        ("/p/upper/bad", 418, {"error": "bad path value"}),
+        ("/p/yields/a", 200, {"a": "a", "value": "yielded"}),
         ("/p/dict/a", 200, {"a": "a"}),
         ("/p/sync/a", 200, {"a": "a"}),
-        ("/p/sync-check", 200, {}),
-        ("/p/many?q=1&q=2", 200, {"q": ["1", "2"]}),
-        ("/p/alias?other=y", 200, {"q": "y"}),
         ("/p/fails/boom", 418, {"error": "boom"}),  # the app's exception handlers still apply
-        # Dependencies given to include_router apply to the included lean routes.
-        ("/i/plain/a/b?deny", 418, {"error": "denied by the include"}),
-        ("/i/listing/a?deny&stop", 418, {"error": "denied by the include"}),
-        ("/i/listing/a?stop", 418, {"error": "stopped by the check"}),
-        ("/i/query/a?q=y", 200, {"a": "a", "q": "y"}),
     ],
 )
-async def test_every_route_answers_as_expected(client, fastapi_client, path, status, body) -> None:
+async def test_every_route_answers_as_fastapi_does(client, fastapi_client, path, status, body) -> None:
     response = await client.get(path)
     assert (response.status_code, response.json()) == (status, body)
     reference = await fastapi_client.get(path)
@@ -216,9 +178,6 @@ async def test_every_route_answers_as_expected(client, fastapi_client, path, sta
         "/p/listing/a?limit=&offset=",
         "/p/listing/a?limit=1.5",
         "/p/listing/a?offset=99999999999999999999999",
-        "/p/required",  # missing, and the default validated
-        "/p/required?r=x&v=4",
-        "/p/required?r=1",
     ],
 )
 async def test_validation_errors_are_fastapis_own(client, fastapi_client, path) -> None:
@@ -229,10 +188,9 @@ async def test_validation_errors_are_fastapis_own(client, fastapi_client, path) 
     assert response.json() == reference.json()
 
 
-@pytest.mark.parametrize("flat", [False, True], ids=["included", "flat"])
-async def test_dependency_overrides_are_honoured(flat: bool) -> None:
-    """With overrides set, a lean route with checks hands the request to FastAPI's handler."""
-    app = app_with(LeanRoute, flat=flat)
+async def test_dependency_overrides_are_honoured() -> None:
+    """With overrides set, a lean route hands the request to FastAPI's handler."""
+    app = app_with(LeanRoute)
 
     async def stop_everything(request: Request) -> None:
         raise ValueError("overridden")
@@ -243,52 +201,17 @@ async def test_dependency_overrides_are_honoured(flat: bool) -> None:
     assert (response.status_code, response.json()) == (418, {"error": "overridden"})
 
 
-def test_dagports_hot_lookups_are_lean() -> None:
-    """The routes the benchmark's lookups hit take the lean path (a refactor must not lose it)."""
-    from app.routers import dag_runs, pools, tasks
-
-    lean = {
-        (next(iter(r.methods)), r.path)
-        for module in (dag_runs, pools, tasks)
-        for r in module.router.routes
-        if isinstance(r, LeanRoute) and _lean(r)
-    }
-    for route in (
-        ("GET", "/dags/{dag_id}/dag_runs"),
-        ("GET", "/dags/{dag_id}/dag_runs/{execution_date}"),
-        ("GET", "/dags/{dag_id}/dag_runs/{execution_date}/tasks/{task_id}"),
-        ("GET", "/dags/{dag_id}/tasks/{task_id}"),
-        ("GET", "/latest_runs"),
-        ("GET", "/pools"),
-        ("POST", "/dags/{dag_id}/dag_runs"),
-    ):
-        assert route in lean
+def test_lean_routes_are_documented_as_fastapis() -> None:
+    assert app_with(LeanRoute).openapi() == app_with(APIRoute).openapi()
 
 
-@pytest.mark.parametrize("route_class", [LeanRoute, APIRoute])
-def test_include_flat_documents_what_include_router_does(route_class: type[APIRoute]) -> None:
-    assert app_with(route_class, flat=True).openapi() == app_with(route_class).openapi()
+def test_every_dagport_route_is_lean(app) -> None:
+    """Every endpoint of dagport has the lean shape (a refactor must not lose it on a hot path)."""
+    from app.routers import dag_runs, dags, lineage, pools, service, tasks
 
-
-async def test_include_flat_answers_wrong_methods_and_unknown_paths_as_include_router() -> None:
-    async with client_of(app_with(LeanRoute)) as included, client_of(app_with(LeanRoute, flat=True)) as flat:
-        for method, path in [("POST", "/p/plain/a/b"), ("DELETE", "/i/query/a"), ("GET", "/p/nowhere")]:
-            reference = await included.request(method, path)
-            response = await flat.request(method, path)
-            assert (response.status_code, response.headers.get("allow"), response.text) == (
-                reference.status_code,
-                reference.headers.get("allow"),
-                reference.text,
-            )
-            assert response.status_code in (404, 405)
-
-
-def test_dagports_routes_are_served_flat(app) -> None:
-    """Every route of the app is on its own router (no nested router to match through)."""
-    from fastapi.routing import _IncludedRouter  # type: ignore[attr-defined]
-
-    assert not [r for r in app.router.routes if isinstance(r, _IncludedRouter)]
-    lean = [r for r in app.router.routes if isinstance(r, LeanRoute)]
-    assert len(lean) >= 23
-    direct = [r for r in lean if r.app.__qualname__.startswith("_lean_app.")]
-    assert direct == [r for r in lean if _lean(r)] and len(direct) >= 23
+    routes = [r for module in (dag_runs, dags, lineage, pools, tasks) for r in module.router.routes] + [
+        *service.api_router.routes,
+        *service.ops_router.routes,
+    ]
+    assert len(routes) == 26
+    assert [r.path for r in routes if not (isinstance(r, LeanRoute) and r.lean_call() is not None)] == []

@@ -150,7 +150,7 @@ EXEMPTIONS: list[tuple[tuple[str, ...], type[Failure], Callable[[schemathesis.Ca
         _integral_float("pid", lambda value: f"pid must be an integer, got {value!r}"),
     ),
     # Postgres text cannot hold U+0000, so a NUL anywhere in the URL or a body is refused up front on
-    # both databases (app/middleware.py, app/deps.py): JSON Schema cannot exclude it from every
+    # both databases (app/middleware.py, app/routers/dependencies.py): JSON Schema cannot exclude it from every
     # string (nor from free-form objects such as conf or params).
     (
         ALL_OPERATIONS,

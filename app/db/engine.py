@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool, Pool, QueuePool
+from sqlalchemy.pool import NullPool
 
 from app.config import Settings
 
@@ -36,8 +36,9 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
         "command_timeout": 30,
         "server_settings": {"application_name": "dagport"},
     }
-    if settings.db_statement_cache_size == 0:
+    if settings.behind_pgbouncer:
         # PgBouncer in transaction pooling mode: no named prepared statements may outlive a query.
+        connect_args["statement_cache_size"] = 0
         connect_args["prepared_statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = _unique_statement_name
     if null_pool:
@@ -68,23 +69,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class PoolGate:
-    """First come, first served admission to the connection pool.
+    """First come, first served admission to the database's connections.
 
     SQLAlchemy's async pool queues waiters in an asyncio.Queue, which lets a newcomer take a
-    connection returned while an earlier waiter is being woken; the earlier one then queues
-    again at the back. Under sustained load some requests lost that race over and over: at 32
-    connections on a pool of 10, a 1,000-run listing's p99 was 455 ms for a p50 of 56 ms. The
-    gate holds as many permits as the pool has connections and hands them out in arrival order:
-    a returned permit goes straight to the oldest waiter, and a newcomer queues behind every
-    waiter (the same listing's p99 became 172 ms; python -m bench, docs/performance.md). Waiting
-    longer than the pool timeout raises the pool's own TimeoutError, answered 503 as before.
+    connection returned while an earlier waiter is being woken; under sustained load some requests
+    lost that race over and over (a long p99 tail). The gate holds as many permits as a unit of
+    work may hold connections and hands them out in arrival order: a returned permit goes straight
+    to the oldest waiter, a newcomer queues behind every waiter. Waiting longer than the pool
+    timeout raises SQLAlchemy's pool TimeoutError (answered 503).
 
-    Not asyncio.Semaphore under asyncio.timeout: under load nearly every request waits, and a
-    timer armed and cancelled per wait plus the semaphore's own wake-up bookkeeping cost 10-16 us
-    a request (5-7% of a lookup's or a page's CPU; in-process, 32 callers on 10 permits).
-    Waiters keep their deadline beside them, in arrival order, so the deadlines are in order too:
-    one timer, set for the oldest waiter's deadline, expires every waiter it finds due and is set
-    again for the next.
+    Waiters keep their deadline beside them, in arrival order, so one timer, set for the oldest
+    waiter's deadline, serves them all (cheaper than asyncio.Semaphore under asyncio.timeout,
+    which arms and cancels a timer per wait; docs/performance.md).
     """
 
     def __init__(self, permits: int, timeout: float) -> None:
@@ -94,14 +90,6 @@ class PoolGate:
         self._waiters: deque[tuple[float, asyncio.Future[None]]] = deque()  # (deadline, future), oldest first
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
-
-    @classmethod
-    def for_pool(cls, pool: Pool, timeout: float) -> PoolGate:
-        """As many permits as ``pool`` holds connections (size + overflow; unbounded pools, such as
-        a NullPool, get no effective limit)."""
-        if isinstance(pool, QueuePool) and pool._max_overflow >= 0:  # -1: overflow unbounded
-            return cls(pool.size() + pool._max_overflow, timeout)
-        return cls(2**31, timeout)
 
     async def enter(self) -> None:
         if self._free and not self._waiters:

@@ -74,9 +74,9 @@ class iso_text(FunctionElement[str]):
 
     ``YYYY-MM-DDTHH:MM:SS+00:00``, with ``.ffffff`` when the microseconds are not zero: the same
     text on both databases (tests/routers/test_dag_runs.py compares it with Python's for edge
-    dates). The big listings select their dates this way: asyncpg builds a datetime from a
-    timestamptz in ~0.5 us (a timedelta and an addition), 1 ms of a 1,000-run listing's ~3 ms,
-    and formatting it again in Python cost as much; the database writes the text in less.
+    dates). The big listings select their dates this way: building a datetime per value in the
+    driver and formatting it again in Python costs a large part of a long listing; the database
+    writes the text for less (docs/performance.md).
     """
 
     type = Text()

@@ -7,16 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import PlainTextResponse
 
-from app.dag_loader import store_definition
-from app.deps import SingleValuedQuery, reading, reject_nul, writing
-from app.errors import BadRequest, NotFound, dag_not_found, responses
+from app.error_handlers import responses
 from app.json import JSONResponse
+from app.routers.dependencies import Dags, DefinitionText, SingleValuedQuery
 from app.routing import LeanRoute
 from app.schemas.common import any_case_pattern
-from app.schemas.dag_definition import DagDefinitionError
-from app.schemas.dags import DagDetail, DagList, DeleteResult, OkResponse, PausedState, dag_detail
+from app.schemas.dags import (
+    DagDetail,
+    DagList,
+    DagListQuery,
+    DeleteResult,
+    OkResponse,
+    PausedState,
+    dag_detail,
+)
+from app.security import API_SECURITY
 
-router = APIRouter(tags=["dags"], route_class=LeanRoute)
+router = APIRouter(tags=["dags"], route_class=LeanRoute, dependencies=API_SECURITY)
 
 _YAML_TYPES = ("yaml", "yml")
 
@@ -65,32 +72,14 @@ _YAML_TYPES = ("yaml", "yml")
         }
     },
 )
-async def put_dag(dag_id: str, request: Request) -> JSONResponse:
+async def put_dag(dag_id: str, text: DefinitionText, request: Request, service: Dags) -> JSONResponse:
     """Validate and store a definition: 201 when created, 200 when replaced. Replacing keeps
     `is_paused` and existing runs and replaces the tasks. An invalid definition is 400 with `detail`
     naming every problem by its path (e.g. `tasks[2].upstream[0]`)."""
-    raw = await request.body()
-    reject_nul(raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("Request body must be UTF-8 text") from None
     content_type = request.headers.get("content-type", "")
-    filename = "definition.yaml" if any(t in content_type for t in _YAML_TYPES) else "definition.json"
-    try:
-        async with writing(request) as db:
-            stored = await store_definition(
-                db.conn,
-                text=text,
-                filename=filename,
-                fileloc="api",
-                now=db.clock(),
-                default_tz=db.settings.tz,
-                expected_dag_id=dag_id,
-            )
-    except DagDefinitionError as exc:
-        raise BadRequest(str(exc), detail=exc.problems) from None
-    return JSONResponse(dag_detail(stored.row, stored.task_ids), status_code=201 if stored.created else 200)
+    yaml = any(t in content_type for t in _YAML_TYPES)
+    stored = await service.put_definition(dag_id, text, yaml=yaml)
+    return JSONResponse(dag_detail(stored.dag), status_code=201 if stored.created else 200)
 
 
 @router.get(
@@ -101,19 +90,10 @@ async def put_dag(dag_id: str, request: Request) -> JSONResponse:
     responses=responses(400),
     dependencies=[SingleValuedQuery],
 )
-async def list_dags(
-    request: Request,
-    limit: int = Query(100, ge=1, le=10000),
-    offset: int = Query(0, ge=0, le=2**31 - 1),
-    paused: bool | None = Query(None, description="Only paused (true) or unpaused (false) DAGs"),
-    tag: str | None = Query(None, description="Only DAGs with this tag"),
-) -> JSONResponse:
+async def list_dags(query: Annotated[DagListQuery, Query()], service: Dags) -> JSONResponse:
     """DAGs ordered by dag_id, with the total count matching the filters."""
-    async with reading(request) as db:
-        rows, task_ids, total = await db.dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
-    return JSONResponse(
-        {"dags": [dag_detail(r, t) for r, t in zip(rows, task_ids, strict=True)], "total_entries": total}
-    )
+    page = await service.list_dags(limit=query.limit, offset=query.offset, paused=query.paused, tag=query.tag)
+    return JSONResponse({"dags": [dag_detail(d) for d in page.dags], "total_entries": page.total})
 
 
 @router.get(
@@ -123,13 +103,9 @@ async def list_dags(
     response_model=DagDetail,
     responses=responses(404),
 )
-async def get_dag(dag_id: str, request: Request) -> JSONResponse:
+async def get_dag(dag_id: str, service: Dags) -> JSONResponse:
     """The DAG's stored definition summary (typed JSON, not strings)."""
-    async with reading(request) as db:
-        stored = await db.dags.get(dag_id=dag_id)
-    if stored is None:
-        raise NotFound(dag_not_found(dag_id))
-    return JSONResponse(dag_detail(stored.row, stored.task_ids))
+    return JSONResponse(dag_detail(await service.get_dag(dag_id)))
 
 
 # Errors are JSON even where success is text/plain: with a `model`, FastAPI would document them as
@@ -152,24 +128,13 @@ _JSON_ERRORS = {
         **_JSON_ERRORS,
     },
 )
-async def get_dag_code(dag_id: str, request: Request) -> PlainTextResponse:
+async def get_dag_code(dag_id: str, service: Dags) -> PlainTextResponse:
     """The definition's text exactly as it was submitted (JSON or YAML), as `text/plain`."""
-    async with reading(request) as db:
-        text = await db.dags.source_text(dag_id=dag_id)
-    if text is None:
-        raise NotFound(dag_not_found(dag_id))
-    return PlainTextResponse(text)
+    return PlainTextResponse(await service.source(dag_id))
 
 
-# `true` or `false` in any case (documentation only: _parse_paused decides, with Airflow's message).
+# `true` or `false` in any case (documentation only: the service decides, with Airflow's message).
 _PAUSED_PATTERN = any_case_pattern(("true", "false"))
-
-
-def _parse_paused(value: str) -> bool:
-    lowered = value.lower()
-    if lowered not in ("true", "false"):
-        raise BadRequest(f"paused must be 'true' or 'false', got '{value}'")
-    return lowered == "true"
 
 
 @router.get(
@@ -187,14 +152,11 @@ async def set_paused(
             json_schema_extra={"pattern": _PAUSED_PATTERN},
         ),
     ],
-    request: Request,
+    service: Dags,
 ) -> JSONResponse:
     """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused).
     A GET that writes, as in Airflow: one transaction like every other write."""
-    wanted = _parse_paused(paused)
-    async with writing(request) as db:
-        if not await db.dags.set_paused(dag_id=dag_id, paused=wanted):
-            raise NotFound(f"Dag id {dag_id} not found")
+    await service.set_paused(dag_id, paused)
     return JSONResponse({"response": "ok"})
 
 
@@ -204,20 +166,12 @@ async def set_paused(
     response_model=PausedState,
     responses=responses(404),
 )
-async def get_paused(dag_id: str, request: Request) -> JSONResponse:
+async def get_paused(dag_id: str, service: Dags) -> JSONResponse:
     """`{"is_paused": true|false}` as a JSON boolean."""
-    async with reading(request) as db:
-        paused = await db.dags.is_paused(dag_id=dag_id)
-    if paused is None:
-        raise NotFound(f"Dag id {dag_id} not found")
-    return JSONResponse({"is_paused": paused})
+    return JSONResponse({"is_paused": await service.is_paused(dag_id)})
 
 
-async def _delete(dag_id: str, request: Request) -> JSONResponse:
-    async with writing(request) as db:
-        count = await db.dags.delete(dag_id=dag_id)
-    if count is None:
-        raise NotFound(f"Dag id {dag_id} not found")
+def deleted(count: int) -> JSONResponse:
     return JSONResponse({"count": count, "message": f"Removed {count} record(s)"})
 
 
@@ -232,8 +186,8 @@ run records removed (runs, task instances, lineage), as Airflow counts them."""
     responses=responses(404),
     description=_DELETE_DOC,
 )
-async def delete_dag(dag_id: str, request: Request) -> JSONResponse:
-    return await _delete(dag_id, request)
+async def delete_dag(dag_id: str, service: Dags) -> JSONResponse:
+    return deleted(await service.delete(dag_id))
 
 
 @router.delete(
@@ -243,5 +197,5 @@ async def delete_dag(dag_id: str, request: Request) -> JSONResponse:
     responses=responses(404),
     description=_DELETE_DOC + "\n\nThe path Airflow 2's own JSON client calls.",
 )
-async def delete_dag_alias(dag_id: str, request: Request) -> JSONResponse:
-    return await _delete(dag_id, request)
+async def delete_dag_alias(dag_id: str, service: Dags) -> JSONResponse:
+    return deleted(await service.delete(dag_id))

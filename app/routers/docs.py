@@ -19,8 +19,6 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.routing import include_flat
-
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 STATIC_PATH = "/static"
 DOCS_PATH = "/docs"
@@ -78,5 +76,5 @@ async def redoc(request: Request) -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Adds the docs routes and the static files to an app built with ``docs_url=None, redoc_url=None``."""
-    include_flat(app, router)
+    app.include_router(router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.deps import DatePath, reading
-from app.errors import responses
+from app.error_handlers import responses
 from app.json import JSONResponse
-from app.routers.dag_runs import find_run
+from app.routers.dependencies import ExecutionDate, Lineage
 from app.routing import LeanRoute
 from app.schemas.lineage import LineageResponse
+from app.security import API_SECURITY
 
-router = APIRouter(tags=["lineage"], route_class=LeanRoute)
+router = APIRouter(tags=["lineage"], route_class=LeanRoute, dependencies=API_SECURITY)
 
 
 @router.get(
@@ -20,16 +20,13 @@ router = APIRouter(tags=["lineage"], route_class=LeanRoute)
     response_model=LineageResponse,
     responses=responses(400, 404),
 )
-async def get_lineage(dag_id: str, execution_date: DatePath, request: Request) -> JSONResponse:
+async def get_lineage(dag_id: str, execution_date: ExecutionDate, service: Lineage) -> JSONResponse:
     """Inlets and outlets recorded for each task instance of the run that reached success, as JSON
     objects. A run without recorded lineage has `task_ids` `{}`."""
-    async with reading(request) as db:
-        when = db.date(execution_date)
-        run = await find_run(db.runs, dag_id, when)
-        rows = await db.lineage.for_run(run_pk=run.id)
+    lineage = await service.run_lineage(dag_id, execution_date)
     return JSONResponse(
         {
-            "message": f"Lineage for dag {dag_id} at {when}",
-            "task_ids": {r.task_id: {"inlets": r.inlets, "outlets": r.outlets} for r in rows},
+            "message": lineage.message,
+            "task_ids": {t.task_id: {"inlets": t.inlets, "outlets": t.outlets} for t in lineage.tasks},
         }
     )

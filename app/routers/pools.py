@@ -4,56 +4,49 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
-from app.deps import read_json_object, reading, writing
-from app.errors import BadRequest, NotFound, responses
+from app.error_handlers import responses
 from app.json import JSONResponse
+from app.routers.dependencies import PoolBody, Pools
 from app.routing import LeanRoute
-from app.schemas.common import NOT_BLANK_PATTERN, validate_body
-from app.schemas.pools import Pool, PoolCreate, pool_json
+from app.schemas.common import NOT_BLANK_PATTERN
+from app.schemas.pools import Pool, pool_json
+from app.security import API_SECURITY
+from app.services.backend import UNSET
+from app.services.pools import DEFAULT_POOL
 
-router = APIRouter(tags=["pools"], route_class=LeanRoute)
+router = APIRouter(tags=["pools"], route_class=LeanRoute, dependencies=API_SECURITY)
 
-DEFAULT_POOL = "default_pool"
-
-
-# Documentation only (the handlers decide, with Airflow's messages): not blank, and for DELETE not
+# Documentation only (the service decides, with Airflow's messages): not blank, and for DELETE not
 # default_pool.
 _NAME_SCHEMA = {"pattern": NOT_BLANK_PATTERN}
+# OpenAPI links from a created pool to the operations on it, by its name (not its numeric id).
+_POOL_PATH = "#/paths/~1api~1experimental~1pools~1{name}"
+POOL_LINKS = {
+    "GetPool": {"operationRef": f"{_POOL_PATH}/get", "parameters": {"name": "$response.body#/pool"}},
+    "DeletePool": {"operationRef": f"{_POOL_PATH}/delete", "parameters": {"name": "$response.body#/pool"}},
+}
 PoolName = Annotated[str, Path(description="The pool's name (not blank)", json_schema_extra=_NAME_SCHEMA)]
 
 
-def _path_name(name: str) -> str:
-    if not name.strip():
-        raise BadRequest("Pool name shouldn't be empty")
-    return name
-
-
 @router.get("/pools", summary="List pools", response_model=list[Pool], responses=responses())
-async def list_pools(request: Request) -> JSONResponse:
+async def list_pools(service: Pools) -> JSONResponse:
     """Every pool, by id; `default_pool` always exists."""
-    async with reading(request) as db:
-        rows = await db.pools.list()
-    return JSONResponse([pool_json(r) for r in rows])
+    return JSONResponse([pool_json(p) for p in await service.list_pools()])
 
 
 @router.get("/pools/{name}", summary="Get a pool", response_model=Pool, responses=responses(400, 404))
-async def get_pool(name: PoolName, request: Request) -> JSONResponse:
+async def get_pool(name: PoolName, service: Pools) -> JSONResponse:
     """One pool by name; a blank name is 400, an unknown one 404."""
-    _path_name(name)
-    async with reading(request) as db:
-        row = await db.pools.get(name=name)
-    if row is None:
-        raise NotFound(f"Pool '{name}' doesn't exist")
-    return JSONResponse(pool_json(row))
+    return JSONResponse(pool_json(await service.get_pool(name)))
 
 
 @router.post(
     "/pools",
     summary="Create or update a pool",
     response_model=Pool,
-    responses=responses(400, 413),
+    responses={200: {"links": POOL_LINKS}, **responses(400, 413)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -69,19 +62,17 @@ async def get_pool(name: PoolName, request: Request) -> JSONResponse:
         }
     },
 )
-async def create_pool(request: Request) -> JSONResponse:
+async def create_pool(body: PoolBody, service: Pools) -> JSONResponse:
     """Creates the pool, or updates the pool of that name (Airflow upserts): `slots` always,
     `description` and `include_deferred` only when sent. Concurrent creates of one name leave one row."""
-    body = await read_json_object(request)
-    data = validate_body(PoolCreate, body)  # field order = Airflow's check order: name, then slots
-    async with writing(request) as db:
-        row = await db.pools.upsert(
-            name=data.name,
-            slots=data.slots,
-            description=data.description if "description" in body else ...,
-            include_deferred=data.include_deferred if "include_deferred" in body else ...,
-        )
-    return JSONResponse(pool_json(row))
+    sent = body.model_fields_set
+    pool = await service.upsert_pool(
+        body.name,
+        body.slots,
+        description=body.description if "description" in sent else UNSET,
+        include_deferred=body.include_deferred if "include_deferred" in sent else UNSET,
+    )
+    return JSONResponse(pool_json(pool))
 
 
 @router.delete("/pools/{name}", summary="Delete a pool", response_model=Pool, responses=responses(400, 404))
@@ -93,14 +84,7 @@ async def delete_pool(
             json_schema_extra={**_NAME_SCHEMA, "not": {"const": DEFAULT_POOL}},
         ),
     ],
-    request: Request,
+    service: Pools,
 ) -> JSONResponse:
     """Deletes the pool and returns it; `default_pool` cannot be deleted."""
-    _path_name(name)
-    if name == DEFAULT_POOL:
-        raise BadRequest("default_pool cannot be deleted")
-    async with writing(request) as db:
-        row = await db.pools.delete(name=name)
-    if row is None:
-        raise NotFound(f"Pool '{name}' doesn't exist")
-    return JSONResponse(pool_json(row))
+    return JSONResponse(pool_json(await service.delete_pool(name)))

@@ -8,19 +8,19 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
-from app.errors import ErrorBody, responses
+from app.error_handlers import ErrorBody, responses
 from app.json import JSONResponse
 from app.routing import LeanRoute
 from app.schemas.info import HealthResponse, InfoResponse, TestResponse
+from app.security import API_SECURITY
 
 try:
     VERSION = version("dagport")
 except PackageNotFoundError:  # running from a source tree that was not installed
     VERSION = "0.0.0+unknown"
 
-api_router = APIRouter(tags=["service"], route_class=LeanRoute)
+api_router = APIRouter(tags=["service"], route_class=LeanRoute, dependencies=API_SECURITY)
 ops_router = APIRouter(tags=["operations"], route_class=LeanRoute)
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -66,8 +66,9 @@ async def ready(request: Request) -> JSONResponse:
     """200 when the database answers `SELECT 1` within 2 seconds, else 503 (the load balancer's check)."""
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            async with request.app.state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-    except Exception:  # any failure means "not ready"; the reason is not the balancer's business
+            ready = await request.app.state.backend.ping()
+    except TimeoutError:
+        ready = False
+    if not ready:
         return JSONResponse({"error": "Database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})

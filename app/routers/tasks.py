@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Request
-
-from app.deps import DatePath, read_json_object, reading, writing
-from app.errors import (
-    NotFound,
-    dag_not_found,
-    responses,
-    run_not_found,
-    task_instance_not_found,
-    task_not_found,
-)
+from app.error_handlers import responses
 from app.json import JSONResponse
+from app.routers.dependencies import ExecutionDate, TaskInstanceBody, Tasks
 from app.routing import LeanRoute
-from app.schemas.common import validate_body
-from app.schemas.tasks import TASK_INFO_EXAMPLE, TaskInstancePatch, task_info, task_instance_info
+from app.schemas.tasks import TASK_INFO_EXAMPLE, task_info, task_instance_info
+from app.security import API_SECURITY
+from app.services.results import TaskInstanceReport
 
-router = APIRouter(tags=["tasks"], route_class=LeanRoute)
+router = APIRouter(tags=["tasks"], route_class=LeanRoute, dependencies=API_SECURITY)
 
 _STRING_MAP = {
     "description": "Every value is a string, rendered as Python's `str()` would",
@@ -39,29 +30,10 @@ _STRING_MAP = {
     summary="Get a task's attributes",
     responses={200: _STRING_MAP, **responses(404)},
 )
-async def get_task(dag_id: str, task_id: str, request: Request) -> JSONResponse:
+async def get_task(dag_id: str, task_id: str, service: Tasks) -> JSONResponse:
     """The task's attributes as strings (`None`, `True`, `0:05:00`, `{'a', 'b'}`...), plus each key of
     its operator `arguments` (e.g. `bash_command`)."""
-    async with reading(request) as db:
-        row = await db.tasks.find(dag_id=dag_id, task_id=task_id)
-    if row is None:
-        raise NotFound(dag_not_found(dag_id))
-    if row.task_id is None:
-        raise NotFound(task_not_found(dag_id, task_id))
-    return JSONResponse(task_info(row))
-
-
-async def _find_task_instance(runs: Any, dag_id: str, execution_date: Any, task_id: str) -> Any:
-    row = await runs.find_task_instance(dag_id=dag_id, execution_date=execution_date, task_id=task_id)
-    if row is None:
-        raise NotFound(dag_not_found(dag_id))
-    if row.task_found is None:
-        raise NotFound(task_not_found(dag_id, task_id))
-    if row.run_pk is None:
-        raise NotFound(run_not_found(dag_id, execution_date))
-    if row.ti_found is None:
-        raise NotFound(task_instance_not_found(task_id, execution_date))
-    return row
+    return JSONResponse(task_info(await service.get_task(dag_id, task_id)))
 
 
 @router.get(
@@ -70,13 +42,11 @@ async def _find_task_instance(runs: Any, dag_id: str, execution_date: Any, task_
     responses={200: _STRING_MAP, **responses(400, 404)},
 )
 async def get_task_instance(
-    dag_id: str, execution_date: DatePath, task_id: str, request: Request
+    dag_id: str, execution_date: ExecutionDate, task_id: str, service: Tasks
 ) -> JSONResponse:
     """The task instance of the run at `execution_date`, every value a string. `hostname`, `pid` and
     `unixname` are what the last state report gave."""
-    async with reading(request) as db:
-        row = await _find_task_instance(db.runs, dag_id, db.date(execution_date), task_id)
-    return JSONResponse(task_instance_info(row))
+    return JSONResponse(task_instance_info(await service.get_task_instance(dag_id, execution_date, task_id)))
 
 
 @router.patch(
@@ -116,39 +86,19 @@ async def get_task_instance(
     },
 )
 async def set_task_instance_state(
-    dag_id: str,
-    execution_date: DatePath,
-    task_id: str,
-    request: Request,
+    dag_id: str, execution_date: ExecutionDate, task_id: str, body: TaskInstanceBody, service: Tasks
 ) -> JSONResponse:
     """For executors and workers. `running` increments `try_number`, sets `start_date` and moves a
     queued run to running; a finished state (success, failed, skipped, upstream_failed) sets
     `end_date` and `duration`; `success` records lineage (the body's inlets/outlets, else the
     task's). When every task instance is finished the run becomes `failed` if any failed, else
     `success`. Updates of one run are serialised by a lock on its row."""
-    db = writing(request)
-    when = db.date(execution_date)
-    body = validate_body(TaskInstancePatch, await read_json_object(request))
-    async with db:  # after the body is read: no pooled connection waits on a slow client
-        runs = db.runs
-        # Lock the run first, then read the task instance under the lock: reports of one run
-        # serialise, and each reads what the previous one wrote (no lost try_number increments).
-        run = await runs.lock_run(dag_id=dag_id, execution_date=when)
-        current = await _find_task_instance(runs, dag_id, when, task_id)
-        if run is None:  # _find_task_instance found the run, which was deleted since
-            raise NotFound(run_not_found(dag_id, when))
-        updated = await runs.update_task_instance(
-            run=run,
-            current=current,
-            state=body.state,
-            now=db.clock(),
-            hostname=body.hostname,
-            pid=body.pid,
-            unixname=body.unixname,
-            inlets=body.inlets,
-            outlets=body.outlets,
-        )
-        if updated is None:
-            raise NotFound(task_instance_not_found(task_id, when))
-    row = SimpleNamespace(**{**current._mapping, **updated._mapping})
-    return JSONResponse(task_instance_info(row))
+    report = TaskInstanceReport(
+        state=body.state,
+        hostname=body.hostname,
+        pid=body.pid,
+        unixname=body.unixname,
+        inlets=body.inlets,
+        outlets=body.outlets,
+    )
+    return JSONResponse(task_instance_info(await service.report(dag_id, execution_date, task_id, report)))

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from app.errors import BadRequest
+from app.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,7 +54,7 @@ def validate_body(model: type[M], data: dict[str, Any]) -> M:
             if first["type"] in (API_MESSAGE, "missing")
             else f"Invalid {detail[0]['loc']}: {detail[0]['msg']}"
         )
-        raise BadRequest(message, detail=detail) from None
+        raise Invalid(message, detail=detail) from None
 
 
 def _not_in_class(chars: list[str]) -> str:

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.json import loads
 from app.schemas.common import RequestBody, any_case_pattern, api_error
+from app.services.dag_runs import RUN_STATES
 
-RUN_STATES = ("queued", "running", "success", "failed")
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
@@ -156,3 +156,26 @@ class RunDetail(BaseModel):
     state: str
     start_date: str | None
     end_date: str | None
+
+
+class RunListQuery(BaseModel):
+    """The query of a run listing (every parameter optional)."""
+
+    state: str | None = Field(
+        None,
+        description="Filter by state, case-insensitive; empty: no filter",
+        # A run state in any case, or empty (documentation only: the service decides, with its message).
+        json_schema_extra={"pattern": any_case_pattern(("", *RUN_STATES))},
+    )
+    limit: int | None = Field(None, ge=1, le=10000, description="At most this many runs (default: all)")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="Skip this many runs")
+    execution_date_gte: str | None = Field(
+        None,
+        description="Only runs at or after this date (a date as in the path)",
+        json_schema_extra={"format": "date-time"},
+    )
+    execution_date_lte: str | None = Field(
+        None,
+        description="Only runs at or before this date (a date as in the path)",
+        json_schema_extra={"format": "date-time"},
+    )

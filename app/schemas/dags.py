@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.dates import iso_utc
+from app.services.results import Dag
 
 
 class DagDetail(BaseModel):
@@ -39,15 +40,24 @@ class DeleteResult(BaseModel):
     message: str = Field(examples=["Removed 2 record(s)"])
 
 
-def dag_detail(row: Any, task_ids: list[str]) -> dict[str, Any]:
+def dag_detail(dag: Dag) -> dict[str, Any]:
     return {
-        "dag_id": row.dag_id,
-        "description": row.description,
-        "is_paused": row.is_paused,
-        "owners": row.owners,
-        "tags": row.tags,
-        "schedule_interval": row.schedule_interval,
-        "start_date": iso_utc(row.start_date),
-        "fileloc": row.fileloc,
-        "tasks": task_ids,
+        "dag_id": dag.dag_id,
+        "description": dag.description,
+        "is_paused": dag.is_paused,
+        "owners": dag.owners,
+        "tags": dag.tags,
+        "schedule_interval": dag.schedule_interval,
+        "start_date": iso_utc(dag.start_date),
+        "fileloc": dag.fileloc,
+        "tasks": dag.tasks,
     }
+
+
+class DagListQuery(BaseModel):
+    """The query of GET /dags."""
+
+    limit: int = Field(100, ge=1, le=10000)
+    offset: int = Field(0, ge=0, le=2**31 - 1)
+    paused: bool | None = Field(None, description="Only paused (true) or unpaused (false) DAGs")
+    tag: str | None = Field(None, description="Only DAGs with this tag")

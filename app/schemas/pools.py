@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas.common import NOT_BLANK_PATTERN, RequestBody, api_error, strict_bool
+from app.services.results import Pool as PoolResult
 
 POOL_NAME_MAX = 256
 _INT32_MAX = 2**31 - 1
@@ -93,7 +94,7 @@ class Pool(BaseModel):
     include_deferred: bool = Field(examples=[False])
 
 
-def pool_json(row: Any) -> dict[str, Any]:
+def pool_json(row: PoolResult) -> dict[str, Any]:
     return {
         "description": row.description,
         "id": row.id,

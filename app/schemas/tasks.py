@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from app.dates import str_utc
 from app.schemas.common import RequestBody, api_error
+from app.services.results import Task, TaskInstance
 
 TI_STATES = (
     None,
@@ -39,7 +40,7 @@ def _str_seconds(seconds: float | None) -> str:
     return "None" if seconds is None else str(timedelta(seconds=seconds))
 
 
-def task_info(row: Any) -> dict[str, str]:
+def task_info(row: Task) -> dict[str, str]:
     info = {str(k): _str(v) for k, v in (row.arguments or {}).items()}
     info.update(
         {
@@ -76,33 +77,32 @@ def task_info(row: Any) -> dict[str, str]:
     return info
 
 
-def task_instance_info(row: Any) -> dict[str, str]:
-    """From :meth:`DagRunRepository.find_task_instance`'s row (``ti_`` prefixed columns)."""
+def task_instance_info(ti: TaskInstance) -> dict[str, str]:
     return {
-        "task_id": row.ti_found,
-        "dag_id": row.dag_found,
-        "run_id": row.run_id,
-        "execution_date": str_utc(row.execution_date),
-        "start_date": str_utc(row.ti_start_date),
-        "end_date": str_utc(row.ti_end_date),
+        "task_id": ti.task_id,
+        "dag_id": ti.dag_id,
+        "run_id": ti.run_id,
+        "execution_date": str_utc(ti.execution_date),
+        "start_date": str_utc(ti.start_date),
+        "end_date": str_utc(ti.end_date),
         "duration": "None"
-        if row.ti_duration is None
-        else str(float(row.ti_duration)),  # REAL, even if SQLite hands back 2
-        "state": _str(row.ti_state),
-        "try_number": _str(row.ti_try_number),
-        "max_tries": _str(row.ti_max_tries),
-        "hostname": row.ti_hostname,
-        "unixname": row.ti_unixname,
-        "job_id": _str(row.ti_job_id),
-        "pool": row.ti_pool,
-        "pool_slots": _str(row.ti_pool_slots),
-        "queue": row.ti_queue,
-        "priority_weight": _str(row.ti_priority_weight),
-        "operator": row.ti_operator,
-        "queued_dttm": str_utc(row.ti_queued_dttm),
-        "pid": _str(row.ti_pid),
-        "executor_config": _str(row.ti_executor_config),
-        "updated_at": str_utc(row.ti_updated_at),
+        if ti.duration is None
+        else str(float(ti.duration)),  # REAL, even if SQLite hands back 2
+        "state": _str(ti.state),
+        "try_number": _str(ti.try_number),
+        "max_tries": _str(ti.max_tries),
+        "hostname": ti.hostname,
+        "unixname": ti.unixname,
+        "job_id": _str(ti.job_id),
+        "pool": ti.pool,
+        "pool_slots": _str(ti.pool_slots),
+        "queue": ti.queue,
+        "priority_weight": _str(ti.priority_weight),
+        "operator": ti.operator,
+        "queued_dttm": str_utc(ti.queued_dttm),
+        "pid": _str(ti.pid),
+        "executor_config": _str(ti.executor_config),
+        "updated_at": str_utc(ti.updated_at),
     }
 
 

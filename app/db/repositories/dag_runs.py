@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import fields, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Row,
     and_,
     bindparam,
     case,
@@ -26,7 +25,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
-from app.db.repositories.base import FAILED_TI_STATES, FINISHED_TI_STATES, Repository
+from app.db.repositories.base import Repository
+from app.services.results import (
+    LatestRun,
+    ListedRun,
+    Run,
+    RunFilter,
+    RunLookup,
+    RunsVersion,
+    TaskInstance,
+    TaskInstanceLookup,
+    TaskInstanceReport,
+    TriggerCommand,
+    TriggerOutcome,
+)
+from app.services.run_state import FAILED_TI_STATES, FINISHED_TI_STATES, derived_run_state
 
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
 # so a listing is an index-only scan (migration 0002).
@@ -41,6 +54,23 @@ LIST_COLUMNS = (
 RUN_COLUMNS = (*LIST_COLUMNS, dag_run.c.end_date, dag_run.c.queued_at, dag_run.c.external_trigger)
 
 TI_COLUMNS = tuple(c for c in task_instance.c if c.name not in ("dag_run_id", "dag_id"))
+# A task instance's own columns after its task_id, in TaskInstance's field order (checked here).
+TI_VALUE_COLUMNS = tuple(c for c in TI_COLUMNS if c.name != "task_id")
+assert [c.name for c in RUN_COLUMNS] == [f.name for f in fields(Run)]
+assert [c.name for c in TI_VALUE_COLUMNS] == [f.name for f in fields(TaskInstance)][4:]
+
+# What the listing cache's stamps cover (migration 0007; app/listing_cache.py): every column of
+# dag_run, and the dag row's latest-run columns, which triggers on dag_run keep in the same
+# transaction. tests/test_listing_cache.py checks that the cached statements read nothing else.
+STAMP_COVERED_COLUMNS = frozenset(
+    [
+        *dag_run.c,
+        dag.c.dag_id,
+        dag.c.latest_run_id,
+        dag.c.latest_execution_date_iso,
+        dag.c.latest_start_date_iso,
+    ]
+)
 
 
 def _unfinished(state: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -69,7 +99,7 @@ _FIND_TASK_INSTANCE = (
         dag_run.c.execution_date,
         dag_run.c.state.label("run_state"),
         task_instance.c.task_id.label("ti_found"),
-        *(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"),
+        *TI_VALUE_COLUMNS,
     )
     .select_from(
         dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == bindparam("task_id")))
@@ -181,7 +211,7 @@ _INSERT_RUN_SQLITE = (
 )
 
 # A worker's state report (PATCH .../tasks/{task_id}) runs up to five statements; each is built once
-# (py-spy: building and compiling them per request was a fifth of the endpoint's CPU).
+# (building and compiling them per request costs a large part of the endpoint's CPU).
 _LOCK_RUN = (
     select(*RUN_COLUMNS)
     .where(
@@ -220,7 +250,8 @@ _REPORTED = ("hostname", "pid", "unixname")
 @lru_cache(maxsize=64)
 def _ti_update_statement(kind: str, reported: tuple[str, ...]) -> Any:
     """The UPDATE ... RETURNING of one task instance, per kind of state (running, queued,
-    finished, other) and set of reported fields; values are bound as ``b_<column>``."""
+    finished, other) and set of reported fields. Values are bound as ``b_<column>``: an UPDATE's
+    bind parameters may not be named like the columns it sets (SQLAlchemy reserves those)."""
     tis = task_instance.c
     now = bindparam("b_now", type_=UTCDateTime())
     values: dict[str, Any] = {"state": bindparam("b_state"), "updated_at": now}
@@ -237,7 +268,7 @@ def _ti_update_statement(kind: str, reported: tuple[str, ...]) -> Any:
         update(task_instance)
         .where(tis.dag_run_id == bindparam("b_run"), tis.task_id == bindparam("b_task_id"))
         .values(**values)
-        .returning(*(c.label(f"ti_{c.name}") for c in TI_COLUMNS if c.name != "task_id"))
+        .returning(*TI_VALUE_COLUMNS)
     )
 
 
@@ -268,139 +299,124 @@ def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
     ).order_by(cut.c.execution_date)
 
 
-class Triggered(NamedTuple):
-    """What a trigger found and did (:meth:`DagRunRepository.trigger`)."""
-
-    start_date: datetime | None  # the DAG's
-    run_pk: int | None  # the new run's id; None if none was created
-
-
 class DagRunRepository(Repository):
     # -- lookups ---------------------------------------------------------------------------------
 
-    async def find_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
-        """The run, or ``None``; a row whose ``id`` is NULL when only the run is unknown.
-
-        One round trip answers both questions, in the order the API reports them.
-        """
-        return await self.fetch_one(_FIND_RUN, {"dag_id": dag_id, "execution_date": execution_date})
+    async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
+        """The DAG's existence and the run, in one round trip."""
+        row = await self.first(_FIND_RUN, {"dag_id": dag_id, "execution_date": execution_date})
+        if row is None:
+            return RunLookup(dag_exists=False, run=None)
+        return RunLookup(dag_exists=True, run=None if row[1] is None else Run(*row[1:]))
 
     async def find_task_instance(
         self, *, dag_id: str, execution_date: datetime, task_id: str
-    ) -> Row[Any] | None:
-        """Dag, task, run and task instance in one query; absent parts come back as NULLs."""
+    ) -> TaskInstanceLookup:
+        """DAG, task, run and task instance in one query."""
         params = {"dag_id": dag_id, "execution_date": execution_date, "task_id": task_id}
-        return await self.fetch_one(_FIND_TASK_INSTANCE, params)
+        row = await self.first(_FIND_TASK_INSTANCE, params)
+        if row is None:
+            return TaskInstanceLookup(dag_exists=False, task_exists=False, run_exists=False, instance=None)
+        dag_found, task_found, run_pk, run_id, run_date, _run_state, ti_found = row[:7]
+        instance = None
+        if ti_found is not None:
+            instance = TaskInstance(ti_found, dag_found, run_id, run_date, *row[7:])
+        return TaskInstanceLookup(
+            dag_exists=True,
+            task_exists=task_found is not None,
+            run_exists=run_pk is not None,
+            instance=instance,
+        )
 
     async def list_runs(
-        self,
-        *,
-        dag_id: str,
-        state: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        execution_date_gte: datetime | None = None,
-        execution_date_lte: datetime | None = None,
-        dag_known: bool = False,
-    ) -> list[Sequence[Any]] | None:
-        """The page of runs by execution_date, or ``None`` if the DAG is unknown.
-
-        Rows of (id, run_id, execution_date, state, start_date), the dates as ISO text
-        (``app.db.models.iso_text``), read by position.
+        self, *, dag_id: str, filters: RunFilter, dag_known: bool = False
+    ) -> list[ListedRun] | None:
+        """The page of runs by execution_date, dates as ISO text; ``None`` if the DAG is unknown.
 
         Runs imply their DAG (foreign key): only an empty page costs a second query, unless the
-        caller already knows the DAG exists (``dag_known``: it read :meth:`runs_stamp`).
+        caller already knows the DAG exists (``dag_known``: it read :meth:`runs_version`).
         """
         stmt = _list_runs_statement(
-            state is not None,
-            execution_date_gte is not None,
-            execution_date_lte is not None,
-            limit is not None,
+            filters.state is not None,
+            filters.execution_date_gte is not None,
+            filters.execution_date_lte is not None,
+            filters.limit is not None,
         )
         params = {
             "dag_id": dag_id,
-            "state": state,
-            "gte": execution_date_gte,
-            "lte": execution_date_lte,
-            "offset": offset,
-            "limit": limit,
+            "state": filters.state,
+            "gte": filters.execution_date_gte,
+            "lte": filters.execution_date_lte,
+            "offset": filters.offset,
+            "limit": filters.limit,
         }
-        rows = await self.fetch_rows(stmt, {k: v for k, v in params.items() if v is not None})
+        rows = await self.rows(stmt, {k: v for k, v in params.items() if v is not None})
         if not rows and not dag_known and not await self.dag_exists(dag_id=dag_id):
             return None
-        return rows
+        return list(map(ListedRun._make, rows))
 
-    async def runs_stamp(self, *, dag_id: str) -> tuple[int | None] | None:
-        """``None`` if the DAG is unknown, else a row of its runs' stamp (``None`` if it has none
-        yet): a value that changes with any change to its runs (migration 0007)."""
-        return await self.fetch_one(_RUNS_STAMP, {"dag_id": dag_id})
+    async def runs_version(self, *, dag_id: str) -> RunsVersion:
+        """Whether the DAG exists, and its runs' stamp (``None`` before its first run)."""
+        row = await self.first(_RUNS_STAMP, {"dag_id": dag_id})
+        return RunsVersion(dag_exists=False, version=None) if row is None else RunsVersion(True, row[0])
 
-    async def runs_stamp_sum(self) -> int | None:
-        """The sum of every DAG's runs stamp (``None`` before any): what latest_runs is cached under."""
-        value = await self.fetch_scalar(_RUNS_STAMP_SUM, {})
+    async def latest_runs_version(self) -> int | None:
+        """The sum of every DAG's runs stamp: it grows with every committed change to any of them."""
+        value = await self.scalar(_RUNS_STAMP_SUM, {})
         return None if value is None else int(value)
 
-    async def latest_runs(self) -> list[Sequence[Any]]:
-        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query.
+    async def latest_runs(self) -> list[LatestRun]:
+        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
+        return list(map(LatestRun._make, await self.rows(_LATEST_RUNS, {})))
 
-        Rows of (dag_id, execution_date, start_date), the dates as ISO text, read by position.
-        """
-        return await self.fetch_rows(_LATEST_RUNS, {})
+    async def dag_exists(self, *, dag_id: str) -> bool:
+        return await self.first(_DAG_EXISTS, {"dag_id": dag_id}) is not None
 
     # -- writes ----------------------------------------------------------------------------------
 
-    async def dag_exists(self, *, dag_id: str) -> bool:
-        return await self.fetch_one(_DAG_EXISTS, {"dag_id": dag_id}) is not None
-
-    async def trigger(
-        self,
-        *,
-        dag_id: str,
-        run_id: str,
-        execution_date: datetime,
-        state: str,
-        conf: dict[str, Any] | None,
-        now: datetime,
-    ) -> Triggered | None:
+    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
         """Create the run and one task instance per task, if the DAG exists and starts no later.
 
-        ``None`` if the DAG does not exist; else the DAG's start_date and the new run's id, which
-        is ``None`` when the run was not created: the DAG starts after ``execution_date``, or the
-        run already exists. ON CONFLICT DO NOTHING covers both unique constraints, (dag_id,
-        run_id) and (dag_id, execution_date): of concurrent identical triggers exactly one
-        inserts, the others wait for it and get nothing back, without an aborted transaction.
-        On Postgres it is all one statement (data-modifying CTEs: one round trip); SQLite reads
-        the DAG, then inserts the run, then its task instances.
+        ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and (dag_id,
+        execution_date): of concurrent identical triggers exactly one inserts, the others wait
+        for it and get nothing back, without an aborted transaction. On Postgres it is one
+        statement (data-modifying CTEs: one round trip); SQLite reads the DAG, then inserts the
+        run, then its task instances.
         """
         params = {
-            "dag_id": dag_id,
-            "run_id": run_id,
-            "execution_date": execution_date,
-            "state": state,
-            "start_date": now if state == "running" else None,
-            "now": now,
-            "conf": conf,
+            "dag_id": command.dag_id,
+            "run_id": command.run_id,
+            "execution_date": command.execution_date,
+            "state": command.state,
+            "start_date": command.now if command.state == "running" else None,
+            "now": command.now,
+            "conf": command.conf,
         }
         if self.dialect == "postgresql":
             row = (await self.conn.execute(_TRIGGER_POSTGRES, params)).one_or_none()
-            return None if row is None else Triggered(*row)
+            if row is None:
+                return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
+            return TriggerOutcome(dag_exists=True, dag_start_date=row[0], created=row[1] is not None)
         found = (await self.conn.execute(_TRIGGER_DAG_START, params)).one_or_none()
         if found is None:
-            return None
-        if found.start_date is not None and found.start_date > execution_date:
-            return Triggered(found.start_date, None)
+            return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
+        start_date = found[0]
+        if start_date is not None and start_date > command.execution_date:
+            return TriggerOutcome(dag_exists=True, dag_start_date=start_date, created=False)
         run_pk = await self.conn.scalar(_INSERT_RUN_SQLITE, params)
         if run_pk is not None:
             await self.conn.execute(_insert_task_instances(literal_column(str(int(run_pk)))), params)
-        return Triggered(found.start_date, run_pk)
+        return TriggerOutcome(dag_exists=True, dag_start_date=start_date, created=run_pk is not None)
 
-    async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Row[Any] | None:
-        """The run row, locked for the rest of the transaction (state derivation happens under it)."""
+    async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Run | None:
+        """The run, its row locked for the rest of the transaction (state changes happen under it)."""
         result = await self.conn.execute(_LOCK_RUN, {"dag_id": dag_id, "execution_date": execution_date})
-        return result.one_or_none()
+        row = result.one_or_none()
+        return None if row is None else Run(*row)
 
-    async def set_run_state(self, *, run: Row[Any], state: str, now: datetime) -> Row[Any]:
-        """Mark a run success/failed (finishing its unfinished task instances) or clear it (queued)."""
+    async def set_run_state(self, *, run: Run, state: str, now: datetime) -> Run:
+        """Mark a locked run success/failed (finishing its unfinished task instances) or clear it
+        (queued: task instances back to no state, try_number kept, dates cleared)."""
         tis = task_instance.c
         if state in ("success", "failed"):
             if state == "success":
@@ -425,8 +441,8 @@ class DagRunRepository(Repository):
                     .where(tis.dag_run_id == run.id, tis.task_id == bindparam("b_task_id"))
                     .values(duration=bindparam("b_duration")),
                     [
-                        {"b_task_id": r.task_id, "b_duration": (now - r.start_date).total_seconds()}
-                        for r in started
+                        {"b_task_id": task_id, "b_duration": (now - start_date).total_seconds()}
+                        for task_id, start_date in started
                     ],
                 )
             values: dict[str, Any] = {"state": state, "end_date": now}
@@ -445,11 +461,12 @@ class DagRunRepository(Repository):
                 )
             )
             values = {"state": "queued", "start_date": None, "end_date": None, "queued_at": now}
-        return (
+        row = (
             await self.conn.execute(
                 update(dag_run).where(dag_run.c.id == run.id).values(**values).returning(*RUN_COLUMNS)
             )
         ).one()
+        return Run(*row)
 
     async def _record_lineage_from_tasks(self, *, run_pk: int, now: datetime) -> None:
         tis = task_instance.c
@@ -473,29 +490,19 @@ class DagRunRepository(Repository):
         await self.conn.execute(stmt.on_conflict_do_nothing())
 
     async def update_task_instance(
-        self,
-        *,
-        run: Any,
-        current: Any,
-        state: str | None,
-        now: datetime,
-        hostname: str | None = None,
-        pid: int | None = None,
-        unixname: str | None = None,
-        inlets: list[Any] | None = None,
-        outlets: list[Any] | None = None,
-    ) -> Any | None:
-        """Apply a worker's state report; the caller holds the run's row lock and read ``current``
-        (a :meth:`find_task_instance` row) under it. Returns the updated task-instance columns
-        (``ti_`` prefixed), or ``None`` if the task instance is gone."""
-        task_id = current.ti_found
-        reported = {"hostname": hostname, "pid": pid, "unixname": unixname}
+        self, *, run: Run, current: TaskInstance, report: TaskInstanceReport, now: datetime
+    ) -> TaskInstance | None:
+        """Apply a worker's report to ``current``, read under ``run``'s row lock, and derive the
+        run's state; ``None`` if the task instance is gone."""
+        task_id = current.task_id
+        state = report.state
+        reported = {"hostname": report.hostname, "pid": report.pid, "unixname": report.unixname}
         params: dict[str, Any] = {"b_run": run.id, "b_task_id": task_id, "b_state": state, "b_now": now}
         params |= {f"b_{key}": value for key, value in reported.items() if value is not None}
         finished = state in FINISHED_TI_STATES
         if finished:
             kind = "finished"
-            start_date = current.ti_start_date
+            start_date = current.start_date
             params["b_duration"] = (now - start_date).total_seconds() if start_date is not None else None
         else:
             kind = state if state in ("running", "queued") else "other"
@@ -504,23 +511,18 @@ class DagRunRepository(Repository):
         if updated is None:
             return None
         if state == "success":
-            await self._record_lineage(run=run, task_id=task_id, inlets=inlets, outlets=outlets, now=now)
+            await self._record_lineage(run=run, task_id=task_id, report=report, now=now)
         run_state = run.state
         if state == "running" and run_state == "queued":
             await self.conn.execute(_RUN_STARTED, {"b_run": run.id, "b_now": now})
             run_state = "running"
         await self._derive_run_state(run=run, run_state=run_state, ti_finished=finished, now=now)
-        return updated
+        return replace(current, **{c.name: value for c, value in zip(TI_VALUE_COLUMNS, updated, strict=True)})
 
     async def _record_lineage(
-        self,
-        *,
-        run: Row[Any],
-        task_id: str,
-        inlets: list[Any] | None,
-        outlets: list[Any] | None,
-        now: datetime,
+        self, *, run: Run, task_id: str, report: TaskInstanceReport, now: datetime
     ) -> None:
+        inlets, outlets = report.inlets, report.outlets
         if inlets is None or outlets is None:
             defined = (
                 await self.conn.execute(
@@ -529,30 +531,30 @@ class DagRunRepository(Repository):
                     )
                 )
             ).one_or_none()
-            inlets = inlets if inlets is not None else (defined.inlets if defined else [])
-            outlets = outlets if outlets is not None else (defined.outlets if defined else [])
+            inlets = inlets if inlets is not None else (defined[0] if defined else [])
+            outlets = outlets if outlets is not None else (defined[1] if defined else [])
         values = {"inlets": inlets, "outlets": outlets, "recorded_at": now}
         stmt = self.insert(lineage).values(dag_run_id=run.id, task_id=task_id, dag_id=run.dag_id, **values)
         await self.conn.execute(
             stmt.on_conflict_do_update(index_elements=["dag_run_id", "task_id"], set_=values)
         )
 
-    async def _derive_run_state(self, *, run: Any, run_state: str, ti_finished: bool, now: datetime) -> None:
-        """success / failed once every task instance is finished; back to running otherwise.
+    async def _derive_run_state(self, *, run: Run, run_state: str, ti_finished: bool, now: datetime) -> None:
+        """Move the run to the state its task instances call for (``derived_run_state``).
 
-        ``run_state`` is the run's state as of now in this transaction (it holds the run's lock);
-        ``ti_finished``: whether the task instance just reported is finished. If it is not, the run
-        has an unfinished task instance without counting them (a worker's most frequent reports,
-        running and queued, skip that query).
+        ``run_state`` is the run's state as of now in this transaction (it holds the run's lock).
+        If the task instance just reported is not finished, the run has an unfinished task
+        instance: the most frequent reports (running, queued) skip counting them.
         """
         if ti_finished:
             counts = (await self.conn.execute(_RUN_TI_COUNTS, {"b_run": run.id})).one()
             total, unfinished, failed = (int(v) for v in counts)
         else:
             total, unfinished, failed = 1, 1, 0
-        if total and not unfinished:
-            new_state = "failed" if failed else "success"
-            if run_state != new_state:
-                await self.conn.execute(_RUN_FINISHED, {"b_run": run.id, "b_state": new_state, "b_now": now})
-        elif run_state in ("success", "failed"):
+        new_state = derived_run_state(run_state, total=total, unfinished=unfinished, failed=failed)
+        if new_state == run_state:
+            return
+        if new_state in ("success", "failed"):
+            await self.conn.execute(_RUN_FINISHED, {"b_run": run.id, "b_state": new_state, "b_now": now})
+        else:
             await self.conn.execute(_RUN_RESUMED, {"b_run": run.id})

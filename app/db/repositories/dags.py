@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from app.db.models import dag, dag_run, dag_tag, lineage, task, task_instance
 from app.db.repositories.base import Repository
-from app.schemas.dag_definition import DagSpec, TaskSpec
+from app.services.results import Dag, DagDefinition, DagPage, StoredDag
 
-# Reads are prebuilt statements with bind parameters: they run on the read connection's raw path
-# (Repository.fetch_all), which compiles each statement once.
-_GET = select(dag).where(dag.c.dag_id == bindparam("dag_id"))
+# What a DAG's detail shows, in Dag's field order (its task ids are read apart).
+DAG_COLUMNS = (
+    dag.c.dag_id,
+    dag.c.description,
+    dag.c.is_paused,
+    dag.c.owners,
+    dag.c.tags,
+    dag.c.schedule_interval,
+    dag.c.start_date,
+    dag.c.fileloc,
+)
+
+# Reads are prebuilt statements with bind parameters (app/db/reads.py compiles each once).
+_GET = select(*DAG_COLUMNS).where(dag.c.dag_id == bindparam("dag_id"))
 _TASK_IDS = select(task.c.task_id).where(task.c.dag_id == bindparam("dag_id")).order_by(task.c.position)
 _SOURCE_TEXT = select(dag.c.source_text).where(dag.c.dag_id == bindparam("dag_id"))
 _IS_PAUSED = select(dag.c.is_paused).where(dag.c.dag_id == bindparam("dag_id"))
@@ -31,7 +42,11 @@ def _list_statements(paused: bool, tag: bool) -> tuple[Any, Any, Any]:
         where.append(exists().where(dag_tag.c.dag_id == dag.c.dag_id, dag_tag.c.name == bindparam("tag")))
     count = select(func.count()).select_from(dag).where(*where)
     page = (
-        select(dag).where(*where).order_by(dag.c.dag_id).limit(bindparam("limit")).offset(bindparam("offset"))
+        select(*DAG_COLUMNS)
+        .where(*where)
+        .order_by(dag.c.dag_id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
     task_ids = (
         select(task.c.dag_id, task.c.task_id)
@@ -41,18 +56,16 @@ def _list_statements(paused: bool, tag: bool) -> tuple[Any, Any, Any]:
     return count, page, task_ids
 
 
-@dataclass(frozen=True, slots=True)
-class StoredDag:
-    created: bool
-    row: Row[Any]
-    task_ids: list[str]
+def _dag(row: Sequence[Any], task_ids: list[str]) -> Dag:
+    return Dag(*row, tasks=task_ids)
 
 
 def _seconds(value: Any) -> float | None:
     return None if value is None else value.total_seconds()
 
 
-def _task_values(dag_id: str, position: int, t: TaskSpec) -> dict[str, Any]:
+def _task_values(dag_id: str, position: int, t: Any) -> dict[str, Any]:
+    """The task row of a validated task (``TaskSpec``)."""
     return {
         "dag_id": dag_id,
         "task_id": t.task_id,
@@ -89,7 +102,9 @@ def _task_values(dag_id: str, position: int, t: TaskSpec) -> dict[str, Any]:
 
 
 class DagRepository(Repository):
-    async def upsert(self, *, spec: DagSpec, source_text: str, fileloc: str, now: datetime) -> StoredDag:
+    async def upsert(
+        self, *, spec: DagDefinition, source_text: str, fileloc: str, now: datetime
+    ) -> StoredDag:
         """Create or replace a definition: keeps ``is_paused`` and runs, replaces tags and tasks.
 
         The dag row is locked first, so concurrent replacements of one DAG serialise.
@@ -127,35 +142,35 @@ class DagRepository(Repository):
         await self.conn.execute(
             task.insert(), [_task_values(spec.dag_id, i, t) for i, t in enumerate(spec.tasks)]
         )
-        row = (await self.conn.execute(select(dag).where(dag.c.dag_id == spec.dag_id))).one()
-        return StoredDag(created=created, row=row, task_ids=[t.task_id for t in spec.tasks])
+        row = (await self.conn.execute(select(*DAG_COLUMNS).where(dag.c.dag_id == spec.dag_id))).one()
+        return StoredDag(created=created, dag=_dag(row, [t.task_id for t in spec.tasks]))
 
-    async def get(self, *, dag_id: str) -> StoredDag | None:
-        row = await self.fetch_one(_GET, {"dag_id": dag_id})
+    async def get(self, *, dag_id: str) -> Dag | None:
+        row = await self.first(_GET, {"dag_id": dag_id})
         if row is None:
             return None
-        task_ids = [r[0] for r in await self.fetch_all(_TASK_IDS, {"dag_id": dag_id})]
-        return StoredDag(created=False, row=row, task_ids=task_ids)
+        task_ids = [r[0] for r in await self.rows(_TASK_IDS, {"dag_id": dag_id})]
+        return _dag(row, task_ids)
 
     async def list(
         self, *, limit: int, offset: int, paused: bool | None = None, tag: str | None = None
-    ) -> tuple[list[Row[Any]], list[list[str]], int]:
+    ) -> DagPage:
         count, page, page_task_ids = _list_statements(paused is not None, tag is not None)
         params = {"paused": paused, "tag": tag, "limit": limit, "offset": offset}
         params = {k: v for k, v in params.items() if v is not None}
-        total = await self.fetch_scalar(count, params)
-        rows = await self.fetch_all(page, params)
-        task_ids: dict[str, list[str]] = {r.dag_id: [] for r in rows}
+        total = await self.scalar(count, params)
+        rows = await self.rows(page, params)
+        task_ids: dict[str, list[str]] = {r[0]: [] for r in rows}
         if rows:
-            for dag_id, task_id in await self.fetch_all(page_task_ids, params):
+            for dag_id, task_id in await self.rows(page_task_ids, params):
                 task_ids[dag_id].append(task_id)
-        return list(rows), [task_ids[r.dag_id] for r in rows], int(total or 0)
+        return DagPage(dags=[_dag(r, task_ids[r[0]]) for r in rows], total=int(total or 0))
 
     async def source_text(self, *, dag_id: str) -> str | None:
-        return await self.fetch_scalar(_SOURCE_TEXT, {"dag_id": dag_id})
+        return await self.scalar(_SOURCE_TEXT, {"dag_id": dag_id})
 
     async def is_paused(self, *, dag_id: str) -> bool | None:
-        return await self.fetch_scalar(_IS_PAUSED, {"dag_id": dag_id})
+        return await self.scalar(_IS_PAUSED, {"dag_id": dag_id})
 
     async def set_paused(self, *, dag_id: str, paused: bool) -> bool:
         result = await self.conn.execute(update(dag).where(dag.c.dag_id == dag_id).values(is_paused=paused))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 
 from app.db.models import lineage
 from app.db.repositories.base import Repository
+from app.services.results import TaskLineage
 
 _FOR_RUN = (
     select(lineage.c.task_id, lineage.c.inlets, lineage.c.outlets)
@@ -17,5 +16,5 @@ _FOR_RUN = (
 
 
 class LineageRepository(Repository):
-    async def for_run(self, *, run_pk: int) -> list[Row[Any]]:
-        return await self.fetch_all(_FOR_RUN, {"run_pk": run_pk})
+    async def for_run(self, *, run_pk: int) -> list[TaskLineage]:
+        return [TaskLineage(*row) for row in await self.rows(_FOR_RUN, {"run_pk": run_pk})]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from app.db.models import pool
 from app.db.repositories.base import Repository
+from app.services.backend import UNSET
+from app.services.results import Pool
 
 POOL_COLUMNS = (pool.c.id, pool.c.pool, pool.c.slots, pool.c.description, pool.c.include_deferred)
 
@@ -17,24 +19,25 @@ _GET = select(*POOL_COLUMNS).where(pool.c.pool == bindparam("name"))
 
 
 class PoolRepository(Repository):
-    async def list(self) -> list[Row[Any]]:
-        return await self.fetch_all(_LIST, {})
+    async def list(self) -> list[Pool]:
+        return [Pool(*row) for row in await self.rows(_LIST, {})]
 
-    async def get(self, *, name: str) -> Row[Any] | None:
-        return await self.fetch_one(_GET, {"name": name})
+    async def get(self, *, name: str) -> Pool | None:
+        row = await self.first(_GET, {"name": name})
+        return None if row is None else Pool(*row)
 
     async def upsert(
-        self, *, name: str, slots: int, description: Any = ..., include_deferred: Any = ...
-    ) -> Row[Any]:
-        """Create or update a pool; ``...`` means "not sent": keep the stored value.
+        self, *, name: str, slots: int, description: Any = UNSET, include_deferred: Any = UNSET
+    ) -> Pool:
+        """Create or update a pool; an UNSET field keeps the stored value.
 
         An UPDATE first, so updating an existing pool does not burn a sequence value; a create
         goes through INSERT ... ON CONFLICT so concurrent creates of one name leave one row.
         """
         changes: dict[str, Any] = {"slots": slots}
-        if description is not ...:
+        if description is not UNSET:
             changes["description"] = description
-        if include_deferred is not ...:
+        if include_deferred is not UNSET:
             changes["include_deferred"] = include_deferred
         updated = (
             await self.conn.execute(
@@ -42,12 +45,12 @@ class PoolRepository(Repository):
             )
         ).one_or_none()
         if updated is not None:
-            return updated
+            return Pool(*updated)
         new = {
             "pool": name,
             "slots": slots,
-            "description": None if description is ... else description,
-            "include_deferred": False if include_deferred is ... else include_deferred,
+            "description": None if description is UNSET else description,
+            "include_deferred": False if include_deferred is UNSET else include_deferred,
         }
         stmt = (
             self.insert(pool)
@@ -55,9 +58,10 @@ class PoolRepository(Repository):
             .on_conflict_do_update(index_elements=[pool.c.pool], set_=changes)
             .returning(*POOL_COLUMNS)
         )
-        return (await self.conn.execute(stmt)).one()
+        return Pool(*(await self.conn.execute(stmt)).one())
 
-    async def delete(self, *, name: str) -> Row[Any] | None:
-        return (
+    async def delete(self, *, name: str) -> Pool | None:
+        row = (
             await self.conn.execute(delete(pool).where(pool.c.pool == name).returning(*POOL_COLUMNS))
         ).one_or_none()
+        return None if row is None else Pool(*row)

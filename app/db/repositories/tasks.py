@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
 
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from app.db.models import dag, task
 from app.db.repositories.base import Repository
+from app.services.results import Task, TaskLookup
+
+TASK_COLUMNS = tuple(task.c[f.name] for f in fields(Task))
 
 _FIND_TASK = (
-    select(dag.c.dag_id.label("dag_found"), *task.c)
+    select(dag.c.dag_id, *TASK_COLUMNS)
     .select_from(
         dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == bindparam("task_id")))
     )
@@ -19,6 +22,8 @@ _FIND_TASK = (
 
 
 class TaskRepository(Repository):
-    async def find(self, *, dag_id: str, task_id: str) -> Row[Any] | None:
-        """``None`` if the DAG is unknown; a row with ``task_id`` NULL if only the task is."""
-        return await self.fetch_one(_FIND_TASK, {"dag_id": dag_id, "task_id": task_id})
+    async def find(self, *, dag_id: str, task_id: str) -> TaskLookup:
+        row = await self.first(_FIND_TASK, {"dag_id": dag_id, "task_id": task_id})
+        if row is None:
+            return TaskLookup(dag_exists=False, task=None)
+        return TaskLookup(dag_exists=True, task=None if row[1] is None else Task(*row[1:]))

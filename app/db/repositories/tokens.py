@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.models import api_token
+from app.db.reads import CoreReader
 from app.db.repositories.base import Repository
 
 
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    name: str
+    created_at: datetime
+
+
 class TokenRepository(Repository):
+    """Tokens, on a plain SQLAlchemy connection (the CLI's and the token store's)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(CoreReader(conn), conn, conn.dialect.name)
+
     async def create(self, *, name: str, token_hash: str, now: datetime) -> bool:
         """False when the name is taken."""
         inserted = await self.conn.scalar(
@@ -22,21 +35,18 @@ class TokenRepository(Repository):
         )
         return inserted is not None
 
-    async def list(self) -> list[Row[Any]]:
-        return list(
-            (
-                await self.conn.execute(
-                    select(api_token.c.name, api_token.c.created_at).order_by(api_token.c.name)
-                )
-            ).all()
+    async def list(self) -> list[TokenInfo]:
+        rows = await self.rows(
+            select(api_token.c.name, api_token.c.created_at).order_by(api_token.c.name), {}
         )
+        return [TokenInfo(*row) for row in rows]
 
     async def revoke(self, *, name: str) -> bool:
         result = await self.conn.execute(delete(api_token).where(api_token.c.name == name))
         return result.rowcount > 0
 
     async def hashes(self) -> list[str]:
-        return list((await self.conn.scalars(select(api_token.c.token_hash))).all())
+        return [row[0] for row in await self.rows(select(api_token.c.token_hash), {})]
 
     async def count(self) -> int:
         return len(await self.hashes())

@@ -1,0 +1,188 @@
+"""The one place that turns errors into api.md's envelope, ``{"error": ..., "detail": ...}``.
+
+Domain errors (``app/errors.py``) map to their status here; FastAPI's validation errors become 400
+(never 422); Starlette's 404/405 keep their texts; anything unexpected is a logged 500 without a
+traceback for the client. ``responses()`` documents the same envelope on every route.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Match
+
+from app.dates import InvalidDateError
+from app.errors import Conflict, DomainError, Invalid, NotFound, StoreFailure, TooLarge, Unavailable
+from app.json import JSONResponse
+
+log = logging.getLogger("dagport.errors")
+
+# Each kind of domain error and its status. Conflict is 400: Airflow answers a duplicate run so.
+STATUS_OF: dict[type[DomainError], int] = {
+    Invalid: 400,
+    Conflict: 400,
+    NotFound: 404,
+    TooLarge: 413,
+    StoreFailure: 500,
+    Unavailable: 503,
+}
+RETRY_AFTER = {"Retry-After": "1"}
+WWW_AUTHENTICATE = 'Bearer realm="dagport", Basic realm="dagport"'
+
+
+class ErrorDetail(BaseModel):
+    loc: str = Field(description="Where the problem is: `body.slots`, `query.limit`, `tasks[2].upstream[0]`")
+    msg: str = Field(description="What is wrong, quoting the offending value")
+
+
+class ErrorBody(BaseModel):
+    """The error envelope every non-2xx response carries."""
+
+    error: str = Field(
+        description="Human readable message", examples=["Dag id no_such_dag not found in DagModel"]
+    )
+    detail: list[ErrorDetail] | None = Field(None, description="Field problems, for validation errors")
+    request_id: str | None = Field(None, description="The request's X-Request-ID")
+
+
+def status_of(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]  # type: ignore[index]
+    return 400
+
+
+def error_response(
+    request: Request | None,
+    status_code: int,
+    message: str,
+    *,
+    detail: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"error": message}
+    if detail:
+        body["detail"] = detail
+    request_id = getattr(request.state, "request_id", None) if request is not None else None
+    if request_id:
+        body["request_id"] = request_id
+    if request is not None and request.method == "HEAD":
+        return Response(status_code=status_code, headers=headers, media_type="application/json")
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for err in exc.errors():
+        msg = err.get("msg", "invalid value")
+        if "input" in err and err.get("type") != "missing":
+            msg = f"{msg}, got {err['input']!r}"
+        problems.append({"loc": _loc(tuple(err.get("loc", ()))), "msg": msg})
+    return problems
+
+
+async def _domain_error(request: Request, exc: DomainError) -> Response:
+    status = status_of(exc)
+    if status == 500:  # the message is the store's, not the client's: logged, never sent
+        log.error("store failure on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, "Internal server error")
+    if status == 503:
+        log.warning("unavailable: %s", exc.message)
+    headers = RETRY_AFTER if status == 503 else None
+    return error_response(request, status, exc.message, detail=exc.detail, headers=headers)
+
+
+async def _invalid_date(request: Request, exc: InvalidDateError) -> Response:
+    return error_response(request, 400, str(exc))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    detail = validation_detail(exc)
+    first = detail[0] if detail else {"loc": "", "msg": "invalid request"}
+    message = f"Invalid value for {first['loc']}: {first['msg']}" if first["loc"] else first["msg"]
+    return error_response(request, 400, message, detail=detail)
+
+
+_STATUS_TEXT = {404: "Not Found", 405: "Method Not Allowed"}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = _STATUS_TEXT.get(exc.status_code) or str(exc.detail)
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return error_response(request, exc.status_code, message, headers=headers)
+
+
+_ROUTABLE_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path supports (RFC 9110: a 405's `Allow` lists them all), not only those of
+    the first route Starlette tried: `/dags/{dag_id}` has a GET, a PUT and a DELETE route. HEAD goes
+    wherever GET does (the middleware answers it)."""
+    routes = request.app.router.routes
+    methods = {
+        method
+        for method in _ROUTABLE_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "Internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidDateError, _invalid_date)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+_ERROR_DOCS: dict[int, tuple[str, str]] = {
+    400: (
+        "Bad request: invalid input, named in `error` and `detail`",
+        "Given execution date, foo, could not be identified as a date. "
+        "Example date format: 2015-11-16T14:34:15+00:00",
+    ),
+    401: ("Missing or wrong credentials", "Unauthorized"),
+    404: ("Unknown DAG, task, run, task instance or pool", "Dag id no_such_dag not found in DagModel"),
+    405: ("Method Not Allowed", "Method Not Allowed"),
+    413: ("Request body over DAGPORT_MAX_BODY_BYTES", "Request body is larger than 1048576 bytes"),
+    503: ("Database unavailable", "Database unavailable, try again shortly"),
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the given error codes (401 and 503 apply to every API route)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in sorted({*codes, 401, 503}):
+        description, example = _ERROR_DOCS[code]
+        out[code] = {
+            "model": ErrorBody,
+            "description": description,
+            "content": {"application/json": {"example": {"error": example}}},
+        }
+    return out

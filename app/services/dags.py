@@ -1,0 +1,103 @@
+"""DAGs: definitions (api.md 4.1), source, pause state, deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from app.errors import Invalid, NotFound, dag_id_not_found, dag_not_found
+from app.json import MAX_DEPTH, too_deep
+from app.schemas.dag_definition import DagDefinitionError, DagSpec, load_definition_text, parse_dag_definition
+from app.services.backend import Backend
+from app.services.results import Dag, DagPage, StoredDag
+
+
+def parse_definition(
+    text: str, *, filename: str, default_tz: tzinfo, expected_dag_id: str | None = None
+) -> DagSpec:
+    """A validated definition from JSON or YAML text (by ``filename``'s suffix); raises
+    :class:`DagDefinitionError` listing every problem with its path."""
+    document = load_definition_text(text, filename=filename)
+    if too_deep(document):
+        raise DagDefinitionError(
+            [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
+        )
+    spec = parse_dag_definition(document, default_tz=default_tz)
+    if expected_dag_id is not None and spec.dag_id != expected_dag_id:
+        raise DagDefinitionError(
+            [
+                {
+                    "loc": "dag_id",
+                    "msg": f"dag_id '{spec.dag_id}' does not match '{expected_dag_id}' in the path",
+                }
+            ]
+        )
+    return spec
+
+
+def parse_paused(value: str) -> bool:
+    """`true` or `false` in any case; anything else is refused (Airflow silently unpaused)."""
+    lowered = value.lower()
+    if lowered not in ("true", "false"):
+        raise Invalid(f"paused must be 'true' or 'false', got '{value}'")
+    return lowered == "true"
+
+
+class DagService:
+    def __init__(self, backend: Backend, *, default_tz: tzinfo, clock: Callable[[], datetime]) -> None:
+        self.backend = backend
+        self.default_tz = default_tz
+        self.clock = clock
+
+    async def put_definition(self, dag_id: str, text: str, *, yaml: bool) -> StoredDag:
+        """Validate and store a definition sent for ``dag_id``: created or replaced."""
+        try:
+            spec = parse_definition(
+                text,
+                filename="definition.yaml" if yaml else "definition.json",
+                default_tz=self.default_tz,
+                expected_dag_id=dag_id,
+            )
+        except DagDefinitionError as exc:
+            raise Invalid(str(exc), detail=exc.problems) from None
+        async with self.backend.writing() as store:
+            return await store.upsert_dag(definition=spec, source_text=text, fileloc="api", now=self.clock())
+
+    async def get_dag(self, dag_id: str) -> Dag:
+        async with self.backend.reading() as store:
+            found = await store.get_dag(dag_id=dag_id)
+        if found is None:
+            raise NotFound(dag_not_found(dag_id))
+        return found
+
+    async def list_dags(self, *, limit: int, offset: int, paused: bool | None, tag: str | None) -> DagPage:
+        async with self.backend.reading() as store:
+            return await store.list_dags(limit=limit, offset=offset, paused=paused, tag=tag)
+
+    async def source(self, dag_id: str) -> str:
+        async with self.backend.reading() as store:
+            text = await store.dag_source(dag_id=dag_id)
+        if text is None:
+            raise NotFound(dag_not_found(dag_id))
+        return text
+
+    async def is_paused(self, dag_id: str) -> bool:
+        async with self.backend.reading() as store:
+            paused = await store.is_paused(dag_id=dag_id)
+        if paused is None:
+            raise NotFound(dag_id_not_found(dag_id))
+        return paused
+
+    async def set_paused(self, dag_id: str, value: str) -> None:
+        paused = parse_paused(value)
+        async with self.backend.writing() as store:
+            if not await store.set_paused(dag_id=dag_id, paused=paused):
+                raise NotFound(dag_id_not_found(dag_id))
+
+    async def delete(self, dag_id: str) -> int:
+        """The DAG and all that hangs off it; the count of run records removed, as Airflow counts."""
+        async with self.backend.writing() as store:
+            count = await store.delete_dag(dag_id=dag_id)
+        if count is None:
+            raise NotFound(dag_id_not_found(dag_id))
+        return count

@@ -1,0 +1,55 @@
+"""Pools (api.md 3.4), with Airflow's rules and texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import Invalid, NotFound, pool_not_found
+from app.services.backend import UNSET, Backend
+from app.services.results import Pool
+
+DEFAULT_POOL = "default_pool"
+
+
+def checked_name(name: str) -> str:
+    if not name.strip():
+        raise Invalid("Pool name shouldn't be empty")
+    return name
+
+
+class PoolService:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    async def list_pools(self) -> list[Pool]:
+        """Every pool, by id; default_pool always exists."""
+        async with self.backend.reading() as store:
+            return await store.list_pools()
+
+    async def get_pool(self, name: str) -> Pool:
+        checked_name(name)
+        async with self.backend.reading() as store:
+            found = await store.get_pool(name=name)
+        if found is None:
+            raise NotFound(pool_not_found(name))
+        return found
+
+    async def upsert_pool(
+        self, name: str, slots: int, *, description: Any = UNSET, include_deferred: Any = UNSET
+    ) -> Pool:
+        """Create the pool or update the one of that name (Airflow upserts): slots always, the
+        others only when sent."""
+        async with self.backend.writing() as store:
+            return await store.upsert_pool(
+                name=name, slots=slots, description=description, include_deferred=include_deferred
+            )
+
+    async def delete_pool(self, name: str) -> Pool:
+        checked_name(name)
+        if name == DEFAULT_POOL:
+            raise Invalid("default_pool cannot be deleted")
+        async with self.backend.writing() as store:
+            deleted = await store.delete_pool(name=name)
+        if deleted is None:
+            raise NotFound(pool_not_found(name))
+        return deleted

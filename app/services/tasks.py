@@ -1,0 +1,58 @@
+"""Tasks and task instances: info (api.md 3.3) and workers' state reports (4.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from app.errors import NotFound, dag_not_found, run_not_found, task_instance_not_found, task_not_found
+from app.services.backend import Backend
+from app.services.results import Task, TaskInstance, TaskInstanceLookup, TaskInstanceReport
+
+
+def found_task_instance(
+    lookup: TaskInstanceLookup, dag_id: str, execution_date: datetime, task_id: str
+) -> TaskInstance:
+    """The task instance, or NotFound for the first missing part: DAG, task, run, instance."""
+    if not lookup.dag_exists:
+        raise NotFound(dag_not_found(dag_id))
+    if not lookup.task_exists:
+        raise NotFound(task_not_found(dag_id, task_id))
+    if not lookup.run_exists:
+        raise NotFound(run_not_found(dag_id, execution_date))
+    if lookup.instance is None:
+        raise NotFound(task_instance_not_found(task_id, execution_date))
+    return lookup.instance
+
+
+class TaskService:
+    def __init__(self, backend: Backend, *, clock: Callable[[], datetime]) -> None:
+        self.backend = backend
+        self.clock = clock
+
+    async def get_task(self, dag_id: str, task_id: str) -> Task:
+        async with self.backend.reading() as store:
+            lookup = await store.find_task(dag_id=dag_id, task_id=task_id)
+        if not lookup.dag_exists:
+            raise NotFound(dag_not_found(dag_id))
+        if lookup.task is None:
+            raise NotFound(task_not_found(dag_id, task_id))
+        return lookup.task
+
+    async def get_task_instance(self, dag_id: str, execution_date: datetime, task_id: str) -> TaskInstance:
+        async with self.backend.reading() as store:
+            lookup = await store.find_task_instance(
+                dag_id=dag_id, execution_date=execution_date, task_id=task_id
+            )
+        return found_task_instance(lookup, dag_id, execution_date, task_id)
+
+    async def report(
+        self, dag_id: str, execution_date: datetime, task_id: str, report: TaskInstanceReport
+    ) -> TaskInstance:
+        """Apply a worker's report; the run's state follows (``app.services.run_state``)."""
+        async with self.backend.writing() as store:
+            lookup = await store.report_task_instance(
+                dag_id=dag_id, execution_date=execution_date, task_id=task_id, report=report, now=self.clock()
+            )
+            # Inside the unit of work: a refused report writes nothing.
+            return found_task_instance(lookup, dag_id, execution_date, task_id)

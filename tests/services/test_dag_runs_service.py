@@ -1,0 +1,199 @@
+"""DagRunService's rules over a test double of the backend interface (no database).
+
+The double is a second implementation of ``app.services.backend.Backend``: a dict of runs per DAG.
+That the service works over it unchanged is what lets another backend be added without touching a
+rule or a router.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from app.errors import Conflict, Invalid, NotFound
+from app.listing_cache import ListingCache
+from app.services.dag_runs import DagRunService
+from app.services.results import (
+    ListedRun,
+    Run,
+    RunFilter,
+    RunLookup,
+    RunsVersion,
+    TriggerCommand,
+    TriggerOutcome,
+)
+
+NOW = datetime(2026, 11, 24, 2, 49, 29, 97350, tzinfo=UTC)
+
+
+class MemoryStore:
+    """The part of the Store protocol DagRunService uses for triggers, lookups and listings."""
+
+    def __init__(self, dags: dict[str, datetime | None]) -> None:
+        self.start_dates = dags
+        self.runs: dict[str, list[Run]] = {dag_id: [] for dag_id in dags}
+        self.versions: dict[str, int] = {}
+        self.listings_read = 0
+
+    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
+        if command.dag_id not in self.start_dates:
+            return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
+        start = self.start_dates[command.dag_id]
+        runs = self.runs[command.dag_id]
+        clash = any(r.run_id == command.run_id or r.execution_date == command.execution_date for r in runs)
+        if (start is not None and start > command.execution_date) or clash:
+            return TriggerOutcome(dag_exists=True, dag_start_date=start, created=False)
+        run = Run(
+            len(runs) + 1,
+            command.dag_id,
+            command.run_id,
+            command.execution_date,
+            command.state,
+            None,
+            None,
+            command.now,
+            True,
+        )
+        runs.append(run)
+        self.versions[command.dag_id] = self.versions.get(command.dag_id, 0) + 1
+        return TriggerOutcome(dag_exists=True, dag_start_date=start, created=True)
+
+    async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
+        if dag_id not in self.runs:
+            return RunLookup(dag_exists=False, run=None)
+        return RunLookup(
+            True, next((r for r in self.runs[dag_id] if r.execution_date == execution_date), None)
+        )
+
+    async def runs_version(self, *, dag_id: str) -> RunsVersion:
+        return RunsVersion(dag_id in self.runs, self.versions.get(dag_id))
+
+    async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
+        self.listings_read += 1
+        if dag_id not in self.runs:
+            return None
+        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)
+        return [ListedRun(r.id, r.run_id, r.execution_date.isoformat(), r.state, None) for r in runs]
+
+
+class MemoryBackend:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.commits = 0
+
+    async def ping(self) -> bool:
+        return True
+
+    @asynccontextmanager
+    async def reading(self):
+        yield self.store
+
+    @asynccontextmanager
+    async def writing(self):
+        saved = {dag_id: list(runs) for dag_id, runs in self.store.runs.items()}
+        try:
+            yield self.store
+        except BaseException:
+            self.store.runs = saved  # nothing half-written
+            raise
+        self.commits += 1
+
+
+def service_over(store: MemoryStore, cache_bytes: int = 0) -> tuple[DagRunService, MemoryBackend]:
+    backend = MemoryBackend(store)
+    service = DagRunService(
+        backend,
+        default_tz=UTC,
+        triggered_run_state="queued",
+        clock=lambda: NOW,
+        listing_cache=ListingCache(cache_bytes),
+    )
+    return service, backend
+
+
+async def test_a_trigger_dates_the_run_now_without_microseconds_and_names_it() -> None:
+    service, backend = service_over(MemoryStore({"d": None}))
+    run = await service.trigger("d", run_id=None, conf=None, execution_date=None, replace_microseconds=None)
+    assert (run.execution_date, run.run_id, backend.commits) == (
+        NOW.replace(microsecond=0),
+        "manual__2026-11-24T02:49:29+00:00",
+        1,
+    )
+    assert run.message == (
+        "Created <DagRun d @ 2026-11-24 02:49:29+00:00: manual__2026-11-24T02:49:29+00:00, state:queued, "
+        "queued_at: 2026-11-24 02:49:29.097350+00:00. externally triggered: True>"
+    )
+
+
+async def test_trigger_refusals_in_api_md_words() -> None:
+    store = MemoryStore({"d": datetime(2020, 1, 1, tzinfo=UTC)})
+    service, backend = service_over(store)
+    with pytest.raises(NotFound, match=r"^Dag id nope not found in DagModel$"):
+        await service.trigger("nope", run_id=None, conf=None, execution_date=None, replace_microseconds=None)
+    with pytest.raises(
+        Invalid, match=r"^The execution_date \[2019-01-01T00:00:00\+00:00\] should be >= start_date"
+    ):
+        await service.trigger(
+            "d", run_id=None, conf=None, execution_date="2019-01-01", replace_microseconds=None
+        )
+    await service.trigger(
+        "d", run_id="r", conf={"a": 1}, execution_date="2021-01-01", replace_microseconds=None
+    )
+    with pytest.raises(
+        Conflict, match=r"^A DAG Run already exists for DAG d at 2021-02-01 00:00:00\+00:00 with run id r$"
+    ):
+        await service.trigger(
+            "d", run_id="r", conf=None, execution_date="2021-02-01", replace_microseconds=None
+        )
+    assert [r.run_id for r in store.runs["d"]] == ["r"] and backend.commits == 1
+
+
+async def test_a_lookup_names_the_dag_before_the_run() -> None:
+    service, _ = service_over(MemoryStore({"d": None}))
+    when = datetime(2021, 1, 1, tzinfo=UTC)
+    with pytest.raises(NotFound, match=r"^Dag id x not found in DagModel$"):
+        await service.get_run("x", when)
+    with pytest.raises(NotFound, match=r"^Dag Run for date 2021-01-01 00:00:00\+00:00 not found in dag d$"):
+        await service.get_run("d", when)
+
+
+async def test_a_listing_is_rendered_again_only_when_the_backend_version_moves() -> None:
+    store = MemoryStore({"d": None})
+    service, _ = service_over(store, cache_bytes=1 << 20)
+    render = lambda rows: repr([r.run_id for r in rows]).encode()  # noqa: E731
+    list_runs = lambda: service.list_runs(  # noqa: E731
+        "d", state=None, limit=None, offset=0, execution_date_gte=None, execution_date_lte=None, render=render
+    )
+    await service.trigger("d", run_id="a", conf=None, execution_date="2021-01-01", replace_microseconds=None)
+    assert await list_runs() == b"['a']"
+    assert await list_runs() == b"['a']"
+    assert store.listings_read == 1
+    store.runs["d"][0] = replace(store.runs["d"][0], run_id="changed")  # unseen: the version did not move
+    assert await list_runs() == b"['a']"
+    await service.trigger("d", run_id="b", conf=None, execution_date="2021-01-02", replace_microseconds=None)
+    assert await list_runs() == b"['changed', 'b']"
+    with pytest.raises(
+        Invalid, match=r"^Invalid state 'nope'; expected one of: queued, running, success, failed$"
+    ):
+        await service.list_runs(
+            "d",
+            state="nope",
+            limit=None,
+            offset=0,
+            execution_date_gte=None,
+            execution_date_lte=None,
+            render=render,
+        )
+    with pytest.raises(Invalid, match=r"^Dag id x not found in DagModel$"):
+        await service.list_runs(
+            "x",
+            state=None,
+            limit=None,
+            offset=0,
+            execution_date_gte=None,
+            execution_date_lte=None,
+            render=render,
+        )

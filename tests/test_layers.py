@@ -1,0 +1,111 @@
+"""The layers' import rules (docs/architecture.md), and no private names of the frameworks.
+
+Read from the source with ``ast``: a module's imports, and every ``name._private`` attribute read
+on a framework module or imported from one.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ("fastapi", "starlette", "sqlalchemy", "pydantic", "pydantic_core", "pydantic_settings")
+
+# package -> modules it may not import (prefix match on the dotted name)
+FORBIDDEN = {
+    "app/services": (
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "asyncpg",
+        "app.routers",
+        "app.db",
+        "app.error_handlers",
+        "app.middleware",
+        "app.main",
+    ),
+    "app/db": (
+        "fastapi",
+        "starlette",
+        "app.routers",
+        "app.schemas",
+        "app.error_handlers",
+        "app.middleware",
+        "app.main",
+        "app.services.dag_runs",
+        "app.services.tasks",
+        "app.services.dags",
+        "app.services.pools",
+        "app.services.lineage",
+    ),
+    "app/routers": ("sqlalchemy", "asyncpg", "app.db"),
+    "app/schemas": ("sqlalchemy", "asyncpg", "app.db", "app.routers"),
+}
+# The services' one schema: the DAG definition models they validate documents with.
+ALLOWED = {"app/services": ("app.schemas.dag_definition",)}
+
+
+def modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN))
+def test_each_layer_imports_only_what_it_may(folder: str) -> None:
+    allowed = ALLOWED.get(folder, ())
+    offences = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in modules(folder)
+        for name in sorted(imports(path))
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[folder])
+        and not any(name == a or name.startswith(a + ".") for a in allowed)
+    ]
+    assert offences == []
+
+
+def private_uses(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    aliases: set[str] = set()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in FRAMEWORKS:
+                    if any(part.startswith("_") for part in alias.name.split(".")):
+                        found.append(alias.name)
+                    aliases.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in FRAMEWORKS:
+            if any(part.startswith("_") for part in node.module.split(".")):
+                found.append(node.module)
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"{node.module}.{alias.name}")
+                else:
+                    aliases.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in aliases:
+                found.append(f"{base.id}...{node.attr} (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("folder", ["app", "tests", "bench"])
+def test_no_private_names_of_the_frameworks(folder: str) -> None:
+    offences = {str(p.relative_to(ROOT)): private_uses(p) for p in modules(folder)}
+    assert {k: v for k, v in offences.items() if v} == {}
