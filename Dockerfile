@@ -1,17 +1,20 @@
 # syntax=docker/dockerfile:1
-# dagport image: a wheel built in one stage, installed with its runtime dependencies only in another.
+# dagport image: a wheel built in one stage, installed with its runtime dependencies only in another,
+# every package from the lock (requirements/*.txt, hash-checked; see README.md, Dependencies).
 #   docker build -t dagport .
 #   docker run -p 8080:8080 -e DAGPORT_DATABASE_URL=postgresql://user:pw@db/dagport dagport
 # .ci/smoke-wheel.sh replays this build's install and start steps without Docker.
 
-# -- build: the wheel only (no dependencies, no dev extras) ---------------------------------------
+# -- build: the wheel only (no dependencies, no dev extras), by the locked build backend ----------
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
+COPY requirements/build.txt ./requirements/
+RUN pip install --require-hashes -r requirements/build.txt
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip wheel --no-deps --wheel-dir /wheels .
+RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
 
 # -- runtime ---------------------------------------------------------------------------------------
 FROM python:3.11-slim AS runtime
@@ -20,9 +23,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-# The wheel is bind-mounted from the build stage, so it never lands in a layer of this image.
-RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install /wheels/dagport-*.whl \
+# The runtime lock first (--require-hashes: every file checked against the lock), then the wheel
+# alone; pip check fails the build if the lock misses one of the wheel's dependencies. Both are
+# bind-mounted, so neither lands in a layer of this image.
+RUN --mount=type=bind,source=requirements/runtime.txt,target=/tmp/runtime.txt \
+    --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --require-hashes -r /tmp/runtime.txt \
+    && pip install --no-deps /wheels/dagport-*.whl \
+    && pip check \
     && groupadd --system --gid 10001 dagport \
     && useradd --system --uid 10001 --gid dagport --home-dir /data --no-create-home \
        --shell /usr/sbin/nologin dagport \

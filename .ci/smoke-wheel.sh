@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays the Dockerfile without Docker: build the wheel from exactly what the image copies
-# (pyproject.toml, README.md, app/), install it into a clean venv with runtime dependencies only,
-# start `dagport serve` as the image's CMD does, then check readiness, an authenticated API call
+# (pyproject.toml, README.md, app/) with the locked build backend (requirements/build.txt), install
+# it into a clean venv after the locked runtime dependencies only (requirements/runtime.txt), start `dagport serve` as the image's CMD does, then check readiness, an authenticated API call
 # with the token it prints, and a clean exit (status 0) within 10 s of SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +47,14 @@ PY
 
 echo "== smoke-wheel: build (the Dockerfile's build stage)"
 mkdir -p "$work/src" "$work/wheels" "$work/data"
+python3 -m venv "$work/build"
+"$work/build/bin/python" -m pip install -q --disable-pip-version-check --require-hashes \
+  -r requirements/build.txt >"$work/pip.log" 2>&1 \
+  || { cat "$work/pip.log" >&2; fail "pip install of the locked build backend failed"; }
 cp -r pyproject.toml README.md app "$work/src/"
 find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
-.venv/bin/python -m pip wheel -q --no-deps --wheel-dir "$work/wheels" "$work/src"
+"$work/build/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
+  --wheel-dir "$work/wheels" "$work/src"
 wheel=$(ls "$work"/wheels/dagport-*.whl)
 python3 - "$wheel" "$work/src" <<'PY' || fail "the wheel misses files the service needs"
 import fnmatch, sys, zipfile
@@ -71,10 +76,15 @@ print("wheel:", len(names), "files; missing:", missing or "none")
 sys.exit(1 if missing else 0)
 PY
 
-echo "== smoke-wheel: install (the runtime stage: the wheel and its runtime dependencies only)"
+echo "== smoke-wheel: install (the runtime stage: the runtime lock, then the wheel alone)"
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel" >"$work/pip.log" 2>&1 \
+pip_rt=("$work/venv/bin/python" -m pip --disable-pip-version-check)
+"${pip_rt[@]}" install -q --require-hashes -r requirements/runtime.txt >"$work/pip.log" 2>&1 \
+  || { cat "$work/pip.log" >&2; fail "pip install of the runtime lock failed"; }
+"${pip_rt[@]}" install -q --no-deps "$wheel" >"$work/pip.log" 2>&1 \
   || { cat "$work/pip.log" >&2; fail "pip install of the wheel failed"; }
+"${pip_rt[@]}" check >"$work/pip.log" 2>&1 \
+  || { cat "$work/pip.log" >&2; fail "the runtime lock misses a dependency of the wheel"; }
 if "$work/venv/bin/python" -m pip show -q pytest >/dev/null 2>&1; then
   fail "a dev dependency (pytest) was installed"
 fi
