@@ -14,18 +14,22 @@ built, from the endpoint's signature only:
   parameters (a ``Request``, path parameters) and has no sub-dependencies, such as the security
   schemes and the request checks.
 
-For such a route the handler awaits the dependencies in declaration order, validates the query
-model with Pydantic (errors raised as FastAPI's ``RequestValidationError`` under ``query``, as
-FastAPI reports them), and calls the endpoint, which returns a ``Response``. Any other route, and
-every request while ``app.dependency_overrides`` is set, gets FastAPI's own handler. Only public API
-is used: ``APIRoute.get_route_handler`` (FastAPI's documented extension point), the endpoint's
-signature, ``Depends``/``Query`` parameter objects, and Pydantic validation.
+For such a route the handler awaits the dependencies in declaration order (each once per use:
+FastAPI's per-request cache of a dependency's value is not kept, so they must be cheap and pure,
+as dagport's are), validates the query model with Pydantic (errors raised as FastAPI's
+``RequestValidationError`` under ``query``, as FastAPI reports them), and calls the endpoint,
+which returns a ``Response``. Any other route, and every request while
+``app.dependency_overrides`` is set, gets FastAPI's own handler. Dependencies given to
+``include_router(...)`` are not seen here: give them to ``APIRouter(dependencies=...)``. Only
+public API is used: ``APIRoute.get_route_handler`` (FastAPI's documented extension point), the
+endpoint's signature, ``Depends``/``Query`` parameter objects, and Pydantic validation.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import types
 import typing
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -132,11 +136,28 @@ def _plan(function: Callable[..., Any], path_names: set[str], *, top: bool) -> _
             and isinstance(markers[0], params.Query)
             and isinstance(base, type)
             and issubclass(base, BaseModel)
+            and _scalar_query_model(base)
         ):
             query = (name, base)
         else:
             return None
     return _Call(function, _is_async(function), request, tuple(path), query, tuple(dependencies))
+
+
+def _scalar_query_model(model: type[BaseModel]) -> bool:
+    """A query model whose fields FastAPI reads one value each, by their own names, and that
+    ignores other parameters: exactly what ``_validated_query`` hands it."""
+    if model.model_config.get("extra", "ignore") != "ignore":
+        return False
+    for name, field in model.model_fields.items():
+        if field.alias not in (None, name) or field.validation_alias is not None:
+            return False
+        annotation = field.annotation
+        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        kinds = [a for a in typing.get_args(annotation) if a is not type(None)] if union else [annotation]
+        if not all(kind in (str, int, float, bool) for kind in kinds):
+            return False
+    return True
 
 
 def _no_validation(info: params.Path) -> bool:
@@ -175,15 +196,13 @@ class LeanRoute(APIRoute):
         call = _plan(endpoint, path_names, top=True)
         if call is None or set(path_names) - set(_all_path_names(call)):
             return None
-        route_checks: list[tuple[str, _Call]] = []
-        for index, dependency in enumerate(self.dependencies):
+        checks: list[_Call] = []
+        for dependency in self.dependencies:
             check = _plan(dependency.dependency, path_names, top=False) if dependency.dependency else None
             if check is None or check.dependencies or check.query is not None:
                 return None
-            route_checks.append((f"route dependency {index}", check))
-        if not route_checks:
-            return call
-        return _WithChecks(call, tuple(c for _, c in route_checks))  # type: ignore[return-value]
+            checks.append(check)
+        return _WithChecks(call, tuple(checks)) if checks else call  # type: ignore[return-value]
 
 
 def _all_path_names(call: _Call) -> list[str]:

@@ -150,12 +150,17 @@ def triggers_and_pool_upserts(client: httpx.AsyncClient) -> list[Awaitable[httpx
     ]
 
 
-# -- DAGPORT_DB_STATEMENT_CACHE_SIZE=0 -------------------------------------------------------------------
+# -- DAGPORT_DB_POOLER=pgbouncer, or DAGPORT_DB_STATEMENT_CACHE_SIZE=0 -----------------------------------
+
+PGBOUNCER_SETTINGS = [{"db_pooler": "pgbouncer"}, {"db_statement_cache_size": 0}]
 
 
-async def test_concurrent_triggers_patches_and_pool_upserts_succeed(database: tuple[str, str]) -> None:
+@pytest.mark.parametrize("setting", PGBOUNCER_SETTINGS, ids=["db_pooler", "statement_cache_0"])
+async def test_concurrent_triggers_patches_and_pool_upserts_succeed(
+    database: tuple[str, str], setting: dict[str, object]
+) -> None:
     direct, bounced = database
-    async with api(bounced, db_statement_cache_size=0) as client:
+    async with api(bounced, **setting) as client:
         await put_dag(client, REFERENCE_DAGS_DIR / f"{DAG}.json")
         first = await statuses(triggers_and_pool_upserts(client))
         patches = await statuses(
@@ -183,9 +188,10 @@ async def test_concurrent_triggers_patches_and_pool_upserts_succeed(database: tu
         await engine.dispose()
 
 
-async def test_concurrent_reads_succeed(database: tuple[str, str]) -> None:
+@pytest.mark.parametrize("setting", PGBOUNCER_SETTINGS, ids=["db_pooler", "statement_cache_0"])
+async def test_concurrent_reads_succeed(database: tuple[str, str], setting: dict[str, object]) -> None:
     _, bounced = database
-    async with api(bounced, db_statement_cache_size=0) as client:
+    async with api(bounced, **setting) as client:
         await put_dag(client, REFERENCE_DAGS_DIR / f"{DAG}.json")
         assert await statuses(triggers_and_pool_upserts(client)) == {200: len(RUNS) + 12}
         lists, states, pools = await asyncio.gather(

@@ -79,7 +79,7 @@ def domain_error_of(exc: BaseException) -> DomainError | None:
         if state[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
             return Unavailable()
         return Invalid(CANNOT_STORE) if state.startswith("22") else StoreFailure(str(exc))
-    if isinstance(exc, ASYNCPG_UNAVAILABLE):
+    if isinstance(exc, (*ASYNCPG_UNAVAILABLE, TimeoutError)):  # TimeoutError: no read connection in time
         return Unavailable()
     return None
 
