@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db.repositories.dags import DagRepository, StoredDag
 from app.json import MAX_DEPTH, too_deep
-from app.schemas.dag_definition import DagDefinitionError, load_definition_text, parse_dag_definition
+from app.schemas.dag_definition import DagDefinitionError, parse_dag_definition
+from app.schemas.definition_text import load_definition_text
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
 

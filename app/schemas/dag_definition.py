@@ -1,8 +1,8 @@
-"""DAG definition documents (spec/dag-definition.md): decoding, validation and derived values.
+"""DAG definition documents (spec/dag-definition.md): validation and derived values.
 
-:func:`load_definition_text` turns JSON or YAML text into plain data; :func:`parse_dag_definition`
-validates that data and returns an immutable :class:`DagSpec`, or raises :class:`DagDefinitionError`
-listing *every* problem, each with the path it concerns (``tasks[2].upstream[0]``).
+:func:`parse_dag_definition` validates decoded data (:mod:`app.schemas.definition_text`) and
+returns an immutable :class:`DagSpec`, or raises :class:`DagDefinitionError` listing *every*
+problem, each with the path it concerns (``tasks[2].upstream[0]``).
 
 Everything here is linear or close to it, because a 10,000-task definition must validate in well
 under a second: cycles are found with Kahn's algorithm (no recursion), and the transitive priority
@@ -11,17 +11,15 @@ weights use Python ints as bitsets (one bit per task) instead of per-task set un
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any
 
 from app.dates import InvalidDateError, parse_date, str_utc
+from app.schemas.definition_text import DagDefinitionError as DagDefinitionError  # raised here too
 
 ID_PATTERN = r"[A-Za-z0-9_.-]{1,250}"
 _ID_RE = re.compile(ID_PATTERN)  # used with fullmatch: `$` would accept a trailing newline
@@ -46,14 +44,6 @@ _TASK_DEFAULTS: dict[str, Any] = {
     "weight_rule": "downstream", "trigger_rule": "all_success", "doc_md": None,
 }  # fmt: skip
 _TASK_ONLY = ("task_id", "upstream", "arguments")  # task fields default_args may not set
-
-
-class DagDefinitionError(Exception):
-    """An invalid definition; ``problems`` holds every problem as ``{"loc": path, "msg": text}``."""
-
-    def __init__(self, problems: list[dict]) -> None:
-        self.problems = list(problems)
-        super().__init__(f"Invalid DAG definition: {len(self.problems)} problem(s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,91 +585,3 @@ def _reach_totals(
             for multiplier, group in groups:
                 total += multiplier * (mask & group).bit_count()
             out[v] = total
-
-
-# --- text decoding ---
-
-
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that keeps dates as strings (parse_date reads them) and rejects duplicate keys."""
-
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable keys are reported by the base constructor
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-class _JsonContentError(ValueError):
-    pass
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise _JsonContentError(f"Invalid JSON: duplicate key {duplicate!r}")
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise _JsonContentError(f"Invalid JSON: {name} is not allowed")
-
-
-def _load_json(text: str) -> object:
-    try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        msg = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except _JsonContentError as exc:
-        msg = str(exc)
-    raise DagDefinitionError([{"loc": "", "msg": msg}])
-
-
-def _load_yaml(text: str) -> object:
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        msg = f"Invalid YAML: {exc.problem or exc.context}{where}"
-    except yaml.YAMLError as exc:
-        msg = f"Invalid YAML: {exc}"
-    raise DagDefinitionError([{"loc": "", "msg": msg}])
-
-
-def load_definition_text(text: str, *, filename: str = "") -> object:
-    """Decode definition text: YAML for ``.yaml``/``.yml``, JSON for ``.json``, else JSON then YAML.
-
-    Dates stay strings and duplicate keys are errors in both syntaxes (a repeated key would
-    otherwise silently drop a value, the kind of typo validation exists to catch).
-    """
-    text = text.removeprefix("\ufeff")
-    name = filename.lower()
-    if name.endswith((".yaml", ".yml")):
-        return _load_yaml(text)
-    if name.endswith(".json"):
-        return _load_json(text)
-    try:
-        return _load_json(text)
-    except DagDefinitionError as json_error:
-        try:
-            return _load_yaml(text)
-        except DagDefinitionError as yaml_error:
-            # Report the syntax the author evidently meant.
-            raise json_error if text.lstrip()[:1] in ("{", "[") else yaml_error from None
