@@ -2,11 +2,8 @@
 
 :func:`parse_dag_definition` validates decoded data (:mod:`app.schemas.definition_text`) and
 returns an immutable :class:`DagSpec`, or raises :class:`DagDefinitionError` listing *every*
-problem, each with the path it concerns (``tasks[2].upstream[0]``).
-
-Everything here is linear or close to it, because a 10,000-task definition must validate in well
-under a second: cycles are found with Kahn's algorithm (no recursion), and the transitive priority
-weights use Python ints as bitsets (one bit per task) instead of per-task set unions.
+problem, each with the path it concerns (``tasks[2].upstream[0]``). The task graph (cycles,
+transitive priority weights) is :mod:`app.schemas.dag_graph`'s.
 """
 
 from __future__ import annotations
@@ -19,6 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from app.dates import InvalidDateError, parse_date, str_utc
+from app.schemas.dag_graph import effective_weights, task_graph
 from app.schemas.definition_text import DagDefinitionError as DagDefinitionError  # raised here too
 
 ID_PATTERN = r"[A-Za-z0-9_.-]{1,250}"
@@ -384,34 +382,16 @@ def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
         if "task_id" not in raw:
             report(f"tasks[{i}].task_id", "task_id is required")
 
-    # Graph: task i's parents are indices; unknown upstream ids are reported, duplicates dropped.
-    index: dict[str, int] = {}
-    for i, own in enumerate(tasks):
-        task_id = own.get("task_id")
-        if task_id is None:
-            continue
-        if task_id in index:
-            report(f"tasks[{i}].task_id", f"Duplicate task_id {_show(task_id)}")
-        else:
-            index[task_id] = i
-    parents: list[list[int]] = []
-    for i, own in enumerate(tasks):
-        seen: dict[int, None] = {}
-        for j, up in enumerate(own.get("upstream", ())):
-            if up in index:
-                seen[index[up]] = None
-            else:
-                report(f"tasks[{i}].upstream[{j}]", f"Upstream task {_show(up)} is not a task of this DAG")
-        parents.append(list(seen))
-    children: list[list[int]] = [[] for _ in tasks]
-    for i, ups in enumerate(parents):
-        for p in ups:
-            children[p].append(i)
-    order = _topological_order(parents, children)
-    if len(order) < len(tasks):
-        for cycle in _find_cycles(order, parents, children):
-            path = " -> ".join(tasks[v]["task_id"] for v in [*cycle, cycle[0]])
-            report(f"tasks[{cycle[0]}].upstream", f"Dependency cycle: {path}")
+    # Graph (app.schemas.dag_graph): duplicate ids and unknown upstream ids, then cycles.
+    graph = task_graph([own.get("task_id") for own in tasks], [own.get("upstream", ()) for own in tasks])
+    for i in graph.duplicates:
+        report(f"tasks[{i}].task_id", f"Duplicate task_id {_show(tasks[i]['task_id'])}")
+    for i, j in graph.unknown:
+        up = tasks[i]["upstream"][j]
+        report(f"tasks[{i}].upstream[{j}]", f"Upstream task {_show(up)} is not a task of this DAG")
+    for cycle in graph.cycles():
+        path = " -> ".join(tasks[v]["task_id"] for v in [*cycle, cycle[0]])
+        report(f"tasks[{cycle[0]}].upstream", f"Dependency cycle: {path}")
 
     # Dates: the DAG's start_date falls back to default_args' (api.md 3.1); a task's come from
     # itself, then default_args, then the DAG.
@@ -442,13 +422,7 @@ def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
     ids = [own["task_id"] for own in tasks]
     weights = [own.get("priority_weight", defaults.get("priority_weight", 1)) for own in tasks]
     rules = [own.get("weight_rule", defaults.get("weight_rule", "downstream")) for own in tasks]
-    effective = list(weights)
-    if "downstream" in rules:  # children before parents: reverse topological order
-        want = [rule == "downstream" for rule in rules]
-        _reach_totals(order[::-1], children, weights, want, effective)
-    if "upstream" in rules:
-        want = [rule == "upstream" for rule in rules]
-        _reach_totals(order, parents, weights, want, effective)
+    effective = effective_weights(graph, weights, rules)
 
     base = {**_TASK_DEFAULTS, **defaults}
     specs = []
@@ -460,8 +434,8 @@ def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
         for key, fresh in (("params", dict), ("inlets", list), ("outlets", list), ("arguments", dict)):
             if key not in values:
                 values[key] = fresh()
-        values["upstream"] = tuple(ids[p] for p in parents[i])
-        values["downstream"] = tuple(sorted(ids[c] for c in children[i]))
+        values["upstream"] = tuple(ids[p] for p in graph.parents[i])
+        values["downstream"] = tuple(sorted(ids[c] for c in graph.children[i]))
         # Airflow 2.9+ clamps the total to the 32-bit range the database column holds.
         values["effective_priority_weight"] = max(-INT_MAX - 1, min(INT_MAX, effective[i]))
         specs.append(TaskSpec(**values))
@@ -478,110 +452,3 @@ def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
         tasks=specs,
         owners=sorted({spec.owner for spec in specs}),
     )
-
-
-# --- graph algorithms (iterative: a 10,000-task chain must not hit the recursion limit) ---
-
-
-def _topological_order(parents: list[list[int]], children: list[list[int]]) -> list[int]:
-    """Kahn's algorithm; the order is shorter than the task list exactly when there is a cycle."""
-    pending = [len(ups) for ups in parents]
-    order = [v for v, count in enumerate(pending) if count == 0]
-    for v in order:  # `order` grows while we iterate: it doubles as the queue
-        for c in children[v]:
-            pending[c] -= 1
-            if pending[c] == 0:
-                order.append(c)
-    return order
-
-
-def _find_cycles(order: list[int], parents: list[list[int]], children: list[list[int]]) -> list[list[int]]:
-    """One cycle per strongly connected knot among the tasks Kahn's algorithm could not order.
-
-    Kosaraju's algorithm with explicit stacks finds the components; inside a component every task
-    has a parent in the same component, so walking parents from its first task must revisit one,
-    which closes a cycle. Linear in tasks plus dependencies.
-    """
-    n = len(parents)
-    alive = bytearray([1]) * n
-    for v in order:
-        alive[v] = 0
-    finished: list[int] = []  # pass 1: depth-first finishing order along children
-    unseen = bytearray(alive)
-    for root in range(n):
-        if not unseen[root]:
-            continue
-        unseen[root] = 0
-        stack = [(root, iter(children[root]))]
-        while stack:
-            v, pending = stack[-1]
-            for c in pending:
-                if unseen[c]:
-                    unseen[c] = 0
-                    stack.append((c, iter(children[c])))
-                    break
-            else:
-                stack.pop()
-                finished.append(v)
-    component = [-1] * n  # pass 2: collect components along parents, latest finisher first
-    cycles = []
-    for root in reversed(finished):
-        if component[root] != -1:
-            continue
-        members = [root]
-        component[root] = root
-        for v in members:  # grows while iterating
-            for p in parents[v]:
-                if alive[p] and component[p] == -1:
-                    component[p] = root
-                    members.append(p)
-        if len(members) == 1 and root not in parents[root]:
-            continue  # downstream of a cycle, not on one
-        position: dict[int, int] = {}
-        walk: list[int] = []
-        v = min(members)
-        while v not in position:
-            position[v] = len(walk)
-            walk.append(v)
-            v = next(p for p in parents[v] if component[p] == root)
-        cycle = walk[position[v] :][::-1]  # upstream to downstream
-        first = cycle.index(min(cycle))  # start at the task that comes first in the document
-        cycles.append(cycle[first:] + cycle[:first])
-    return sorted(cycles)
-
-
-def _reach_totals(
-    sequence: list[int], edges: list[list[int]], weights: list[int], want: list[bool], out: list[int]
-) -> None:
-    """Set ``out[v]`` (for each ``want[v]``) to the weight sum over v and all tasks reachable via ``edges``.
-
-    ``sequence`` lists every task after all tasks its edges lead to. Each task gets a bit (its
-    position in ``sequence``); a task's reach mask is its bit OR its targets' masks, so a task
-    reachable along several paths (a diamond) is counted once. Sums are popcounts: weights are
-    shifted so the smallest is 0, then grouped by distinct value or, if fewer, by binary digit.
-    """
-    low = min(weights)
-    by_position = [weights[v] - low for v in sequence]
-    top = max(by_position)
-    groups: list[tuple[int, int]] = []  # (multiplier, mask of positions)
-    if top:
-        distinct = sorted(set(by_position) - {0})
-        planes = top.bit_length()
-        if len(distinct) <= planes:
-            members = [(d, [w == d for w in by_position]) for d in distinct]
-        else:
-            members = [(1 << b, [(w >> b) & 1 for w in by_position]) for b in range(planes)]
-        for multiplier, flags in members:
-            bits = "".join("1" if flag else "0" for flag in reversed(flags))  # position 0 = lowest bit
-            groups.append((multiplier, int(bits, 2)))
-    masks = [0] * len(weights)
-    for position, v in enumerate(sequence):
-        mask = 1 << position
-        for target in edges[v]:
-            mask |= masks[target]
-        masks[v] = mask
-        if want[v]:
-            total = low * mask.bit_count()
-            for multiplier, group in groups:
-                total += multiplier * (mask & group).bit_count()
-            out[v] = total
