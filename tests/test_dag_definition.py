@@ -16,9 +16,9 @@ from app.schemas.dag_definition import (
     DagDefinitionError,
     DagSpec,
     TaskSpec,
-    load_definition_text,
     parse_dag_definition,
 )
+from app.schemas.definition_text import load_definition_text
 from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
 
 EXAMPLE_FILES = sorted(EXAMPLE_DAGS_DIR.glob("*")) + sorted(REFERENCE_DAGS_DIR.glob("*"))

@@ -1,39 +1,36 @@
-"""DAG definition documents (spec/dag-definition.md): decoding, validation and derived values.
+"""DAG definition documents (spec/dag-definition.md): validation and derived values.
 
-:func:`load_definition_text` turns JSON or YAML text into plain data; :func:`parse_dag_definition`
-validates that data and returns an immutable :class:`DagSpec`, or raises :class:`DagDefinitionError`
-listing *every* problem, each with the path it concerns (``tasks[2].upstream[0]``).
-
-Everything here is linear or close to it, because a 10,000-task definition must validate in well
-under a second: cycles are found with Kahn's algorithm (no recursion), and the transitive priority
-weights use Python ints as bitsets (one bit per task) instead of per-task set unions.
+:func:`parse_dag_definition` validates decoded data (:mod:`app.schemas.definition_text`) with the
+format's models (:mod:`app.schemas.dag_document`) and returns an immutable :class:`DagSpec`, or
+raises :class:`DagDefinitionError` listing *every* problem, each with the path it concerns
+(``tasks[2].upstream[0]``), in the order the document reads. Pydantic's errors are worded in
+the format's own messages in one place (:func:`_problem`); the checks across fields (the task
+graph, in :mod:`app.schemas.dag_graph`, and dates) run even when fields are invalid.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, ClassVar
+from typing import Any
 
-import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from app.dates import InvalidDateError, parse_date, str_utc
-
-ID_PATTERN = r"[A-Za-z0-9_.-]{1,250}"
-_ID_RE = re.compile(ID_PATTERN)  # used with fullmatch: `$` would accept a trailing newline
-INT_MAX = 2**31 - 1  # integers are stored in 32-bit columns
-JSON_INT_MIN, JSON_INT_MAX = -(2**63), 2**64 - 1  # what orjson writes into JSON columns
-TAG_MAX_LENGTH = 100  # the dag_tag.name column (Airflow's TAG_MAX_LEN)
-WEIGHT_RULES = ("downstream", "upstream", "absolute")
-TRIGGER_RULES = (
-    "all_success", "all_failed", "all_done", "all_skipped", "one_success", "one_failed", "one_done",
-    "none_failed", "none_failed_min_one_success", "none_skipped", "always",
-)  # fmt: skip
-_DURATION_RE = re.compile(r"(?:(\d+) days?, )?(\d+):([0-5]\d):([0-5]\d(?:\.\d{1,6})?)")
+from app.dates import str_utc
+from app.schemas.dag_document import (
+    ID_PATTERN,
+    INT_MAX,
+    TAG_MAX_LENGTH,
+    TRIGGER_RULES,
+    WEIGHT_RULES,
+    DagDocument,
+    loc_text,
+    to_utc,
+)
+from app.schemas.dag_graph import TaskGraph, effective_weights, task_graph
+from app.schemas.definition_text import DagDefinitionError as DagDefinitionError  # raised here too
 
 # Task defaults (Airflow's). Mutable defaults (params, inlets, outlets, arguments) are made fresh
 # for every task so no two tasks share one object.
@@ -46,14 +43,6 @@ _TASK_DEFAULTS: dict[str, Any] = {
     "weight_rule": "downstream", "trigger_rule": "all_success", "doc_md": None,
 }  # fmt: skip
 _TASK_ONLY = ("task_id", "upstream", "arguments")  # task fields default_args may not set
-
-
-class DagDefinitionError(Exception):
-    """An invalid definition; ``problems`` holds every problem as ``{"loc": path, "msg": text}``."""
-
-    def __init__(self, problems: list[dict]) -> None:
-        self.problems = list(problems)
-        super().__init__(f"Invalid DAG definition: {len(self.problems)} problem(s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +96,42 @@ class DagSpec:
     owners: list[str]
 
 
-# --- field validators: each takes the raw value and returns the converted one or raises _Invalid ---
+# --- Pydantic's errors in the format's words and order ---
 
-
-class _Invalid(Exception):
-    """Problems with one field: (path suffix below the field, message) pairs."""
-
-    def __init__(self, *problems: tuple[str, str]) -> None:
-        self.problems = problems
+_BOOLEANS = (
+    "email_on_failure", "email_on_retry", "retry_exponential_backoff", "depends_on_past",
+    "wait_for_downstream", "is_paused_upon_creation",
+)  # fmt: skip
+_DURATION = "must be a number of seconds >= 0 or an 'H:MM:SS' string"
+_MUST: dict[str, str] = {  # "<where> must ..., got <value>", by field ("x[]": an item of list x)
+    **dict.fromkeys(("dag_id", "task_id"), f"must match ^{ID_PATTERN}$, got"),
+    **dict.fromkeys(("operator", "pool", "queue"), "must be a non-empty string, got"),
+    **dict.fromkeys(("description", "schedule_interval", "doc_md"), "must be a string or null, got"),
+    **dict.fromkeys(_BOOLEANS, "must be true or false, got"),
+    **dict.fromkeys(("params", "arguments", "default_args"), "must be an object, got"),
+    **dict.fromkeys(("inlets", "outlets"), "must be a list of objects with a string 'type', got"),
+    **dict.fromkeys(("inlets[]", "outlets[]"), "must be an object with a 'type', got"),
+    "owner": "must be a string, got",
+    "email": "must be a string, a list of strings, or null, got",
+    "retries": "must be an integer >= 0, got",
+    "pool_slots": "must be an integer >= 1, got",
+    "priority_weight": "must be an integer, got",
+    "weight_rule": f"must be one of: {', '.join(WEIGHT_RULES)}; got",
+    "trigger_rule": f"must be one of: {', '.join(TRIGGER_RULES)}; got",
+    "retry_delay": f"{_DURATION}, got",
+    **dict.fromkeys(("max_retry_delay", "execution_timeout"), f"{_DURATION}, or null, got"),
+    "tags": "must be a list of strings, got",
+    "tags[]": "must be a string, got",
+    "upstream": "must be a list of task_id strings, got",
+    "upstream[]": "must be a task_id string, got",
+    "type": "must be a non-empty string, got",  # an entity's
+    "tasks": "must be a list of task objects, got",
+}
+_MUST_BY_KIND = {  # the same whatever the field
+    "less_than_equal": f"must be at most {INT_MAX}, got",
+    "string_too_long": f"must be at most {TAG_MAX_LENGTH} characters, got",
+    "int64": "must be an integer of at most 64 bits, got",
+}
 
 
 def _show(value: object) -> str:
@@ -123,312 +140,108 @@ def _show(value: object) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
-def _bad(message: str) -> _Invalid:
-    return _Invalid(("", message))
-
-
-def _check_id(name: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if type(value) is str and _ID_RE.fullmatch(value):
-            return value
-        raise _bad(f"{name} must match ^{ID_PATTERN}$, got {_show(value)}")
-
-    return check
-
-
-def _check_str(name: str, *, nullable: bool = False, nonempty: bool = False) -> Callable[[Any], Any]:
-    what = "a non-empty string" if nonempty else "a string"
-    what += " or null" if nullable else ""
-
-    def check(value: Any) -> Any:
-        if (value is None and nullable) or (type(value) is str and (value or not nonempty)):
-            return value
-        raise _bad(f"{name} must be {what}, got {_show(value)}")
-
-    return check
-
-
-def _check_bool(name: str) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
-        if value is True or value is False:
-            return value
-        raise _bad(f"{name} must be true or false, got {_show(value)}")
-
-    return check
-
-
-def _check_int(name: str, minimum: int | None) -> Callable[[Any], int]:
-    low = -INT_MAX - 1 if minimum is None else minimum
-    what = "an integer" if minimum is None else f"an integer >= {minimum}"
-
-    def check(value: Any) -> int:
-        if type(value) is not int or value < low:  # `type() is` rejects bool, a subclass of int
-            raise _bad(f"{name} must be {what}, got {_show(value)}")
-        if value > INT_MAX:
-            raise _bad(f"{name} must be at most {INT_MAX}, got {_show(value)}")
-        return value
-
-    return check
-
-
-def _check_enum(name: str, allowed: tuple[str, ...]) -> Callable[[Any], str]:
-    choices = ", ".join(allowed)
-
-    def check(value: Any) -> str:
-        if type(value) is str and value in allowed:
-            return value
-        raise _bad(f"{name} must be one of: {choices}; got {_show(value)}")
-
-    return check
-
-
-def _check_duration(name: str, *, nullable: bool) -> Callable[[Any], timedelta | None]:
-    what = "a number of seconds >= 0 or an 'H:MM:SS' string" + (", or null" if nullable else "")
-
-    def check(value: Any) -> timedelta | None:
-        if value is None and nullable:
-            return None
-        try:
-            if type(value) in (int, float) and value >= 0 and math.isfinite(value):
-                return timedelta(seconds=value)
-            if type(value) is str and (m := _DURATION_RE.fullmatch(value.strip())):
-                days, hours, minutes, seconds = m.groups()
-                return timedelta(
-                    days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=float(seconds)
-                )
-        except OverflowError:
-            pass
-        raise _bad(f"{name} must be {what}, got {_show(value)}")
-
-    return check
-
-
-def _check_date(tz: tzinfo) -> Callable[[Any], datetime | None]:
-    def check(value: Any) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return parse_date(value, default_tz=tz).astimezone(UTC)
-        except InvalidDateError as exc:
-            raise _bad(str(exc)) from None
-
-    return check
-
-
-def _check_object(name: str) -> Callable[[Any], dict]:
-    def check(value: Any) -> dict:
-        if isinstance(value, dict):
-            _check_storable(name, value)
-            return value
-        raise _bad(f"{name} must be an object, got {_show(value)}")
-
-    return check
-
-
-def _check_storable(name: str, value: dict | list) -> None:
-    """Free-form values are stored as JSON (orjson): an integer beyond 64 bits cannot be written."""
-    bad = []
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        path, item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend((f"{path}.{k}", v) for k, v in item.items())
-        elif isinstance(item, list):
-            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
-        elif type(item) is int and not JSON_INT_MIN <= item <= JSON_INT_MAX:
-            bad.append((path, f"{name}{path} must be an integer of at most 64 bits, got {_show(item)}"))
-    if bad:
-        raise _Invalid(*sorted(bad))
-
-
-def _check_str_list(name: str, item: str, *, max_length: int | None = None) -> Callable[[Any], list]:
-    def check(value: Any) -> list:
-        if not isinstance(value, list):
-            raise _bad(f"{name} must be a list of {item}s, got {_show(value)}")
-        bad = [
-            (f"[{i}]", f"{name}[{i}] must be a {item}, got {_show(v)}")
-            for i, v in enumerate(value)
-            if type(v) is not str
-        ]
-        if max_length is not None:
-            bad += [
-                (f"[{i}]", f"{name}[{i}] must be at most {max_length} characters, got {_show(v)}")
-                for i, v in enumerate(value)
-                if type(v) is str and len(v) > max_length
-            ]
-        if bad:
-            raise _Invalid(*bad)
-        return value
-
-    return check
-
-
-def _check_email(value: Any) -> str | list[str] | None:
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, list) and all(type(v) is str for v in value):
-        return value
-    raise _bad(f"email must be a string, a list of strings, or null, got {_show(value)}")
-
-
-def _check_entities(name: str) -> Callable[[Any], list]:
-    def check(value: Any) -> list:
-        if not isinstance(value, list):
-            raise _bad(f"{name} must be a list of objects with a string 'type', got {_show(value)}")
-        bad = []
-        for i, entity in enumerate(value):
-            if not isinstance(entity, dict):
-                bad.append((f"[{i}]", f"{name}[{i}] must be an object with a 'type', got {_show(entity)}"))
-            elif "type" not in entity:
-                bad.append((f"[{i}].type", f"{name}[{i}].type is required (e.g. 'File' or 'Table')"))
-            elif type(entity["type"]) is not str or not entity["type"]:
-                bad.append((f"[{i}].type", f"type must be a non-empty string, got {_show(entity['type'])}"))
-        if bad:
-            raise _Invalid(*bad)
-        _check_storable(name, value)
-        return value
-
-    return check
-
-
-_STATIC_TASK_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "task_id": _check_id("task_id"),
-    "operator": _check_str("operator", nonempty=True),
-    "upstream": _check_str_list("upstream", "task_id string"),
-    "owner": _check_str("owner"),
-    "email": _check_email,
-    "email_on_failure": _check_bool("email_on_failure"),
-    "email_on_retry": _check_bool("email_on_retry"),
-    "retries": _check_int("retries", 0),
-    "retry_delay": _check_duration("retry_delay", nullable=False),
-    "retry_exponential_backoff": _check_bool("retry_exponential_backoff"),
-    "max_retry_delay": _check_duration("max_retry_delay", nullable=True),
-    "execution_timeout": _check_duration("execution_timeout", nullable=True),
-    "depends_on_past": _check_bool("depends_on_past"),
-    "wait_for_downstream": _check_bool("wait_for_downstream"),
-    "pool": _check_str("pool", nonempty=True),
-    "pool_slots": _check_int("pool_slots", 1),
-    "queue": _check_str("queue", nonempty=True),
-    "priority_weight": _check_int("priority_weight", None),
-    "weight_rule": _check_enum("weight_rule", WEIGHT_RULES),
-    "trigger_rule": _check_enum("trigger_rule", TRIGGER_RULES),
-    "params": _check_object("params"),
-    "inlets": _check_entities("inlets"),
-    "outlets": _check_entities("outlets"),
-    "doc_md": _check_str("doc_md", nullable=True),
-    "arguments": _check_object("arguments"),
-}
-_STATIC_DAG_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "dag_id": _check_id("dag_id"),
-    "description": _check_str("description", nullable=True),
-    "schedule_interval": _check_str("schedule_interval", nullable=True),
-    "is_paused_upon_creation": _check_bool("is_paused_upon_creation"),
-    "tags": _check_str_list("tags", "string", max_length=TAG_MAX_LENGTH),
-}
-
-
-def _validate_fields(
-    raw: dict, checks: dict[str, Callable[[Any], Any]], prefix: str, report: Callable[[str, str], None]
-) -> dict[str, Any]:
-    """Check every key of ``raw``; return the converted values of the valid ones."""
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        check = checks.get(key)
-        if check is None:
-            report(f"{prefix}{key}", f"Unknown key {_show(key)}")
-            continue
-        try:
-            values[key] = check(value)
-        except _Invalid as exc:
-            for sub, msg in exc.problems:
-                report(f"{prefix}{key}{sub}", msg)
-    return values
-
-
-def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
-    """Validate a decoded definition; naive dates are read in ``default_tz``, all dates end in UTC."""
-    problems: list[dict] = []
-
-    def report(loc: str, msg: str) -> None:
-        problems.append({"loc": loc, "msg": msg})
-
-    if not isinstance(doc, dict):
-        raise DagDefinitionError(
-            [{"loc": "", "msg": f"A DAG definition must be an object, got {_show(doc)}"}]
-        )
-    date_check = _check_date(default_tz)
-    task_checks = {**_STATIC_TASK_CHECKS, "start_date": date_check, "end_date": date_check}
-    dag_checks = {**_STATIC_DAG_CHECKS, "start_date": date_check, "end_date": date_check}
-    dag_checks["default_args"] = dag_checks["tasks"] = lambda value: value  # checked below
-    dag = _validate_fields(doc, dag_checks, "", report)
-    for key in ("dag_id", "tasks"):
-        if key not in doc:
-            report(key, f"{key} is required")
-
-    defaults: dict[str, Any] = {}
-    raw_defaults = dag.get("default_args", {})
-    if isinstance(raw_defaults, dict):
-        allowed = {k: v for k, v in task_checks.items() if k not in _TASK_ONLY}
-        for key in _TASK_ONLY:
-            if key in raw_defaults:
-                report(f"default_args.{key}", f"{key} cannot be set in default_args, only on a task")
-        defaults = _validate_fields(
-            {k: v for k, v in raw_defaults.items() if k not in _TASK_ONLY}, allowed, "default_args.", report
-        )
+def _problem(loc: tuple, kind: str, value: Any, msg: str) -> tuple[str, str]:
+    """One Pydantic error as (path, message); ``value`` is its input, ``msg`` Pydantic's message."""
+    if loc[0] == "tasks" and len(loc) > 2:
+        prefix, rel = f"tasks[{loc[1]}].", loc[2:]  # rel: the path from the field on
+    elif loc[0] == "default_args" and len(loc) > 1:
+        prefix, rel = "default_args.", loc[1:]
     else:
-        report("default_args", f"default_args must be an object, got {_show(raw_defaults)}")
+        prefix, rel = "", loc
+    if kind in ("extra_forbidden", "invalid_key"):  # invalid_key: a key that is no string, the input
+        key = value if kind == "invalid_key" else rel[-1]
+        if prefix == "default_args." and key in _TASK_ONLY:
+            return f"{prefix}{key}", f"{key} cannot be set in default_args, only on a task"
+        return f"{prefix}{key}", f"Unknown key {_show(key)}"
+    field = loc_text(rel)
+    where, name = prefix + field, rel[0]
+    if kind == "date":
+        return where, msg
+    if kind == "missing":
+        if len(rel) == 1:
+            return where, f"{name} is required"
+        return where, f"{field} is required (e.g. 'File' or 'Table')"  # an entity's type
+    if kind == "too_short":  # the one list with a minimum length
+        return where, "tasks must contain at least one task"
+    if name == "tasks" and len(rel) == 2:
+        return where, f"Each task must be an object, got {_show(value)}"
+    if kind in _MUST_BY_KIND:
+        return where, f"{field} {_MUST_BY_KIND[kind]} {_show(value)}"
+    key = {1: name, 2: f"{name}[]", 3: rel[-1]}.get(len(rel))
+    if key not in _MUST:
+        return where, msg  # no model gives such an error today: Pydantic's own words
+    return where, f"{rel[-1] if len(rel) == 3 else field} {_MUST[key]} {_show(value)}"
 
-    raw_tasks = dag.get("tasks", [])
-    if not isinstance(raw_tasks, list):
-        report("tasks", f"tasks must be a list of task objects, got {_show(raw_tasks)}")
-        raw_tasks = []
-    elif not raw_tasks and "tasks" in doc:
-        report("tasks", "tasks must contain at least one task")
-    tasks: list[dict[str, Any]] = []  # converted own values, one per task (even an invalid one)
-    for i, raw in enumerate(raw_tasks):
-        if not isinstance(raw, dict):
-            report(f"tasks[{i}]", f"Each task must be an object, got {_show(raw)}")
-            tasks.append({})
-            continue
-        tasks.append(_validate_fields(raw, task_checks, f"tasks[{i}].", report))
-        if "task_id" not in raw:
-            report(f"tasks[{i}].task_id", "task_id is required")
 
-    # Graph: task i's parents are indices; unknown upstream ids are reported, duplicates dropped.
-    index: dict[str, int] = {}
-    for i, own in enumerate(tasks):
-        task_id = own.get("task_id")
-        if task_id is None:
-            continue
-        if task_id in index:
-            report(f"tasks[{i}].task_id", f"Duplicate task_id {_show(task_id)}")
-        else:
-            index[task_id] = i
-    parents: list[list[int]] = []
-    for i, own in enumerate(tasks):
-        seen: dict[int, None] = {}
-        for j, up in enumerate(own.get("upstream", ())):
-            if up in index:
-                seen[index[up]] = None
-            else:
-                report(f"tasks[{i}].upstream[{j}]", f"Upstream task {_show(up)} is not a task of this DAG")
-        parents.append(list(seen))
-    children: list[list[int]] = [[] for _ in tasks]
-    for i, ups in enumerate(parents):
-        for p in ups:
-            children[p].append(i)
-    order = _topological_order(parents, children)
-    if len(order) < len(tasks):
-        for cycle in _find_cycles(order, parents, children):
-            path = " -> ".join(tasks[v]["task_id"] for v in [*cycle, cycle[0]])
-            report(f"tasks[{cycle[0]}].upstream", f"Dependency cycle: {path}")
+def _order(loc: tuple, kind: str, value: Any, doc: dict) -> tuple:
+    """A sort key putting a problem where the document reads it.
 
-    # Dates: the DAG's start_date falls back to default_args' (api.md 3.1); a task's come from
-    # itself, then default_args, then the DAG.
+    The DAG's own keys in document order, then its missing keys, then default_args (the
+    task-only keys first), then each task's keys in document order. Within a key the order is
+    Pydantic's, except that a tag's type comes before its length.
+    """
+    within = 1 if kind == "string_too_long" else 0
+
+    def position(raw: dict, depth: int) -> int:
+        """The place in ``raw`` of the key at ``loc[depth]`` (an invalid_key error's input is the key)."""
+        key = value if kind == "invalid_key" and depth == len(loc) - 1 else loc[depth]
+        for n, k in enumerate(raw):
+            if k is key or k == key:
+                return n
+        return len(raw)
+
+    if loc[0] == "tasks" and len(loc) > 1:
+        if len(loc) == 2:
+            return (3, loc[1], -1)
+        return (3, loc[1], position(doc["tasks"][loc[1]], 2), within)
+    if loc[0] == "default_args" and len(loc) > 1:
+        if loc[1] in _TASK_ONLY:
+            return (2, 0, _TASK_ONLY.index(loc[1]))
+        return (2, 1, position(doc["default_args"], 1), within)
+    if loc[0] in ("default_args", "tasks") and kind != "missing":
+        return (2 if loc[0] == "default_args" else 3, -1)
+    return (0, position(doc, 0), within)
+
+
+def _problems(errors: list[ErrorDetails], doc: dict) -> list[dict]:
+    ordered = sorted(errors, key=lambda e: _order(e["loc"], e["type"], e["input"], doc))
+    problems = (_problem(e["loc"], e["type"], e["input"], e["msg"]) for e in ordered)
+    return [{"loc": loc, "msg": msg} for loc, msg in problems]
+
+
+def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> tuple[dict, dict, list[dict]]:
+    """The fields the cross-field checks read (ids, upstream lists, dates) of an invalid document.
+
+    A failed validation returns no values, so those fields that passed are taken from the
+    document: a valid id or upstream list is its own value, a valid date is parsed again.
+    """
+    failed = {e["loc"][:3] for e in errors}
+
+    def passed(raw: object, *at: str | int) -> dict:
+        if not isinstance(raw, dict) or at in failed:
+            return {}
+        return {
+            k: raw[k] if k in ("task_id", "upstream") else to_utc(raw[k], default_tz)
+            for k in ("task_id", "upstream", "start_date", "end_date")
+            if k in raw and (*at, k) not in failed
+        }
+
+    raw_tasks = doc.get("tasks", []) if ("tasks",) not in failed else []
+    tasks = [passed(raw, "tasks", i) for i, raw in enumerate(raw_tasks)]
+    return passed(doc), passed(doc.get("default_args"), "default_args"), tasks
+
+
+def _date_problems(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> list[dict]:
+    """An end_date before its start_date: the DAG's, each task's own, or default_args' (once).
+
+    The DAG's start_date falls back to default_args' (api.md 3.1); a task's dates come from
+    itself, then default_args, then the DAG.
+    """
+    problems = []
     dag_start = dag.get("start_date") or defaults.get("start_date")
     dag_end = dag.get("end_date")
     if dag_start and dag_end and dag_end < dag_start:
-        report("end_date", f"end_date {str_utc(dag_end)} is before start_date {str_utc(dag_start)}")
+        problems.append(("end_date", dag_end, dag_start))
     inherited_reported = False
     for i, own in enumerate(tasks):
         start = own.get("start_date") or defaults.get("start_date") or dag_start
@@ -444,242 +257,89 @@ def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
             inherited_reported = True
         else:
             continue  # both are the DAG's: reported above
-        report(loc, f"end_date {str_utc(end)} is before start_date {str_utc(start)}")
+        problems.append((loc, end, start))
+    return [
+        {"loc": loc, "msg": f"end_date {str_utc(end)} is before start_date {str_utc(start)}"}
+        for loc, end, start in problems
+    ]
 
+
+def _graph_problems(graph: TaskGraph, tasks: Sequence[Mapping]) -> list[dict]:
+    problems = [
+        {"loc": f"tasks[{i}].task_id", "msg": f"Duplicate task_id {_show(tasks[i]['task_id'])}"}
+        for i in graph.duplicates
+    ]
+    for i, j in graph.unknown:
+        up = tasks[i]["upstream"][j]
+        problems.append(
+            {
+                "loc": f"tasks[{i}].upstream[{j}]",
+                "msg": f"Upstream task {_show(up)} is not a task of this DAG",
+            }
+        )
+    for cycle in graph.cycles():
+        path = " -> ".join(tasks[v]["task_id"] for v in [*cycle, cycle[0]])
+        problems.append({"loc": f"tasks[{cycle[0]}].upstream", "msg": f"Dependency cycle: {path}"})
+    return problems
+
+
+def _cross_checks(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> tuple[TaskGraph, list[dict]]:
+    """The task graph, and the problems across fields: in the graph, then in the dates."""
+    graph = task_graph([t.get("task_id") for t in tasks], [t.get("upstream", ()) for t in tasks])
+    return graph, _graph_problems(graph, tasks) + _date_problems(dag, defaults, tasks)
+
+
+def parse_dag_definition(doc: object, *, default_tz: tzinfo = UTC) -> DagSpec:
+    """Validate a decoded definition; naive dates are read in ``default_tz``, all dates end in UTC."""
+    if not isinstance(doc, dict):
+        raise DagDefinitionError(
+            [{"loc": "", "msg": f"A DAG definition must be an object, got {_show(doc)}"}]
+        )
+    try:
+        document = DagDocument.model_validate(doc, context={"default_tz": default_tz})
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        _, problems = _cross_checks(*_valid_parts(doc, errors, default_tz))
+        raise DagDefinitionError(_problems(errors, doc) + problems) from None
+    dag_dates = {"start_date": document.start_date, "end_date": document.end_date}
+    graph, problems = _cross_checks(dag_dates, document.default_args, document.tasks)
     if problems:
         raise DagDefinitionError(problems)
+    return _spec(document, graph, raw_defaults=doc.get("default_args", {}))
 
+
+def _spec(document: DagDocument, graph: TaskGraph, raw_defaults: Any) -> DagSpec:
+    """The DagSpec of a valid document: defaults applied, dependencies both ways, weights summed."""
+    tasks, defaults = document.tasks, document.default_args
     ids = [own["task_id"] for own in tasks]
     weights = [own.get("priority_weight", defaults.get("priority_weight", 1)) for own in tasks]
     rules = [own.get("weight_rule", defaults.get("weight_rule", "downstream")) for own in tasks]
-    effective = list(weights)
-    if "downstream" in rules:  # children before parents: reverse topological order
-        want = [rule == "downstream" for rule in rules]
-        _reach_totals(order[::-1], children, weights, want, effective)
-    if "upstream" in rules:
-        want = [rule == "upstream" for rule in rules]
-        _reach_totals(order, parents, weights, want, effective)
-
+    effective = effective_weights(graph, weights, rules)
+    dag_start = document.start_date or defaults.get("start_date")
     base = {**_TASK_DEFAULTS, **defaults}
     specs = []
     for i, own in enumerate(tasks):
         values = {**base, **own}
         # A null date (own or default_args') means "inherit", like an absent one.
         values["start_date"] = own.get("start_date") or defaults.get("start_date") or dag_start
-        values["end_date"] = own.get("end_date") or defaults.get("end_date") or dag_end
+        values["end_date"] = own.get("end_date") or defaults.get("end_date") or document.end_date
         for key, fresh in (("params", dict), ("inlets", list), ("outlets", list), ("arguments", dict)):
             if key not in values:
                 values[key] = fresh()
-        values["upstream"] = tuple(ids[p] for p in parents[i])
-        values["downstream"] = tuple(sorted(ids[c] for c in children[i]))
+        values["upstream"] = tuple(ids[p] for p in graph.parents[i])
+        values["downstream"] = tuple(sorted(ids[c] for c in graph.children[i]))
         # Airflow 2.9+ clamps the total to the 32-bit range the database column holds.
         values["effective_priority_weight"] = max(-INT_MAX - 1, min(INT_MAX, effective[i]))
         specs.append(TaskSpec(**values))
-
     return DagSpec(
-        dag_id=dag["dag_id"],
-        description=dag.get("description"),
-        schedule_interval=dag.get("schedule_interval"),
+        dag_id=document.dag_id,
+        description=document.description,
+        schedule_interval=document.schedule_interval,
         start_date=dag_start,
-        end_date=dag_end,
-        is_paused_upon_creation=dag.get("is_paused_upon_creation", True),
-        tags=dag.get("tags", []),
+        end_date=document.end_date,
+        is_paused_upon_creation=document.is_paused_upon_creation,
+        tags=document.tags,
         default_args=raw_defaults,
         tasks=specs,
         owners=sorted({spec.owner for spec in specs}),
     )
-
-
-# --- graph algorithms (iterative: a 10,000-task chain must not hit the recursion limit) ---
-
-
-def _topological_order(parents: list[list[int]], children: list[list[int]]) -> list[int]:
-    """Kahn's algorithm; the order is shorter than the task list exactly when there is a cycle."""
-    pending = [len(ups) for ups in parents]
-    order = [v for v, count in enumerate(pending) if count == 0]
-    for v in order:  # `order` grows while we iterate: it doubles as the queue
-        for c in children[v]:
-            pending[c] -= 1
-            if pending[c] == 0:
-                order.append(c)
-    return order
-
-
-def _find_cycles(order: list[int], parents: list[list[int]], children: list[list[int]]) -> list[list[int]]:
-    """One cycle per strongly connected knot among the tasks Kahn's algorithm could not order.
-
-    Kosaraju's algorithm with explicit stacks finds the components; inside a component every task
-    has a parent in the same component, so walking parents from its first task must revisit one,
-    which closes a cycle. Linear in tasks plus dependencies.
-    """
-    n = len(parents)
-    alive = bytearray([1]) * n
-    for v in order:
-        alive[v] = 0
-    finished: list[int] = []  # pass 1: depth-first finishing order along children
-    unseen = bytearray(alive)
-    for root in range(n):
-        if not unseen[root]:
-            continue
-        unseen[root] = 0
-        stack = [(root, iter(children[root]))]
-        while stack:
-            v, pending = stack[-1]
-            for c in pending:
-                if unseen[c]:
-                    unseen[c] = 0
-                    stack.append((c, iter(children[c])))
-                    break
-            else:
-                stack.pop()
-                finished.append(v)
-    component = [-1] * n  # pass 2: collect components along parents, latest finisher first
-    cycles = []
-    for root in reversed(finished):
-        if component[root] != -1:
-            continue
-        members = [root]
-        component[root] = root
-        for v in members:  # grows while iterating
-            for p in parents[v]:
-                if alive[p] and component[p] == -1:
-                    component[p] = root
-                    members.append(p)
-        if len(members) == 1 and root not in parents[root]:
-            continue  # downstream of a cycle, not on one
-        position: dict[int, int] = {}
-        walk: list[int] = []
-        v = min(members)
-        while v not in position:
-            position[v] = len(walk)
-            walk.append(v)
-            v = next(p for p in parents[v] if component[p] == root)
-        cycle = walk[position[v] :][::-1]  # upstream to downstream
-        first = cycle.index(min(cycle))  # start at the task that comes first in the document
-        cycles.append(cycle[first:] + cycle[:first])
-    return sorted(cycles)
-
-
-def _reach_totals(
-    sequence: list[int], edges: list[list[int]], weights: list[int], want: list[bool], out: list[int]
-) -> None:
-    """Set ``out[v]`` (for each ``want[v]``) to the weight sum over v and all tasks reachable via ``edges``.
-
-    ``sequence`` lists every task after all tasks its edges lead to. Each task gets a bit (its
-    position in ``sequence``); a task's reach mask is its bit OR its targets' masks, so a task
-    reachable along several paths (a diamond) is counted once. Sums are popcounts: weights are
-    shifted so the smallest is 0, then grouped by distinct value or, if fewer, by binary digit.
-    """
-    low = min(weights)
-    by_position = [weights[v] - low for v in sequence]
-    top = max(by_position)
-    groups: list[tuple[int, int]] = []  # (multiplier, mask of positions)
-    if top:
-        distinct = sorted(set(by_position) - {0})
-        planes = top.bit_length()
-        if len(distinct) <= planes:
-            members = [(d, [w == d for w in by_position]) for d in distinct]
-        else:
-            members = [(1 << b, [(w >> b) & 1 for w in by_position]) for b in range(planes)]
-        for multiplier, flags in members:
-            bits = "".join("1" if flag else "0" for flag in reversed(flags))  # position 0 = lowest bit
-            groups.append((multiplier, int(bits, 2)))
-    masks = [0] * len(weights)
-    for position, v in enumerate(sequence):
-        mask = 1 << position
-        for target in edges[v]:
-            mask |= masks[target]
-        masks[v] = mask
-        if want[v]:
-            total = low * mask.bit_count()
-            for multiplier, group in groups:
-                total += multiplier * (mask & group).bit_count()
-            out[v] = total
-
-
-# --- text decoding ---
-
-
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that keeps dates as strings (parse_date reads them) and rejects duplicate keys."""
-
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable keys are reported by the base constructor
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-class _JsonContentError(ValueError):
-    pass
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise _JsonContentError(f"Invalid JSON: duplicate key {duplicate!r}")
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise _JsonContentError(f"Invalid JSON: {name} is not allowed")
-
-
-def _load_json(text: str) -> object:
-    try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        msg = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except _JsonContentError as exc:
-        msg = str(exc)
-    raise DagDefinitionError([{"loc": "", "msg": msg}])
-
-
-def _load_yaml(text: str) -> object:
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        msg = f"Invalid YAML: {exc.problem or exc.context}{where}"
-    except yaml.YAMLError as exc:
-        msg = f"Invalid YAML: {exc}"
-    raise DagDefinitionError([{"loc": "", "msg": msg}])
-
-
-def load_definition_text(text: str, *, filename: str = "") -> object:
-    """Decode definition text: YAML for ``.yaml``/``.yml``, JSON for ``.json``, else JSON then YAML.
-
-    Dates stay strings and duplicate keys are errors in both syntaxes (a repeated key would
-    otherwise silently drop a value, the kind of typo validation exists to catch).
-    """
-    text = text.removeprefix("\ufeff")
-    name = filename.lower()
-    if name.endswith((".yaml", ".yml")):
-        return _load_yaml(text)
-    if name.endswith(".json"):
-        return _load_json(text)
-    try:
-        return _load_json(text)
-    except DagDefinitionError as json_error:
-        try:
-            return _load_yaml(text)
-        except DagDefinitionError as yaml_error:
-            # Report the syntax the author evidently meant.
-            raise json_error if text.lstrip()[:1] in ("{", "[") else yaml_error from None

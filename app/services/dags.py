@@ -7,7 +7,8 @@ from datetime import datetime, tzinfo
 
 from app.errors import Invalid, NotFound, dag_id_not_found, dag_not_found
 from app.json import MAX_DEPTH, too_deep
-from app.schemas.dag_definition import DagDefinitionError, DagSpec, load_definition_text, parse_dag_definition
+from app.schemas.dag_definition import DagDefinitionError, DagSpec, parse_dag_definition
+from app.schemas.definition_text import load_definition_text
 from app.services.backend import Backend
 from app.services.results import Dag, DagPage, StoredDag
 
