@@ -97,7 +97,6 @@ _FIND_TASK_INSTANCE = (
         dag_run.c.id.label("run_pk"),
         dag_run.c.run_id,
         dag_run.c.execution_date,
-        dag_run.c.state.label("run_state"),
         task_instance.c.task_id.label("ti_found"),
         *TI_VALUE_COLUMNS,
     )
@@ -221,6 +220,8 @@ _LOCK_RUN = (
     .with_for_update()
 )
 
+# Their bind parameters are named ``b_<column>``: an UPDATE's bind parameters may not share the
+# names of the columns it sets (SQLAlchemy reserves those for the SET clause).
 _RUN_STARTED = (
     update(dag_run)
     .where(dag_run.c.id == bindparam("b_run"))
@@ -317,10 +318,10 @@ class DagRunRepository(Repository):
         row = await self.first(_FIND_TASK_INSTANCE, params)
         if row is None:
             return TaskInstanceLookup(dag_exists=False, task_exists=False, run_exists=False, instance=None)
-        dag_found, task_found, run_pk, run_id, run_date, _run_state, ti_found = row[:7]
+        dag_found, task_found, run_pk, run_id, run_date, ti_found = row[:6]
         instance = None
         if ti_found is not None:
-            instance = TaskInstance(ti_found, dag_found, run_id, run_date, *row[7:])
+            instance = TaskInstance(ti_found, dag_found, run_id, run_date, *row[6:])
         return TaskInstanceLookup(
             dag_exists=True,
             task_exists=task_found is not None,
