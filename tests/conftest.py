@@ -6,7 +6,10 @@ reachable: if it is not, the Postgres half of the suite errors, it is never skip
 
 Each pytest process has databases of its own (a Postgres database named after the process, a SQLite
 file in its own temporary directory), so pytest-xdist's workers (``pytest -n 2 --dist loadgroup``)
-never share one.
+never share one. Tests marked ``system`` need installed programs or servers of their own (nginx,
+pgbouncer, chromium, a private Postgres cluster, ``dagport serve`` processes): ``-m "not system"``
+leaves them out for a quick local loop; without it they run, and fail when a program is missing.
+Each of those modules is one ``xdist_group``: its module-scoped servers start once, on one worker.
 """
 
 from __future__ import annotations
@@ -47,6 +50,27 @@ TABLES = (
     "slot_pool",
     "api_token",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "system: needs an installed program or a server of its own (nginx, pgbouncer, chromium, a "
+        "private Postgres cluster, dagport serve processes); fails, never skips, when it is missing",
+    )
+    # pytest-xdist registers xdist_group itself; without it the marks must still pass --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """System tests first, in their order: they are the longest work units (the reliability run
+    alone takes ~40 s), so under pytest-xdist they start at once, beside the rest, instead of
+    holding one worker at the end. After pytest's own reordering (trylast), which groups the tests
+    by backend; the system tests use no backend, so that grouping stays as it was."""
+    system = [item for item in items if item.get_closest_marker("system")]
+    if system:
+        items[:] = system + [item for item in items if not item.get_closest_marker("system")]
 
 
 class FakeClock:
