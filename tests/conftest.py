@@ -5,11 +5,14 @@ from empty tables (plus the migration's ``default_pool``) and ids restarting at 
 reachable: if it is not, the Postgres half of the suite errors, it is never skipped.
 
 Each pytest process has databases of its own (a Postgres database named after the process, a SQLite
-file in its own temporary directory), so pytest-xdist's workers (``pytest -n 2 --dist loadgroup``)
-never share one. Tests marked ``system`` need installed programs or servers of their own (nginx,
-pgbouncer, chromium, a private Postgres cluster, ``dagport serve`` processes): ``-m "not system"``
-leaves them out for a quick local loop; without it they run, and fail when a program is missing.
-Each of those modules is one ``xdist_group``: its module-scoped servers start once, on one worker.
+file in its own temporary directory), so pytest-xdist's workers (``pytest -n 2``) never share one.
+
+Tests marked ``system`` need installed programs or servers of their own (nginx, pgbouncer,
+chromium, a private Postgres cluster, ``dagport serve`` processes): ``-m "not system"`` leaves them
+out for a quick local loop; without it they run, and fail when a program is missing. They are best
+run in a process of their own (``pytest -m system``): the reliability run's timing checks should
+not compete with other tests for the CPU. Each of their modules is one ``xdist_group``, so under
+``-n 2 --dist loadgroup`` its module-scoped servers still start once, on one worker.
 """
 
 from __future__ import annotations
