@@ -1,8 +1,18 @@
 """Test fixtures: the whole suite runs once on Postgres and once on SQLite, on real databases.
 
 The schema is built once per database through the migrations (which tests them). Each test starts
-from empty tables (plus the migration's ``default_pool``). Postgres must be reachable: if it is
-not, the Postgres half of the suite errors, it is never skipped.
+from empty tables (plus the migration's ``default_pool``) and ids restarting at 1. Postgres must be
+reachable: if it is not, the Postgres half of the suite errors, it is never skipped.
+
+Each pytest process has databases of its own (a Postgres database named after the process, a SQLite
+file in its own temporary directory), so pytest-xdist's workers (``pytest -n 2``) never share one.
+
+Tests marked ``system`` need installed programs or servers of their own (nginx, pgbouncer,
+chromium, a private Postgres cluster, ``dagport serve`` processes): ``-m "not system"`` leaves them
+out for a quick local loop; without it they run, and fail when a program is missing. They are best
+run in a process of their own (``pytest -m system``): the reliability run's timing checks should
+not compete with other tests for the CPU. Each of their modules is one ``xdist_group``, so under
+``-n 2 --dist loadgroup`` its module-scoped servers still start once, on one worker.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 BACKENDS = [b for b in os.environ.get("DAGPORT_TEST_BACKENDS", "postgresql,sqlite").split(",") if b]
 TOKEN = "test-token"
+# Every table but alembic_version, children before their parents (clean_db deletes in this order).
 TABLES = (
     "lineage",
     "task_instance",
@@ -42,6 +53,27 @@ TABLES = (
     "slot_pool",
     "api_token",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "system: needs an installed program or a server of its own (nginx, pgbouncer, chromium, a "
+        "private Postgres cluster, dagport serve processes); fails, never skips, when it is missing",
+    )
+    # pytest-xdist registers xdist_group itself; without it the marks must still pass --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """System tests first, in their order: they are the longest work units (the reliability run
+    alone takes ~40 s), so under pytest-xdist they start at once, beside the rest, instead of
+    holding one worker at the end. After pytest's own reordering (trylast), which groups the tests
+    by backend; the system tests use no backend, so that grouping stays as it was."""
+    system = [item for item in items if item.get_closest_marker("system")]
+    if system:
+        items[:] = system + [item for item in items if not item.get_closest_marker("system")]
 
 
 class FakeClock:
@@ -104,21 +136,52 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+# Sequences TRUNCATE ... RESTART IDENTITY would restart: those owned by a column of TABLES (serial or
+# identity). dag_run_stamp_seq belongs to no column and keeps counting, as it did under TRUNCATE.
+OWNED_SEQUENCES = """
+SELECT s.seqrelid::regclass::text, s.seqstart FROM pg_sequence s
+JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
+WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY(CAST(:tables AS regclass[]))
+ORDER BY 1
+"""
+DEFAULT_POOL_ROW = (
+    "INSERT INTO slot_pool (pool, slots, description, include_deferred) "
+    "VALUES ('default_pool', 128, 'Default pool', false)"
+)
+
+
+@pytest.fixture(scope="session")
+async def cleaning_script(engine: AsyncEngine) -> str:
+    """The statements that empty the tables (children first) and restore default_pool, as one script.
+
+    DELETE, not TRUNCATE: on tables this small Postgres deletes in well under a millisecond, while
+    TRUNCATE gives each table and index a new file (~20 ms a test). Deleting runs fires their
+    triggers, as any deletion does; the tables are emptied all the same. Owned sequences restart
+    with setval(), so ids restart at 1 as with TRUNCATE ... RESTART IDENTITY. SQLite numbers a
+    rowid after the greatest one left, so its ids restart at 1 once the table is empty.
+    """
+    statements = [f"DELETE FROM {table}" for table in TABLES]
+    if engine.dialect.name != "postgresql":
+        return ";\n".join(["BEGIN", *statements, DEFAULT_POOL_ROW, "COMMIT"])
+    async with engine.connect() as conn:
+        sequences = (await conn.execute(text(OWNED_SEQUENCES), {"tables": list(TABLES)})).all()
+    restarts = [f"SELECT setval('{name}', {start}, false)" for name, start in sequences]
+    return ";\n".join([*statements, *restarts, DEFAULT_POOL_ROW])
+
+
 @pytest.fixture
-async def clean_db(engine: AsyncEngine) -> AsyncEngine:
-    """Empty tables and the migration's default_pool, ids restarting at 1."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+async def clean_db(engine: AsyncEngine, cleaning_script: str) -> AsyncEngine:
+    """Empty tables and the migration's default_pool, ids restarting at 1.
+
+    The script goes to the driver in one round trip: asyncpg runs a multi-statement script as one
+    implicit transaction, aiosqlite's executescript runs it between its own BEGIN and COMMIT.
+    """
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if engine.dialect.name == "postgresql":
+            await driver.execute(cleaning_script)
         else:
-            for table in TABLES:
-                await conn.execute(text(f"DELETE FROM {table}"))
-        await conn.execute(
-            text(
-                "INSERT INTO slot_pool (pool, slots, description, include_deferred) "
-                "VALUES ('default_pool', 128, 'Default pool', false)"
-            )
-        )
+            await driver.executescript(cleaning_script)
     return engine
 
 

@@ -39,6 +39,10 @@ from app.main import create_app
 from tests.conftest import TOKEN
 from tests.helpers import load_reference_dags
 
+# Needs chromium and serves over real sockets (conftest.py: system). One xdist group: the browser
+# starts once, on one worker.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("docs_browser")]
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

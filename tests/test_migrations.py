@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, create_mock_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.schema import CreateIndex
 
 from app.config import Settings
 from app.db import migrate
@@ -57,12 +58,26 @@ async def fresh_engine(fresh_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+def _indexes_created_on(dialect: str) -> set[str]:
+    """The model indexes ``metadata.create_all`` creates on ``dialect``, emitted to a mock engine:
+    an ``Index(...).ddl_if(dialect=...)`` of another database is not among them."""
+    names: set[str] = set()
+
+    def record(ddl: Any, *_: Any, **__: Any) -> None:
+        if isinstance(ddl, CreateIndex):
+            names.add(ddl.element.name)
+
+    metadata.create_all(create_mock_engine(f"{dialect}://", record), checkfirst=False)
+    return names
+
+
 def _schema_diff(conn: Connection) -> list[Any]:
+    created = _indexes_created_on(conn.dialect.name)
+
     def for_this_database(obj: Any, name: Any, type_: str, reflected: bool, compare_to: Any) -> bool:
-        # A model object created on one database only (``Index(...).ddl_if(dialect=...)``, which
-        # alembic's comparison does not read) is expected only there.
-        condition = getattr(obj, "_ddl_if", None)
-        return condition is None or condition.dialect in (None, conn.dialect.name)
+        # A model index created on one database only (``ddl_if``, which alembic's comparison does
+        # not read) is expected only there.
+        return reflected or type_ != "index" or name in created
 
     context = MigrationContext.configure(
         conn, opts={"compare_type": True, "include_object": for_this_database}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import uuid
 
 from app.observability import JsonFormatter
 from tests.conftest import TOKEN
@@ -69,8 +71,8 @@ async def test_api_answers_503_when_postgres_refuses_the_login(backend, database
 
     if backend != "postgresql":
         pytest.skip("a login refused by the server: Postgres only")
-    role = "dagport_test_no_connections"
-    await _admin(f"DROP ROLE IF EXISTS {role}")
+    # Roles belong to the whole server, which other test runs share: a name of this process's own.
+    role = f"dagport_test_no_connections_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await _admin(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
     try:
         url = make_url(database_url).set(username=role).render_as_string(hide_password=False)

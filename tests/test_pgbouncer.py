@@ -37,6 +37,9 @@ from tests.conftest import REFERENCE_DAGS_DIR
 from tests.helpers import put_dag
 from tests.processes import Process, free_port, require_binary, throwaway_database
 
+# Needs pgbouncer (conftest.py: system). One xdist group: it starts once, on one worker.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("pgbouncer")]
+
 TOKEN = "pgbouncer-test-token"
 DAG = "example_bash"
 TASKS = ("extract", "transform", "load")

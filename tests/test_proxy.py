@@ -41,6 +41,10 @@ from tests.processes import (
     wait_for_line,
 )
 
+# Needs nginx and runs `dagport serve` processes (conftest.py: system). One xdist group: the
+# module-scoped stack starts once, on one worker.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("proxy")]
+
 NGINX_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf"
 PREFIX = "/dagport"
 TOKEN = "proxy-test-token"

@@ -18,6 +18,10 @@ from reliability.cluster import MissingBinary, postgres_bin_dir
 from reliability.run import Options, Report, run
 from reliability.stack import nginx_binary
 
+# Needs nginx and the Postgres server binaries (conftest.py: system). One xdist group: the
+# module-scoped run is made once, on one worker.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("reliability")]
+
 # Checks that fail because of a known, unfixed bug: {"phase.check": "BUG ... (file, what to change)"}.
 # Each is marked xfail(strict=True): the fix turns it into an XPASS failure until it is removed here.
 # Findings 1-4 of docs/reliability.md were fixed in 3e40a8a; none is open.

@@ -15,6 +15,8 @@ SQL insert, an operator pruning old runs):
 No foreign key from dag to dag_run: runs already reference their DAG, and deleting a DAG deletes
 its runs first.
 
+The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql and sqlite.sql.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24

@@ -17,6 +17,8 @@ there is nothing more to keep in step.
 tests/routers/test_dag_runs.py checks the text against Python's isoformat() for edge dates
 through latest_runs, on both databases.
 
+dagport_iso_text as it is now (later migrations included): tests/data/schema/postgresql.sql.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24

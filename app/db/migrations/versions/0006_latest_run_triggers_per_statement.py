@@ -17,6 +17,8 @@ is left alone.
 
 SQLite has only row-level triggers: it keeps 0004's.
 
+The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql.
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-24

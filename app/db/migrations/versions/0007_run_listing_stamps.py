@@ -24,6 +24,8 @@ committed change to any DAG's runs: latest_runs is cached under that sum.
 
 Existing DAGs get a stamp now; a DAG without one (created since, no run yet) is not cached.
 
+The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql and sqlite.sql.
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24

@@ -1,0 +1,228 @@
+"""The current definition of every trigger and function, per database, as an SQL snapshot.
+
+Migrations 0003 to 0007 create, drop and re-create triggers and functions; no migration shows what
+is current. tests/data/schema/postgresql.sql and tests/data/schema/sqlite.sql do: each is what a
+database migrated to head reports (Postgres: ``pg_get_functiondef`` and ``pg_get_triggerdef`` of
+the functions and triggers of the public schema; SQLite: ``sqlite_master``'s triggers), laid out
+for reading. The layout changes whitespace only: tests/test_schema_snapshot.py migrates a new
+database of each kind and checks the committed file against what it reports, whitespace outside
+quotes aside. After changing a trigger or function in a migration, rewrite both files with::
+
+    .venv/bin/python -m tests.schema_snapshot
+
+(the test suite's Postgres, DAGPORT_TEST_POSTGRES_URL, must be reachable), then review the diff.
+``DAGPORT_UPDATE_SNAPSHOT=1`` makes the test write them too, as it does for the other snapshots.
+
+Why under tests/ and not app/: nothing in dagport reads these files, so they need not ship in the
+package; tests/data/ is where the other committed snapshot (openapi.json) lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from tests.conftest import DATA_DIR, _admin, _postgres_test_url
+
+DIALECTS = ("postgresql", "sqlite")
+SNAPSHOTS = {dialect: DATA_DIR / "schema" / f"{dialect}.sql" for dialect in DIALECTS}
+REGENERATE = ".venv/bin/python -m tests.schema_snapshot"
+
+_HEADERS = {
+    "postgresql": """\
+-- dagport's triggers and functions on Postgres as they are now: what a database migrated to head
+-- reports (pg_get_functiondef, pg_get_triggerdef), laid out for reading (whitespace only).
+-- Migrations 0003 to 0007 (app/db/migrations/versions/) create and replace them; this file is
+-- for reading, dagport never executes it.
+""",
+    "sqlite": """\
+-- dagport's triggers on SQLite (it has no stored functions) as they are now: what a database
+-- migrated to head reports (sqlite_master), laid out for reading (whitespace only).
+-- Migrations 0003 to 0007 (app/db/migrations/versions/) create and replace them; this file is
+-- for reading, dagport never executes it.
+""",
+}
+_REGENERATE_NOTE = f"""\
+--
+-- tests/test_schema_snapshot.py checks it against a freshly migrated database. After changing a
+-- trigger or function in a migration, regenerate both tests/data/schema/*.sql with:
+--     {REGENERATE}
+"""
+
+# The public schema's own functions (not an extension's) and the triggers on its tables (not the
+# internal ones that enforce foreign keys).
+_POSTGRES_FUNCTIONS = """
+SELECT p.oid, p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.deptype = 'e')
+ORDER BY p.proname, p.oid
+"""
+_POSTGRES_TRIGGERS = """
+SELECT t.tgname, c.relname, t.tgfoid, pg_get_triggerdef(t.oid, true) FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+ORDER BY c.relname, t.tgname
+"""
+# The generated columns whose expression calls a function (Postgres records that dependency).
+_POSTGRES_FUNCTION_USERS = """
+SELECT d.refobjid, c.relname || '.' || a.attname FROM pg_depend d
+JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+JOIN pg_class c ON c.oid = ad.adrelid
+JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+WHERE d.refclassid = 'pg_proc'::regclass
+ORDER BY 2
+"""
+_SQLITE_TRIGGERS = (
+    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name"
+)
+
+# Comments, quoted literals and identifiers, whitespace runs, words, then ; and - on their own.
+_TOKEN = re.compile(r"--[^\n]*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+|[^\s'\";-]+|[;-]", re.S)
+
+
+def _tokens(sql: str) -> list[str]:
+    return _TOKEN.findall(sql)
+
+
+def normalised(sql: str) -> str:
+    """``sql`` with every run of whitespace outside quotes as one space: what the check compares.
+
+    Whitespace inside a quoted literal is kept (it is data), and so is where whitespace is or is
+    not: ``(SELECT`` and ``( SELECT`` differ."""
+    return "".join(" " if token.isspace() else token for token in _tokens(sql.strip()))
+
+
+def _statements(body: str) -> list[str]:
+    """``body`` split at its semicolons outside quotes, each part stripped."""
+    parts, current = [], []
+    for token in _tokens(body):
+        if token == ";":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(token)
+    if "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
+
+
+def _block(statements: list[str]) -> str:
+    """BEGIN, each statement on lines of its own indented by four spaces, END."""
+    indented = ["\n".join("    " + line for line in s.split("\n")) + ";" for s in statements]
+    return "BEGIN\n" + "\n".join(indented) + "\nEND"
+
+
+_BEGIN_END = re.compile(r"\s+BEGIN\s+(.*?);?\s*END\s*$", re.S)
+_CLAUSE = re.compile(r" (?=(?:REFERENCING|FOR EACH|WHEN|EXECUTE FUNCTION)\b)")
+
+
+def _layout_trigger(sql: str) -> str:
+    """A trigger definition with each clause on a line of its own, a SQLite body as a block."""
+    head, body = sql, None
+    match = _BEGIN_END.search(sql)
+    if match:
+        head, body = sql[: match.start()], match.group(1)
+    head = _CLAUSE.sub("\n    ", head.strip())
+    return head if body is None else f"{head}\n{_block(_statements(body))}"
+
+
+def _layout_function(sql: str) -> str:
+    """A plpgsql function's ``BEGIN ...; END`` body as a block; other functions as reported."""
+    match = re.search(r"(?P<open>AS (?P<tag>\$\w*\$))(?P<body>.*)(?P=tag)\s*$", sql, re.S)
+    if not match or "LANGUAGE plpgsql" not in sql:
+        return sql.strip()
+    inner = re.fullmatch(r"\s*BEGIN\s+(.*?);?\s*END\s*", match.group("body"), re.S)
+    if not inner:
+        return sql.strip()
+    block = _block(_statements(inner.group(1)))
+    return f"{sql[: match.start()]}{match.group('open')}\n{block}\n{match.group('tag')}"
+
+
+async def _postgres_sections(conn: AsyncConnection, pretty: bool) -> list[str]:
+    functions = {oid: (name, sql) for oid, name, sql in await conn.execute(text(_POSTGRES_FUNCTIONS))}
+    users: dict[int, list[str]] = {}
+    for oid, column in await conn.execute(text(_POSTGRES_FUNCTION_USERS)):
+        users.setdefault(oid, []).append(column)
+    function = _layout_function if pretty else str.strip
+    trigger = _layout_trigger if pretty else str.strip
+    sections, shown = [], set()
+    for name, table, function_oid, sql in await conn.execute(text(_POSTGRES_TRIGGERS)):
+        parts = []
+        if function_oid in functions and function_oid not in shown:
+            shown.add(function_oid)
+            parts.append(function(functions[function_oid][1]) + ";")
+        parts.append(trigger(sql) + ";")
+        sections.append(f"-- Trigger {name} on {table} (its function first)\n" + "\n\n".join(parts))
+    for oid, (name, sql) in functions.items():
+        if oid not in shown:
+            used_by = f", used by {', '.join(users[oid])}" if oid in users else ""
+            sections.append(f"-- Function {name}{used_by}\n{function(sql)};")
+    return sections
+
+
+async def _sqlite_sections(conn: AsyncConnection, pretty: bool) -> list[str]:
+    trigger = _layout_trigger if pretty else str.strip
+    return [
+        f"-- Trigger {name} on {table}\n{trigger(sql)};"
+        for name, table, sql in await conn.execute(text(_SQLITE_TRIGGERS))
+    ]
+
+
+async def render(engine: AsyncEngine, *, pretty: bool = True) -> str:
+    """The snapshot of ``engine``'s database; ``pretty=False``: each definition exactly as reported."""
+    dialect = engine.dialect.name
+    async with engine.connect() as conn:
+        if dialect == "postgresql":
+            sections = await _postgres_sections(conn, pretty)
+        else:
+            sections = await _sqlite_sections(conn, pretty)
+    return _HEADERS[dialect] + _REGENERATE_NOTE + "".join(f"\n{section}\n" for section in sections)
+
+
+@asynccontextmanager
+async def migrated_database(dialect: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new database of ``dialect`` migrated to head, dropped afterwards."""
+    if dialect == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="dagport-schema-") as folder:
+            engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{Path(folder) / 'schema.db'}"))
+            try:
+                await migrate.upgrade(engine)
+                yield engine
+            finally:
+                await engine.dispose()
+        return
+    url = _postgres_test_url()
+    name = make_url(url).database
+    await _admin(f'CREATE DATABASE "{name}"')
+    engine = create_engine(Settings(database_url=url), null_pool=True)
+    try:
+        await migrate.upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def write() -> None:
+    for dialect, path in SNAPSHOTS.items():
+        async with migrated_database(dialect) as engine:
+            snapshot = await render(engine)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(snapshot)
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(write())
