@@ -181,7 +181,15 @@ class LeanRoute(APIRoute):
 
     def lean_call(self) -> _Call | None:
         """The endpoint's direct call, with the route's ``dependencies=`` run first; ``None``
-        when the route does not have the shape the module docstring describes."""
+        when the route does not have the shape the module docstring describes. Planned once per
+        route: every app that includes the route builds its handler again."""
+        try:
+            return self.__dict__["lean_plan"]
+        except KeyError:
+            plan = self.__dict__["lean_plan"] = self._plan_lean_call()
+            return plan
+
+    def _plan_lean_call(self) -> _Call | None:
         endpoint = self.endpoint
         returns = typing.get_type_hints(endpoint).get("return") if inspect.isroutine(endpoint) else None
         if not (

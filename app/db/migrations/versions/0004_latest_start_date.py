@@ -1,7 +1,7 @@
 """latest_runs reads the dag table alone: the latest run's start_date is kept beside its pointer.
 
-After 0003, latest_runs joined each DAG's pointer to its run (1,000 primary-key probes through a
-LATERAL join: ~1.7 ms of Postgres time for 1,000 DAGs, the larger part of that endpoint's cost).
+After 0003, latest_runs joined each DAG's pointer to its run (a primary-key probe per DAG through
+a LATERAL join, the larger part of that endpoint's cost).
 ``dag.latest_start_date`` holds the pointed run's start_date, so latest_runs scans 1,000 dag
 rows and joins nothing. The triggers on dag_run keep all three columns, now also on updates:
 

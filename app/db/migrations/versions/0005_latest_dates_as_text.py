@@ -1,8 +1,8 @@
 """latest_runs formats nothing: the latest run's dates are kept as isoformat() text too.
 
-After 0004, latest_runs read 1,000 dag rows and formatted their two dates with iso_text's
-to_char: ~0.7 ms of its ~1.3 ms in Postgres, on every call, for values that change only when a
-run is triggered, started or deleted. ``dag.latest_execution_date_iso`` and
+After 0004, latest_runs read the dag rows and formatted their two dates with iso_text's to_char,
+about half its Postgres time, on every call, for values that change only when a run is
+triggered, started or deleted. ``dag.latest_execution_date_iso`` and
 ``dag.latest_start_date_iso`` are generated columns: the database computes them from 0004's two
 dates whenever those change, whoever changes them (0003/0004's triggers, an operator's SQL), so
 there is nothing more to keep in step.

@@ -1,12 +1,12 @@
 """Postgres: inserting or deleting runs moves the latest-run pointers once per statement.
 
 0004's insert and delete triggers ran once per run, each an UPDATE of the dag table:
-- delete: a primary-key probe that matched nothing unless the run was the one pointed at, ~30 us
-  a run: deleting a DAG with 100,000 runs spent ~2.5 s of its ~3.1 s there;
+- delete: a primary-key probe per run that matched nothing unless the run was the one pointed
+  at: most of the time of deleting a DAG with many runs was spent there;
 - insert: each later run of a DAG updated its dag row again. Within one transaction the row's
-  versions cannot be pruned, so each UPDATE walked a longer chain: one INSERT ... SELECT of
-  5,000 runs of a DAG took 0.7 s, of 20,000 runs 8.3 s (quadratic; the API inserts one run per
-  transaction and never saw it, an operator's bulk SQL insert does).
+  versions cannot be pruned, so each UPDATE walked a longer chain: a bulk INSERT ... SELECT of one
+  DAG's runs was quadratic (the API inserts one run per transaction and never saw it, an
+  operator's bulk SQL insert does; docs/performance.md has the figures).
 On Postgres both are now statement-level triggers with transition tables: one UPDATE per
 statement, of the DAGs the statement's runs concern. The semantics are 0004's: an insert moves a
 pointer only to a later run, comparing with the dag row's own latest_execution_date (two

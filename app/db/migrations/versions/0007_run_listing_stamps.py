@@ -5,7 +5,7 @@ every insert, update, delete (and, on Postgres, truncate) of its runs, whoever m
 an operator's SQL). A stamp is never handed out twice, so a rendered run listing stored beside
 the stamp it was read after is still exact while the stamp read now is the same
 (app/listing_cache.py): a listing costs one primary-key read instead of reading and rendering
-1,000 rows.
+its rows.
 
 - Postgres: the stamps come from the sequence ``dag_run_stamp_seq``; the triggers are per
   statement with transition tables (0006: per row, one transaction's many changes to a DAG would
