@@ -87,7 +87,11 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
             if settings.auto_migrate:
                 await migrate.upgrade(engine)
             failures = await load_files(
-                SqlBackend(engine, settings), files, now=utcnow, default_tz=settings.tz
+                SqlBackend(engine, settings),
+                files,
+                now=utcnow,
+                default_tz=settings.tz,
+                max_nodes=settings.max_definition_nodes,
             )
             print(f"{len(files) - failures} loaded, {failures} failed")
             return 1 if failures else 0
@@ -168,7 +172,13 @@ async def prepare(settings: Settings) -> int:
         if settings.dags_folder is not None:
             files += definition_files([settings.dags_folder])
         if files:
-            await load_files(SqlBackend(engine, settings), files, now=utcnow, default_tz=settings.tz)
+            await load_files(
+                SqlBackend(engine, settings),
+                files,
+                now=utcnow,
+                default_tz=settings.tz,
+                max_nodes=settings.max_definition_nodes,
+            )
         if settings.auth_backend == "token" and not settings.env_tokens:
             async with engine.connect() as conn:
                 has_tokens = await TokenRepository(conn).count() > 0

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # `pgbouncer`: Postgres is reached through PgBouncer's transaction pooling (app/db/reads.py).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = Field(1024 * 1024, ge=1)
+    # How many values a DAG definition may expand to (YAML aliases resolved): app/schemas/definition_text.py.
+    max_definition_nodes: int = Field(1_000_000, ge=1)
     root_path: str = ""
     forwarded_allow_ips: str = "127.0.0.1"
     auto_migrate: bool = True

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.errors import DomainError
 from app.schemas.dag_definition import DagDefinitionError
+from app.schemas.definition_text import DEFAULT_MAX_NODES
 from app.services.backend import Backend
 from app.services.dags import parse_definition
 
@@ -40,6 +41,7 @@ async def load_files(
     now: Callable[[], datetime],
     default_tz: tzinfo,
     report: Callable[[str], None] = print,
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> int:
     """Upsert each file in its own unit of work; report progress; return the number of failures."""
     failures = 0
@@ -48,7 +50,7 @@ async def load_files(
         prefix = f"[{index}/{len(files)}] {path}"
         try:
             text = path.read_text(encoding="utf-8")
-            spec = parse_definition(text, filename=path.name, default_tz=default_tz)
+            spec = parse_definition(text, filename=path.name, default_tz=default_tz, max_nodes=max_nodes)
             async with backend.writing() as store:
                 stored = await store.upsert_dag(
                     definition=spec, source_text=text, fileloc=str(path.resolve()), now=now()

@@ -80,7 +80,12 @@ class Services:
                 ui_base_url=settings.ui_base_url,
             ),
             tasks=TaskService(backend, clock=clock),
-            dags=DagService(backend, default_tz=settings.tz, clock=clock),
+            dags=DagService(
+                backend,
+                default_tz=settings.tz,
+                clock=clock,
+                max_definition_nodes=settings.max_definition_nodes,
+            ),
             pools=PoolService(backend),
             lineage=LineageService(backend),
         )

@@ -72,9 +72,67 @@ def _load_json(text: str) -> object:
     raise DagDefinitionError([{"loc": "", "msg": msg}])
 
 
-def _load_yaml(text: str) -> object:
+# How many values a definition may expand to once YAML's aliases are resolved (each alias
+# counts the whole value it repeats): a few hundred bytes of nested aliases otherwise expand to
+# millions of values (DAGPORT_MAX_DEFINITION_NODES).
+DEFAULT_MAX_NODES = 1_000_000
+
+
+def expanded_size(root: yaml.Node, limit: int) -> int | None:
+    """The number of values ``root`` stands for with every alias expanded, or ``None`` when that
+    exceeds ``limit`` or an alias refers to a value that contains it (a recursive document).
+    Composed nodes are shared by their aliases, so each is sized once."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[key] = 1
+            continue
+        if children_done:
+            open_nodes.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > limit:
+                return None
+            sizes[key] = size
+            continue
+        if key in open_nodes:
+            return None  # an alias inside the value it names
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                return None
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _load_yaml(text: str, max_nodes: int) -> object:
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
+        loader = _YamlLoader(text)  # a SafeLoader subclass
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if expanded_size(node, max_nodes) is None:
+                msg = (
+                    f"Invalid YAML: the document expands to more than {max_nodes} values "
+                    "(anchors and aliases repeat what they name), or an alias refers to a value "
+                    "containing it"
+                )
+                raise DagDefinitionError([{"loc": "", "msg": msg}])
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -84,7 +142,7 @@ def _load_yaml(text: str) -> object:
     raise DagDefinitionError([{"loc": "", "msg": msg}])
 
 
-def load_definition_text(text: str, *, filename: str = "") -> object:
+def load_definition_text(text: str, *, filename: str = "", max_nodes: int = DEFAULT_MAX_NODES) -> object:
     """Decode definition text: YAML for ``.yaml``/``.yml``, JSON for ``.json``, else JSON then YAML.
 
     Dates stay strings and duplicate keys are errors in both syntaxes (a repeated key would
@@ -93,14 +151,14 @@ def load_definition_text(text: str, *, filename: str = "") -> object:
     text = text.removeprefix("\ufeff")
     name = filename.lower()
     if name.endswith((".yaml", ".yml")):
-        return _load_yaml(text)
+        return _load_yaml(text, max_nodes)
     if name.endswith(".json"):
         return _load_json(text)
     try:
         return _load_json(text)
     except DagDefinitionError as json_error:
         try:
-            return _load_yaml(text)
+            return _load_yaml(text, max_nodes)
         except DagDefinitionError as yaml_error:
             # Report the syntax the author evidently meant.
             raise json_error if text.lstrip()[:1] in ("{", "[") else yaml_error from None

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from app.errors import Invalid, NotFound, dag_id_not_found, dag_not_found
 from app.json import MAX_DEPTH, too_deep
 from app.schemas.dag_definition import DagDefinitionError, DagSpec, parse_dag_definition
-from app.schemas.definition_text import load_definition_text
+from app.schemas.definition_text import DEFAULT_MAX_NODES, load_definition_text
 from app.services.backend import Backend
 from app.services.results import Dag, DagPage, StoredDag
 
 
 def parse_definition(
-    text: str, *, filename: str, default_tz: tzinfo, expected_dag_id: str | None = None
+    text: str,
+    *,
+    filename: str,
+    default_tz: tzinfo,
+    expected_dag_id: str | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> DagSpec:
     """A validated definition from JSON or YAML text (by ``filename``'s suffix); raises
     :class:`DagDefinitionError` listing every problem with its path."""
-    document = load_definition_text(text, filename=filename)
+    document = load_definition_text(text, filename=filename, max_nodes=max_nodes)
     if too_deep(document):
         raise DagDefinitionError(
             [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
@@ -45,19 +51,32 @@ def parse_paused(value: str) -> bool:
 
 
 class DagService:
-    def __init__(self, backend: Backend, *, default_tz: tzinfo, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        default_tz: tzinfo,
+        clock: Callable[[], datetime],
+        max_definition_nodes: int = DEFAULT_MAX_NODES,
+    ) -> None:
         self.backend = backend
         self.default_tz = default_tz
         self.clock = clock
+        self.max_definition_nodes = max_definition_nodes
 
     async def put_definition(self, dag_id: str, text: str, *, yaml: bool) -> StoredDag:
-        """Validate and store a definition sent for ``dag_id``: created or replaced."""
+        """Validate and store a definition sent for ``dag_id``: created or replaced.
+
+        Validation runs in a worker thread: a large definition takes a noticeable time to check,
+        and the event loop keeps serving other requests meanwhile."""
         try:
-            spec = parse_definition(
+            spec = await asyncio.to_thread(
+                parse_definition,
                 text,
                 filename="definition.yaml" if yaml else "definition.json",
                 default_tz=self.default_tz,
                 expected_dag_id=dag_id,
+                max_nodes=self.max_definition_nodes,
             )
         except DagDefinitionError as exc:
             raise Invalid(str(exc), detail=exc.problems) from None
