@@ -32,7 +32,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Request, params
@@ -54,8 +54,11 @@ class _Call:
     path: tuple[str, ...]
     query: tuple[str, type[BaseModel]] | None
     dependencies: tuple[tuple[str, _Call], ...]
+    checks: tuple[_Call, ...] = ()  # the route's own ``dependencies=``: run first, results unused
 
     async def __call__(self, request: Request) -> Any:
+        for check in self.checks:
+            await check(request)
         kwargs: dict[str, Any] = {}
         for name, dependency in self.dependencies:
             kwargs[name] = await dependency(request)
@@ -210,25 +213,8 @@ class LeanRoute(APIRoute):
             if check is None or check.dependencies or check.query is not None:
                 return None
             checks.append(check)
-        return _WithChecks(call, tuple(checks)) if checks else call  # type: ignore[return-value]
+        return replace(call, checks=tuple(checks))
 
 
 def _all_path_names(call: _Call) -> list[str]:
     return [*call.path, *(name for _, sub in call.dependencies for name in sub.path)]
-
-
-class _WithChecks:
-    """A lean call preceded by the route's own dependencies (their results are not used)."""
-
-    __slots__ = ("call", "checks", "dependencies", "query")
-
-    def __init__(self, call: _Call, checks: tuple[_Call, ...]) -> None:
-        self.call = call
-        self.checks = checks
-        self.dependencies = call.dependencies
-        self.query = call.query
-
-    async def __call__(self, request: Request) -> Any:
-        for check in self.checks:
-            await check(request)
-        return await self.call(request)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
-from pydantic import BaseModel
 
 from app.dates import parse_date
 from app.errors import Invalid
@@ -25,9 +24,6 @@ from app.services.dags import DagService
 from app.services.lineage import LineageService
 from app.services.pools import PoolService
 from app.services.tasks import TaskService
-
-M = TypeVar("M", bound=BaseModel)
-
 
 # -- services (built once per app: app/main.py) ---------------------------------------------------
 
