@@ -70,7 +70,8 @@ async def load_reference_dags(client: httpx.AsyncClient) -> None:
 
 
 async def build_reference_state(client: httpx.AsyncClient) -> None:
-    """The state the transcripts start from (shared/reference/README.md)."""
+    """The state the recorded transcripts start from: the reference DAGs of tests/data/dags, two
+    pools, and lineage_dag's run of 2016-11-16 with both task instances run to success."""
     await load_reference_dags(client)
     for name, slots, description in (("etl_pool", 4, "ETL pool"), ("reporting", 2, "Reporting pool")):
         response = await client.post(

@@ -1,7 +1,7 @@
 """Replay Airflow 2.11's recorded answers against dagport, exchange by exchange.
 
 ``tests/data/airflow-2.11-transcripts.jsonl`` holds 152 request/response pairs recorded against
-Apache Airflow 2.11.2 (shared/reference/README.md). After building the same starting state, every
+Apache Airflow 2.11.2, started from the reference DAGs in ``tests/data/dags``. After building the same starting state, every
 request is sent to dagport in order and its answer is checked against Airflow's: the status code,
 the JSON keys, the exact error message, and every value that is not volatile (clock, database ids).
 
