@@ -96,7 +96,10 @@ class Recorder:
         self._tag = run_tag
 
     def add_target(self, name: str, url: str) -> None:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Idle connections are dropped well before uvicorn closes them (timeout_keep_alive, 5 s):
+        # with both at 5 s, a request sent on a connection the server was closing at that instant
+        # failed with ReadError without reaching it, a client-side race, not a server fault.
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0)
         self.clients[name] = httpx.AsyncClient(
             base_url=url, headers=AUTH, timeout=self.timeout, limits=limits
         )
