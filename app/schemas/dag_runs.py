@@ -1,7 +1,8 @@
-"""Request and response models of the dag_runs endpoints (api.md 3.1, 3.2, 4.2)."""
+"""Request and response models of the dag_runs endpoints (docs/api.md)."""
 
 from __future__ import annotations
 
+from json import JSONDecodeError
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -13,6 +14,16 @@ from app.services.dag_runs import RUN_STATES
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
 
 
 def check_run_id(value: Any) -> str | None:
@@ -76,12 +87,19 @@ class TriggerRequest(RequestBody):
         if value is None or isinstance(value, dict):
             return value
         if isinstance(value, str):
+            # Airflow's sentence first (clients match it), then what is wrong with the string.
             try:
                 decoded = loads(value)
-            except ValueError:
-                raise api_error(CONF_ERROR) from None
+            except JSONDecodeError as exc:
+                raise api_error(
+                    f"{CONF_ERROR}; conf is a string that is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                    f"column {exc.colno}): send conf as a JSON object, or as a string holding one"
+                ) from None
             if isinstance(decoded, dict):
                 return decoded
+            raise api_error(
+                f"{CONF_ERROR}; conf is a string holding JSON {_json_kind(decoded)}, not an object"
+            )
         raise api_error(CONF_ERROR)
 
     @field_validator("replace_microseconds", mode="before")

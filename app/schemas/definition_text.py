@@ -1,4 +1,4 @@
-"""DAG definition text (spec/dag-definition.md): JSON or YAML decoded into plain data.
+"""DAG definition text (docs/dag-definitions.md): JSON or YAML decoded into plain data.
 
 :func:`load_definition_text` is the first step of storing a definition; validation
 (:func:`app.schemas.dag_definition.parse_dag_definition`) is the second. Both raise
@@ -142,18 +142,38 @@ def _load_yaml(text: str, max_nodes: int) -> object:
     raise DagDefinitionError([{"loc": "", "msg": msg}])
 
 
-def load_definition_text(text: str, *, filename: str = "", max_nodes: int = DEFAULT_MAX_NODES) -> object:
+def _reads_as_yaml_mapping(text: str, max_nodes: int) -> bool:
+    """YAML in block style; not JSON with a typo (a flow mapping such as `{"a": 1,}` reads as YAML too)."""
+    if text.lstrip()[:1] in ("{", "["):
+        return False
+    try:
+        return isinstance(_load_yaml(text, max_nodes), dict)
+    except DagDefinitionError:
+        return False
+
+
+def load_definition_text(
+    text: str, *, filename: str = "", max_nodes: int = DEFAULT_MAX_NODES, yaml_hint: str = ""
+) -> object:
     """Decode definition text: YAML for ``.yaml``/``.yml``, JSON for ``.json``, else JSON then YAML.
 
     Dates stay strings and duplicate keys are errors in both syntaxes (a repeated key would
-    otherwise silently drop a value, the kind of typo validation exists to catch).
+    otherwise silently drop a value, the kind of typo validation exists to catch). ``yaml_hint``
+    (how to send YAML instead) is added to the error of JSON text that fails to parse as JSON but
+    reads as a YAML mapping.
     """
     text = text.removeprefix("\ufeff")
     name = filename.lower()
     if name.endswith((".yaml", ".yml")):
         return _load_yaml(text, max_nodes)
     if name.endswith(".json"):
-        return _load_json(text)
+        try:
+            return _load_json(text)
+        except DagDefinitionError as exc:
+            if yaml_hint and _reads_as_yaml_mapping(text, max_nodes):
+                problem = exc.problems[0]
+                problem["msg"] = f"{problem['msg']}. The text reads as YAML: {yaml_hint}"
+            raise
     try:
         return _load_json(text)
     except DagDefinitionError as json_error:

@@ -1,4 +1,4 @@
-"""Runs: trigger, look up, list, set state; latest_runs (api.md 3.1, 3.2, 4.2)."""
+"""Runs: trigger, look up, list, set state; latest_runs (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from app.dates import parse_date
-from app.errors import Conflict, Invalid, NotFound, dag_not_found, run_not_found
+from app.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    dag_not_found,
+    duplicate_run,
+    run_not_found,
+    same_second_detail,
+)
 from app.listing_cache import ListingCache
 from app.services.backend import Backend
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
@@ -88,6 +96,8 @@ class DagRunService:
         replace = replace_microseconds if replace_microseconds is not None else requested is None
         if replace:
             when = when.replace(microsecond=0)
+        # Dated now to the second, under the id that date gives: a collision is another trigger in that second.
+        same_second = requested is None and replace and not run_id
         run_id = run_id or f"manual__{when.isoformat()}"
         state = self.triggered_run_state
         command = TriggerCommand(
@@ -104,7 +114,9 @@ class DagRunService:
                     f"start_date [{start_date.isoformat()}] from DAG's default_args"
                 )
             if not outcome.created:
-                raise Conflict(f"A DAG Run already exists for DAG {dag_id} at {when} with run id {run_id}")
+                raise Conflict(
+                    duplicate_run(dag_id, when, run_id), detail=same_second_detail() if same_second else None
+                )
         return TriggeredRun(dag_id=dag_id, run_id=run_id, execution_date=when, state=state, queued_at=now)
 
     async def get_run(self, dag_id: str, execution_date: datetime) -> Run:

@@ -1,4 +1,4 @@
-"""DAGs: definitions (api.md 4.1), source, pause state, deletion."""
+"""DAGs: definitions (docs/dag-definitions.md), source, pause state, deletion."""
 
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ def parse_definition(
     default_tz: tzinfo,
     expected_dag_id: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
+    yaml_hint: str = "",
 ) -> DagSpec:
     """A validated definition from JSON or YAML text (by ``filename``'s suffix); raises
-    :class:`DagDefinitionError` listing every problem with its path."""
-    document = load_definition_text(text, filename=filename, max_nodes=max_nodes)
+    :class:`DagDefinitionError` listing every problem with its path (``yaml_hint``: see
+    :func:`load_definition_text`)."""
+    document = load_definition_text(text, filename=filename, max_nodes=max_nodes, yaml_hint=yaml_hint)
     if too_deep(document):
         raise DagDefinitionError(
             [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
@@ -40,6 +42,10 @@ def parse_definition(
             ]
         )
     return spec
+
+
+# What a PUT of YAML without a YAML Content-Type is told (the body is read as JSON then).
+YAML_CONTENT_TYPE_HINT = "send YAML with `Content-Type: application/yaml`"
 
 
 def parse_paused(value: str) -> bool:
@@ -77,6 +83,7 @@ class DagService:
                 default_tz=self.default_tz,
                 expected_dag_id=dag_id,
                 max_nodes=self.max_definition_nodes,
+                yaml_hint=YAML_CONTENT_TYPE_HINT,
             )
         except DagDefinitionError as exc:
             raise Invalid(str(exc), detail=exc.problems) from None
