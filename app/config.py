@@ -1,4 +1,4 @@
-"""Settings (api.md section 7): one pydantic-settings class, read from ``DAGPORT_*`` once and injected."""
+"""Settings (docs/api.md section 7): one pydantic-settings class, read from ``DAGPORT_*`` once and injected."""
 
 from __future__ import annotations
 

@@ -117,7 +117,8 @@ def create_app(
             "Compatible with Airflow's `/api/experimental` API (1.10 through 2.x): trigger runs, read "
             "their state, tasks and task instances, pause DAGs, manage pools, read lineage. Every error "
             'is JSON `{"error": ...}`. Authenticate with `Authorization: Bearer <token>` (or Basic '
-            "with the token as password)."
+            "with the token as password). Dates, errors and dagport's extensions are explained in "
+            "docs/api.md, the DAG definition format in docs/dag-definitions.md (in dagport's repository)."
         ),
         openapi_tags=TAGS,
         lifespan=lifespan,

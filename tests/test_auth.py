@@ -1,4 +1,4 @@
-"""Authentication (api.md 6): Bearer or Basic-with-token-as-password, tokens from the environment and
+"""Authentication (docs/api.md 6): Bearer or Basic-with-token-as-password, tokens from the environment and
 the database, the ``none`` backend, and which routes need credentials."""
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def experimental_calls(app: Any) -> list[tuple[str, str]]:
 
 async def test_every_experimental_route_needs_auth(app, anon):
     calls = experimental_calls(app)
-    assert len(calls) >= 23  # at least every route of api.md sections 3 and 4
+    assert len(calls) >= 23  # at least every route of docs/api.md sections 3 and 4
     assert ("GET", "/api/experimental/dags/dummy/dag_runs/dummy/tasks/dummy") in calls
     for method, path in calls:
         response = await anon.request(method, path, content=b"{}")

@@ -1,4 +1,4 @@
-"""/health, /ready, /metrics and the access log (api.md section 5)."""
+"""/health, /ready, /metrics and the access log (docs/api.md section 5)."""
 
 from __future__ import annotations
 

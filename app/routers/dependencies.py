@@ -57,7 +57,7 @@ Lineage = Annotated[LineageService, Depends(_lineage)]
 
 # -- dates ----------------------------------------------------------------------------------------
 
-# Documented as RFC 3339 (what clients should send); api.md section 2's other ISO 8601 forms (a space
+# Documented as RFC 3339 (what clients should send); docs/api.md section 2's other ISO 8601 forms (a space
 # for `T`, date only, basic form, naive values) are accepted too. Documentation only: parse_date decides.
 DATE_PARAM_SCHEMA = {"format": "date-time"}
 DATE_PARAM_DESCRIPTION = (

@@ -237,7 +237,7 @@ def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> t
 def _date_problems(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> list[dict]:
     """An end_date before its start_date: the DAG's, each task's own, or default_args' (once).
 
-    The DAG's start_date falls back to default_args' (api.md 3.1); a task's dates come from
+    The DAG's start_date falls back to default_args' (docs/api.md 3.1); a task's dates come from
     itself, then default_args, then the DAG.
     """
     problems = []

@@ -51,7 +51,7 @@ class TriggerRequest(RequestBody):
     )
     execution_date: Any = Field(
         None,
-        description="Logical date (api.md section 2); absent or null: now",
+        description="Logical date (docs/api.md section 2); absent or null: now",
         json_schema_extra={
             "type": ["string", "null"],
             "format": "date-time",  # as the path's execution_date: other ISO 8601 forms are read too

@@ -1,4 +1,4 @@
-"""Pool models (api.md 3.4), with Airflow's exact messages."""
+"""Pool models (docs/api.md 3.4), with Airflow's exact messages."""
 
 from __future__ import annotations
 

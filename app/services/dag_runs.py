@@ -72,7 +72,7 @@ class DagRunService:
         self.listing_cache = listing_cache
 
     def date(self, value: str) -> datetime:
-        """A client's date (api.md section 2); naive ones are in DAGPORT_DEFAULT_TIMEZONE."""
+        """A client's date (docs/api.md section 2); naive ones are in DAGPORT_DEFAULT_TIMEZONE."""
         return parse_date(value, default_tz=self.default_tz)
 
     async def trigger(

@@ -1,4 +1,4 @@
-"""DAGs: definitions by PUT (api.md 4.1), listing and detail, /code, pause state, and deletion (section 3)."""
+"""DAGs: definitions by PUT (docs/api.md 4.1), listing and detail, /code, pause state, and deletion (section 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /lineage/{dag_id}/{execution_date} (api.md 3.5) and how lineage gets recorded (4.2, 4.3).
+"""GET /lineage/{dag_id}/{execution_date} (docs/api.md 3.5) and how lineage gets recorded (4.2, 4.3).
 
 Lineage is recorded for a task instance when it reaches success: the state update's inlets and
 outlets if given, else the task definition's. Entities come back as the JSON objects defined.

@@ -1,4 +1,4 @@
-"""Pools (api.md 3.4): list, get, create-or-update (Airflow upserts), delete, and their exact errors."""
+"""Pools (docs/api.md 3.4): list, get, create-or-update (Airflow upserts), delete, and their exact errors."""
 
 from __future__ import annotations
 

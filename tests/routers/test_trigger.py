@@ -1,4 +1,4 @@
-"""POST /dags/{dag_id}/dag_runs: triggering a run (api.md sections 1, 2 and 3.1).
+"""POST /dags/{dag_id}/dag_runs: triggering a run (docs/api.md sections 1, 2 and 3.1).
 
 Every test runs on Postgres and on SQLite. The app's clock is the FakeClock, so "now" is
 2026-11-24 02:49:29.097350+00:00 unless a test advances it.
