@@ -25,6 +25,7 @@ from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
+from app.schemas.definition_text import DefinitionLimits
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
 from app.services.backend import Backend
@@ -84,7 +85,7 @@ class Services:
                 backend,
                 default_tz=settings.tz,
                 clock=clock,
-                max_definition_nodes=settings.max_definition_nodes,
+                limits=DefinitionLimits.of(settings),
             ),
             pools=PoolService(backend),
             lineage=LineageService(backend),

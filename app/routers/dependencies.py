@@ -151,9 +151,9 @@ PoolBody = Annotated[PoolCreate, Depends(_pool_body)]
 
 
 async def definition_text(request: Request) -> str:
-    """A PUT definition's text: UTF-8, without NUL."""
+    """A PUT definition's text, UTF-8. A NUL is refused by validation, which names its field (raw,
+    it is invalid JSON and invalid YAML; escaped, it is found in the decoded strings)."""
     raw = await request.body()
-    reject_nul(raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.json import loads
-from app.schemas.common import RequestBody, any_case_pattern, api_error
+from app.schemas.common import SAFE_TEXT_PATTERN, RequestBody, any_case_pattern, api_error, check_identifier
 from app.services.dag_runs import RUN_STATES
 
+RUN_ID_PATTERN = SAFE_TEXT_PATTERN.replace("[^", "[^/", 1)  # no "/" and no character check_identifier refuses
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
@@ -33,7 +34,7 @@ def check_run_id(value: Any) -> str | None:
         raise api_error(f"run_id must be a string, got {value!r}")
     if len(value) > 250 or "/" in value:
         raise api_error(f"run_id must be 1 to 250 characters without '/', got {value!r}")
-    return value
+    return check_identifier(value, "run_id")
 
 
 class TriggerRequest(RequestBody):
@@ -41,8 +42,11 @@ class TriggerRequest(RequestBody):
 
     run_id: str | None = Field(
         None,
-        description="Run id, up to 250 characters without `/`; null or empty: `manual__<execution_date>`",
-        json_schema_extra={"maxLength": 250, "pattern": "^[^/]*$"},  # what check_run_id enforces
+        description=(
+            "Run id, up to 250 characters without `/`, control characters or bidirectional overrides; "
+            "null or empty: `manual__<execution_date>`"
+        ),
+        json_schema_extra={"maxLength": 250, "pattern": RUN_ID_PATTERN},  # what check_run_id enforces
     )
     # Typed wide for the documentation: a string holding a JSON object is accepted and decoded.
     conf: dict[str, Any] | str | None = Field(

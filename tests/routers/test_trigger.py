@@ -277,6 +277,26 @@ async def test_invalid_run_id_is_400(client, run_id, message):
     assert error_body(response) == {"error": message, "detail": [{"loc": "body.run_id", "msg": message}]}
 
 
+@pytest.mark.parametrize(
+    "run_id",
+    ["a\r\nSet-Cookie: x", "tab\there", "esc\x1b[31m", "del\x7f", "c1\x9b", "\u202edaily", "x\u2067y"],
+)
+async def test_a_run_id_with_control_or_bidi_characters_is_400(client, run_id):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30"})
+    message = f"run_id must not contain control characters or bidirectional overrides, got {run_id!r}"
+    assert response.status_code == 400
+    assert error_body(response) == {"error": message, "detail": [{"loc": "body.run_id", "msg": message}]}
+    assert (await client.get("/dags/example_bash/dag_runs")).json() == []
+
+
+async def test_a_run_id_in_other_scripts_is_accepted(client):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": "läuft_日次_\u200d", "execution_date": "2016-11-30"})
+    assert response.status_code == 200
+    assert response.json()["run_id"] == "läuft_日次_\u200d"
+
+
 async def test_run_id_of_250_characters_is_accepted(client):
     await load_bash(client)
     response = await trigger(client, {"run_id": "r" * 250, "execution_date": "2016-11-30"})
