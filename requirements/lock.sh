@@ -7,6 +7,8 @@
 #   runtime.txt  the runtime dependencies only, at dev.txt's versions (the image's and
 #                .ci/smoke-wheel.sh's install): what ships is what was tested
 #   build.txt    the build backend only, at dev.txt's versions (the image's build stage)
+#   airflow.txt  requirements/airflow.in (apache-airflow[postgres], pinned there) resolved on its
+#                own: the Airflow venv that the tests and the bench start (tests/airflow_deployment.py)
 #
 #   bash requirements/lock.sh                  re-resolve after editing pyproject.toml; every pin
 #                                              that the new bounds still allow is kept
@@ -16,7 +18,8 @@
 #                                              (CI); writes nothing
 #
 # It runs the uv that dev.txt pins (.venv/bin/uv, or $UV), so the same uv writes and checks the
-# files. Other arguments go to the dev.txt resolution (`uv pip compile --help`).
+# files. Other arguments go to the dev.txt resolution (`uv pip compile --help`); airflow.txt keeps
+# its pins until airflow.in changes (remove airflow.txt to re-resolve it from scratch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,21 +63,36 @@ compile() {
   shift
   (cd "$root" && "$uv" pip compile --quiet --universal --python-version 3.11 --generate-hashes \
     --custom-compile-command "bash requirements/lock.sh" --output-file "$out" "$@")
-  sed -i -e "2a # from pyproject.toml's dependencies, dev extra and [build-system] requires (setuptools," \
-    -e "2a # wheel), whose sha256 is $digest" "$root/$out"
+}
+
+# mark OUTPUT LINE...: after the file's first two lines, what it was written from (with a digest).
+mark() {
+  local out=$1 at=2 line
+  shift
+  for line in "$@"; do
+    sed -i "${at}a # $line" "$root/$out"
+    at=$((at + 1))
+  done
 }
 
 write_lock() {
+  local pyproject_note=("from pyproject.toml's dependencies, dev extra and [build-system] requires (setuptools,"
+    "wheel), whose sha256 is $digest")
   compile requirements/dev.txt pyproject.toml --extra dev - "$@" <<<"$build_requires"
+  mark requirements/dev.txt "${pyproject_note[@]}"
   compile requirements/runtime.txt pyproject.toml -c requirements/dev.txt
+  mark requirements/runtime.txt "${pyproject_note[@]}"
   compile requirements/build.txt - -c requirements/dev.txt <<<"$build_requires"
+  mark requirements/build.txt "${pyproject_note[@]}"
+  compile requirements/airflow.txt requirements/airflow.in
+  mark requirements/airflow.txt "from requirements/airflow.in, whose sha256 is $(sha256sum <"$root/requirements/airflow.in" | cut -d' ' -f1)"
 }
 
 if [ -z "$check" ]; then
   root=.
   mkdir -p requirements
   write_lock "$@"
-  echo "lock.sh: wrote requirements/dev.txt, runtime.txt, build.txt"
+  echo "lock.sh: wrote requirements/dev.txt, runtime.txt, build.txt, airflow.txt"
   exit 0
 fi
 
@@ -84,14 +102,15 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir "$root/requirements"
 cp pyproject.toml "$root/"
-for f in dev runtime build; do
+cp requirements/airflow.in "$root/requirements/"
+for f in dev runtime build airflow; do
   [ -f "requirements/$f.txt" ] || { echo "lock.sh --check: requirements/$f.txt is missing" >&2; exit 1; }
   cp "requirements/$f.txt" "$root/requirements/"
 done
 write_lock "$@"
 pins() { sed -E '/^ +--hash=/d; s/ \\$//' "$1"; }
 stale=""
-for f in dev runtime build; do
+for f in dev runtime build airflow; do
   if ! diff -u --label "requirements/$f.txt" --label "requirements/$f.txt (from pyproject.toml)" \
     <(pins "requirements/$f.txt") <(pins "$root/requirements/$f.txt"); then
     stale=yes
@@ -100,7 +119,7 @@ for f in dev runtime build; do
   fi
 done
 if [ -n "$stale" ]; then
-  echo "lock.sh --check: FAIL: the lock is out of date with pyproject.toml; run: bash requirements/lock.sh" >&2
+  echo "lock.sh --check: FAIL: the lock is out of date with pyproject.toml or requirements/airflow.in; run: bash requirements/lock.sh" >&2
   exit 1
 fi
-echo "lock.sh --check: the lock matches pyproject.toml"
+echo "lock.sh --check: the lock matches pyproject.toml and requirements/airflow.in"

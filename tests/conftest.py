@@ -36,6 +36,9 @@ from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
 
+# The airflow_deployment fixture and the airflow marker.
+pytest_plugins = ("tests.airflow_fixtures",)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "DAGPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -65,15 +68,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
 
 
+# The longest work units, in this order: system tests, then the tests against a real Airflow.
+FIRST_MARKERS = ("system", "airflow")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """System tests first, in their order: they are the longest work units (the reliability run
-    alone takes ~40 s), so under pytest-xdist they start at once, beside the rest, instead of
-    holding one worker at the end. After pytest's own reordering (trylast), which groups the tests
-    by backend; the system tests use no backend, so that grouping stays as it was."""
-    system = [item for item in items if item.get_closest_marker("system")]
-    if system:
-        items[:] = system + [item for item in items if not item.get_closest_marker("system")]
+    """System tests first, then the ``airflow`` ones (tests/airflow_fixtures.py), each in their
+    order: they are the longest work units (the reliability run alone takes ~40 s, starting Airflow
+    about a minute), so under pytest-xdist they start at once, beside the rest, instead of holding
+    one worker at the end. After pytest's own reordering (trylast), which groups the tests by
+    backend; these tests use no backend, so that grouping stays as it was."""
+
+    def rank(item: pytest.Item) -> int:
+        marked = [i for i, name in enumerate(FIRST_MARKERS) if item.get_closest_marker(name)]
+        return marked[0] if marked else len(FIRST_MARKERS)
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
 
 
 class FakeClock:
