@@ -10,6 +10,7 @@ from typing import Any
 from app.dates import parse_date
 from app.errors import Conflict, Invalid, NotFound, dag_not_found, run_not_found
 from app.listing_cache import ListingCache
+from app.schemas.listings import Links, graph_links
 from app.services.backend import Backend
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
 
@@ -54,10 +55,10 @@ class DagRunService:
         triggered_run_state: str,
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
-        ui_base_url: str = "",
+        run_links: Links | None = None,
     ) -> None:
         self.backend = backend
-        self.ui_base_url = ui_base_url  # the prefix of the listings' dag_run_url
+        self.run_links = run_links or graph_links("")  # the listings' dag_run_url
         self.default_tz = default_tz
         self.triggered_run_state = triggered_run_state
         self.clock = clock
@@ -105,6 +106,9 @@ class DagRunService:
                 )
             if not outcome.created:
                 raise Conflict(f"A DAG Run already exists for DAG {dag_id} at {when} with run id {run_id}")
+        created = outcome.run
+        if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
+            state, now = created.state, created.queued_at or now
         return TriggeredRun(dag_id=dag_id, run_id=run_id, execution_date=when, state=state, queued_at=now)
 
     async def get_run(self, dag_id: str, execution_date: datetime) -> Run:
