@@ -89,9 +89,10 @@ class AirflowBackend:
         body = answer.body if isinstance(answer.body, dict) else {}
         version = str(body.get("version") or "")
         if answer.status != 200 or not version:
+            what = f"status {answer.status}" + ("" if body else ", not Airflow's JSON")
             raise AirflowUnusable(
-                f"{self.url}/api/v2/version answered {answer.status}: is DAGPORT_AIRFLOW_URL an Airflow 3 "
-                "API server? (Airflow 2 has no /api/v2)"
+                f"{self.url}/api/v2/version did not name a version ({what}): is DAGPORT_AIRFLOW_URL the "
+                "base URL of an Airflow 3 API server? (Airflow 2 has no /api/v2)"
             )
         try:
             major = int(version.split(".")[0])

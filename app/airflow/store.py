@@ -361,6 +361,8 @@ class AirflowStore:
                 f"In front of Airflow a task instance's state can be set to {', '.join(SETTABLE_TI_STATES)} "
                 f"(Airflow's scheduler sets the others), got '{report.state}'"
             )
+        if lookup.instance.state == report.state:  # Airflow refuses a change to the state it is in
+            return lookup
         run_id = lookup.instance.run_id
         answer = await self.client.send(
             "PATCH",
@@ -484,7 +486,9 @@ class AirflowStore:
     # -- pools ---------------------------------------------------------------------------------------
 
     async def _numbered(self, pools: list[dict[str, Any]]) -> list[Pool]:
-        numbers = await self.ids.ids("pool", "", [p["name"] for p in pools])
+        # default_pool is numbered with the first pool ever seen, so it lists first (as its id 1 does
+        # in dagport's own store).
+        numbers = await self.ids.ids("pool", "", ["default_pool", *(p["name"] for p in pools)])
         return [to_pool(numbers[p["name"]], p) for p in pools]
 
     async def list_pools(self) -> list[Pool]:
