@@ -1,4 +1,4 @@
-"""Token authentication (api.md section 6).
+"""Token authentication (docs/api.md section 6).
 
 Tokens are checked against an in-memory set of SHA-256 digests: one hash of the presented token
 per request, never a database round trip. The set is reloaded from the database every

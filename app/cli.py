@@ -19,6 +19,7 @@ from app.db import migrate
 from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
+from app.schemas.definition_text import DefinitionLimits
 
 
 def _settings() -> Settings:
@@ -98,7 +99,7 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
                 files,
                 now=utcnow,
                 default_tz=settings.tz,
-                max_nodes=settings.max_definition_nodes,
+                limits=DefinitionLimits.of(settings),
             )
             print(f"{len(files) - failures} loaded, {failures} failed")
             return 1 if failures else 0
@@ -210,7 +211,7 @@ async def prepare(settings: Settings) -> int:
                 files,
                 now=utcnow,
                 default_tz=settings.tz,
-                max_nodes=settings.max_definition_nodes,
+                limits=DefinitionLimits.of(settings),
             )
         if settings.auth_backend == "token" and not settings.env_tokens and not settings.airflow_passthrough:
             async with engine.connect() as conn:

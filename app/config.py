@@ -1,4 +1,4 @@
-"""Settings (api.md section 7): one pydantic-settings class, read from ``DAGPORT_*`` once and injected."""
+"""Settings (docs/api.md section 7): one pydantic-settings class, read from ``DAGPORT_*`` once and injected."""
 
 from __future__ import annotations
 
@@ -51,8 +51,11 @@ class Settings(BaseSettings):
     # `pgbouncer`: Postgres is reached through PgBouncer's transaction pooling (app/db/reads.py).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = Field(1024 * 1024, ge=1)
-    # How many values a DAG definition may expand to (YAML aliases resolved): app/schemas/definition_text.py.
+    # How large a DAG definition may be (app/schemas/definition_text.py): values once YAML aliases are
+    # resolved and default_args applied to every task; tasks; upstream entries.
     max_definition_nodes: int = Field(1_000_000, ge=1)
+    max_definition_tasks: int = Field(10_000, ge=1)
+    max_definition_edges: int = Field(100_000, ge=0)
     root_path: str = ""
     forwarded_allow_ips: str = "127.0.0.1"
     auto_migrate: bool = True

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.errors import DomainError
 from app.schemas.dag_definition import DagDefinitionError
-from app.schemas.definition_text import DEFAULT_MAX_NODES
+from app.schemas.definition_text import DefinitionLimits
 from app.services.backend import Backend
 from app.services.dags import parse_definition
 
@@ -41,16 +41,20 @@ async def load_files(
     now: Callable[[], datetime],
     default_tz: tzinfo,
     report: Callable[[str], None] = print,
-    max_nodes: int = DEFAULT_MAX_NODES,
+    limits: DefinitionLimits = DefinitionLimits(),
 ) -> int:
-    """Upsert each file in its own unit of work; report progress; return the number of failures."""
+    """Upsert each file in its own unit of work; report progress; return the number of failures.
+
+    A file that cannot be read, validated or stored is reported in one line naming it and the
+    problem, and the others are loaded: a bad file in DAGS_FOLDER does not stop the server starting
+    (validation refuses what the database could not store, so storing fails only as DomainError)."""
     failures = 0
     files = list(files)
     for index, path in enumerate(files, start=1):
         prefix = f"[{index}/{len(files)}] {path}"
         try:
             text = path.read_text(encoding="utf-8")
-            spec = parse_definition(text, filename=path.name, default_tz=default_tz, max_nodes=max_nodes)
+            spec = parse_definition(text, filename=path.name, default_tz=default_tz, limits=limits)
             async with backend.writing() as store:
                 stored = await store.upsert_dag(
                     definition=spec, source_text=text, fileloc=str(path.resolve()), now=now()

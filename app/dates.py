@@ -1,4 +1,4 @@
-"""execution_date rules (api.md section 2): parsing, matching and formatting in one place.
+"""execution_date rules (docs/api.md section 2): parsing, matching and formatting in one place.
 
 Every date that enters dagport through a path segment or a JSON value goes through
 :func:`parse_date`; every date that leaves it goes through one of the formatters below.

@@ -1,5 +1,8 @@
-"""The one place that turns errors into api.md's envelope, ``{"error": ..., "detail": ...}``.
+"""The one place that turns errors into the envelope, ``{"error": ..., "detail": ..., "request_id": ...}``.
 
+``error`` is the message (Airflow's own text where Airflow has one); ``detail`` lists field
+problems, or where a problem is and what to do about it when ``error`` must stay Airflow's
+sentence (``envelope`` builds the body, for the handlers here and for the middleware's refusals).
 Domain errors (``app/errors.py``) map to their status here; FastAPI's validation errors become 400
 (never 422); Starlette's 404/405 keep their texts; anything unexpected is a logged 500 without a
 traceback for the client. ``responses()`` documents the same envelope on every route.
@@ -58,8 +61,11 @@ WWW_AUTH_HEADERS = {"WWW-Authenticate": WWW_AUTHENTICATE}
 
 
 class ErrorDetail(BaseModel):
-    loc: str = Field(description="Where the problem is: `body.slots`, `query.limit`, `tasks[2].upstream[0]`")
-    msg: str = Field(description="What is wrong, quoting the offending value")
+    loc: str = Field(
+        description="Where the problem is: `body.slots`, `query.limit`, `tasks[2].upstream[0]`, "
+        "`header.Authorization`"
+    )
+    msg: str = Field(description="What is wrong, quoting the offending value, and what to do when it helps")
 
 
 class ErrorBody(BaseModel):
@@ -68,7 +74,9 @@ class ErrorBody(BaseModel):
     error: str = Field(
         description="Human readable message", examples=["Dag id no_such_dag not found in DagModel"]
     )
-    detail: list[ErrorDetail] | None = Field(None, description="Field problems, for validation errors")
+    detail: list[ErrorDetail] | None = Field(
+        None, description="Field problems, or where the problem is and what to do about it"
+    )
     request_id: str | None = Field(None, description="The request's X-Request-ID")
 
 
@@ -79,6 +87,18 @@ def status_of(error: DomainError) -> int:
     return 400
 
 
+def envelope(
+    message: str, *, detail: list[dict[str, Any]] | None = None, request_id: str | None = None
+) -> dict[str, Any]:
+    """The error body: ``error``, then ``detail`` and ``request_id`` when there are any."""
+    body: dict[str, Any] = {"error": message}
+    if detail:
+        body["detail"] = detail
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
 def error_response(
     request: Request | None,
     status_code: int,
@@ -87,12 +107,8 @@ def error_response(
     detail: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"error": message}
-    if detail:
-        body["detail"] = detail
     request_id = getattr(request.state, "request_id", None) if request is not None else None
-    if request_id:
-        body["request_id"] = request_id
+    body = envelope(message, detail=detail, request_id=request_id)
     if request is not None and request.method == "HEAD":
         return Response(status_code=status_code, headers=headers, media_type="application/json")
     return JSONResponse(body, status_code=status_code, headers=headers)

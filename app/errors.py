@@ -1,8 +1,10 @@
-"""Domain errors: what went wrong, in api.md's words, without HTTP.
+"""Domain errors: what went wrong, in the API's words (docs/api.md), without HTTP.
 
 Services raise them; ``app/error_handlers.py`` is the one place that maps each kind to its status
-and renders the envelope. The messages of the lookups (api.md section 3) are built here, once, in
-the order they are checked: DAG, task, run, task instance.
+and renders the envelope. The messages of the lookups are built here, once, in the order they
+are checked: DAG, task, run, task instance. So are the hints that say what to do where the
+message itself is Airflow's sentence, which clients match and so must not change: such a hint
+goes in ``detail`` as ``{"loc", "msg"}``, like a field problem.
 """
 
 from __future__ import annotations
@@ -93,3 +95,31 @@ def task_instance_not_found(task_id: str, execution_date: object) -> str:
 
 def pool_not_found(name: str) -> str:
     return f"Pool '{name}' doesn't exist"
+
+
+def duplicate_run(dag_id: str, execution_date: object, run_id: str) -> str:
+    return f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
+
+
+# A trigger without execution_date is dated now, to the second: a second one in that second collides.
+SAME_SECOND_HINT = (
+    "A run of this DAG was already triggered in this second (a run without execution_date is dated "
+    "now with its microseconds zeroed): pass an execution_date of its own, or "
+    '"replace_microseconds": false to keep the microseconds of now'
+)
+
+
+def same_second_detail() -> list[dict[str, str]]:
+    return [{"loc": "body.execution_date", "msg": SAME_SECOND_HINT}]
+
+
+UNAUTHORIZED = "Unauthorized"  # Airflow's text
+ACCEPTED_CREDENTIALS = "send `Authorization: Bearer <token>`, or HTTP Basic with the token as the password"
+NO_CREDENTIALS = "No credentials were sent"
+UNREADABLE_CREDENTIALS = "The Authorization header is neither `Bearer <token>` nor Basic with a password"
+UNKNOWN_TOKEN = "The token is not accepted (unknown or revoked)"
+
+
+def unauthorized_detail(problem: str) -> list[dict[str, str]]:
+    """What a 401 says besides Airflow's "Unauthorized": what was wrong and what is accepted."""
+    return [{"loc": "header.Authorization", "msg": f"{problem}: {ACCEPTED_CREDENTIALS}"}]

@@ -27,6 +27,7 @@ from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
+from app.schemas.definition_text import DefinitionLimits
 from app.schemas.listings import airflow_run_links, graph_links
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
@@ -92,7 +93,7 @@ class Services:
                 backend,
                 default_tz=settings.tz,
                 clock=clock,
-                max_definition_nodes=settings.max_definition_nodes,
+                limits=DefinitionLimits.of(settings),
             ),
             pools=PoolService(backend),
             lineage=LineageService(backend),
@@ -127,7 +128,8 @@ def create_app(
             "Compatible with Airflow's `/api/experimental` API (1.10 through 2.x): trigger runs, read "
             "their state, tasks and task instances, pause DAGs, manage pools, read lineage. Every error "
             'is JSON `{"error": ...}`. Authenticate with `Authorization: Bearer <token>` (or Basic '
-            "with the token as password)."
+            "with the token as password). Dates, errors and dagport's extensions are explained in "
+            "docs/api.md, the DAG definition format in docs/dag-definitions.md (in dagport's repository)."
         ),
         openapi_tags=TAGS,
         lifespan=lifespan,

@@ -1,11 +1,11 @@
-"""One pure ASGI middleware for the protocol rules of api.md section 1.
+"""One pure ASGI middleware for the protocol rules (docs/api.md, "Conventions").
 
 - every response carries ``X-Request-ID`` (the caller's, if sane, else a new one);
 - DAGPORT_ROOT_PATH is applied, with or without the prefix in the incoming path;
 - a trailing slash means the same route (the path is rewritten, never redirected);
 - HEAD is answered wherever GET is: same status and headers, no body;
 - a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
-- a request under the API prefix without a valid token is refused with 401;
+- a request under the API prefix without a valid token is refused with 401, saying what is accepted;
 - a path or query holding a NUL character is refused with 400;
 - when the response ends: Prometheus metrics and one access-log line (app/observability.py).
 
@@ -17,13 +17,21 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import TokenStore, credentials_from
-from app.error_handlers import WWW_AUTHENTICATE
-from app.errors import TooLarge, Unavailable
+from app.error_handlers import WWW_AUTHENTICATE, envelope
+from app.errors import (
+    NO_CREDENTIALS,
+    UNAUTHORIZED,
+    UNKNOWN_TOKEN,
+    UNREADABLE_CREDENTIALS,
+    TooLarge,
+    Unavailable,
+    unauthorized_detail,
+)
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 
@@ -111,31 +119,37 @@ class ApiProtocolMiddleware:
             if refusal is None:
                 await self.app(scope, receive_wrapper, send_wrapper)
             else:
-                await _send_error(send_wrapper, *refusal, request_id)
+                await _send_error(send_wrapper, refusal, request_id)
         finally:
             route = route_template(scope, self.metrics.templates)
             elapsed = time.perf_counter() - started
             self.metrics.observe(route, method, status, elapsed)
             log_request(scope, request_id, route, status, elapsed)
 
-    async def _refusal(self, scope: Scope) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
-        """A request refused before the app sees it: (status, message, headers), or None."""
+    async def _refusal(self, scope: Scope) -> Refusal | None:
+        """A request refused before the app sees it, or None."""
         if self.tokens is not None and _under(scope["path"], self.protected):
             # Authentication here rather than as a FastAPI dependency on every route: one check,
-            # no dependency resolution (api.md 6: everything under the API prefix needs a token).
-            token = credentials_from(_header(scope, b"authorization"))
+            # no dependency resolution (everything under the API prefix needs a token).
+            authorization = _header(scope, b"authorization")
+            token = credentials_from(authorization)
             try:
                 valid = token is not None and await self.tokens.is_valid(token)
             except Unavailable as exc:
-                return 503, exc.message, [(b"retry-after", b"1")]
+                return Refusal(503, exc.message, [(b"retry-after", b"1")])
             if not valid:
-                return 401, "Unauthorized", [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
+                if token is not None:
+                    problem = UNKNOWN_TOKEN
+                else:
+                    problem = UNREADABLE_CREDENTIALS if authorization else NO_CREDENTIALS
+                headers = [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
+                return Refusal(401, UNAUTHORIZED, headers, unauthorized_detail(problem))
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            return 413, too_large_message(self.max_body_bytes), []
+            return Refusal(413, too_large_message(self.max_body_bytes), [])
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
-            return 400, "Request URL contains a NUL character", []
+            return Refusal(400, "Request URL contains a NUL character", [])
         return None
 
 
@@ -174,20 +188,25 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_error(
-    send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]], request_id: str
-) -> None:
-    body: dict[str, Any] = {"error": message, "request_id": request_id}
+class Refusal(NamedTuple):
+    status: int
+    message: str
+    headers: list[tuple[bytes, bytes]]
+    detail: list[dict[str, Any]] | None = None
+
+
+async def _send_error(send: Send, refusal: Refusal, request_id: str) -> None:
+    body = envelope(refusal.message, detail=refusal.detail, request_id=request_id)
     encoded = dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": refusal.status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(encoded)).encode()),
                 (b"connection", b"close"),
-                *headers,
+                *refusal.headers,
             ],
         }
     )

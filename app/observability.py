@@ -195,3 +195,6 @@ def configure_logging(level: str, fmt: str) -> None:
     access.handlers[:] = []
     access.propagate = False
     access.disabled = True
+    # aiosqlite logs every call with its arguments (a statement's parameters) at DEBUG; the
+    # engines hide parameters from SQLAlchemy's own lines (app/db/engine.py), so these stay off too.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

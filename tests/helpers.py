@@ -32,7 +32,7 @@ def unreachable_database_url(backend: str) -> str:
 
 
 def date_error(value: object) -> str:
-    """api.md section 2's 400 text, written out (not taken from the app) so a change to it fails."""
+    """docs/api.md section 2's 400 text, written out (not taken from the app) so a change to it fails."""
     return (
         f"Given execution date, {value}, could not be identified as a date. "
         "Example date format: 2015-11-16T14:34:15+00:00"

@@ -1,4 +1,4 @@
-"""Authentication (api.md 6): Bearer or Basic-with-token-as-password, tokens from the environment and
+"""Authentication (docs/api.md 6): Bearer or Basic-with-token-as-password, tokens from the environment and
 the database, the ``none`` backend, and which routes need credentials."""
 
 from __future__ import annotations
@@ -23,17 +23,31 @@ from tests.helpers import unreachable_database_url
 TEST = "/api/experimental/test"
 UNAUTHORIZED = {"error": "Unauthorized"}
 WWW_AUTHENTICATE = 'Bearer realm="dagport", Basic realm="dagport"'
+# What a 401 says besides Airflow's "Unauthorized": what was wrong, then which credentials are accepted.
+ACCEPTED = "send `Authorization: Bearer <token>`, or HTTP Basic with the token as the password"
+NO_CREDENTIALS = f"No credentials were sent: {ACCEPTED}"
+UNREADABLE = f"The Authorization header is neither `Bearer <token>` nor Basic with a password: {ACCEPTED}"
+UNKNOWN_TOKEN = f"The token is not accepted (unknown or revoked): {ACCEPTED}"
 
 
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def assert_unauthorized(response: httpx.Response) -> None:
+def unauthorized(response: httpx.Response, hint: str) -> dict[str, Any]:
+    """The whole 401 body: Airflow's text, the hint under the header, the request id."""
+    return {
+        **UNAUTHORIZED,
+        "detail": [{"loc": "header.Authorization", "msg": hint}],
+        "request_id": response.headers["x-request-id"],
+    }
+
+
+def assert_unauthorized(response: httpx.Response, hint: str) -> None:
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/json"
     assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
-    assert response.json() == {**UNAUTHORIZED, "request_id": response.headers["x-request-id"]}
+    assert response.json() == unauthorized(response, hint)
 
 
 @asynccontextmanager
@@ -58,7 +72,7 @@ async def revoke_db_token(engine: AsyncEngine, name: str) -> None:
 
 
 async def test_missing_credentials_is_401_with_www_authenticate(anon):
-    assert_unauthorized(await anon.get(TEST))
+    assert_unauthorized(await anon.get(TEST), NO_CREDENTIALS)
 
 
 async def test_bearer_token_is_accepted(anon):
@@ -74,7 +88,9 @@ async def test_bearer_scheme_is_case_insensitive(anon):
 
 
 async def test_wrong_bearer_token_is_401(anon):
-    assert_unauthorized(await anon.get(TEST, headers={"Authorization": "Bearer not-the-token"}))
+    assert_unauthorized(
+        await anon.get(TEST, headers={"Authorization": "Bearer not-the-token"}), UNKNOWN_TOKEN
+    )
 
 
 @pytest.mark.parametrize("user", ["admin", "airflow", ""])
@@ -91,11 +107,13 @@ async def test_httpx_basic_auth_with_token_as_password_is_accepted(anon):
 
 
 async def test_basic_with_wrong_password_is_401(anon):
-    assert_unauthorized(await anon.get(TEST, headers={"Authorization": basic("admin", "wrong")}))
+    assert_unauthorized(
+        await anon.get(TEST, headers={"Authorization": basic("admin", "wrong")}), UNKNOWN_TOKEN
+    )
 
 
 async def test_basic_with_token_as_user_name_is_401(anon):
-    assert_unauthorized(await anon.get(TEST, headers={"Authorization": basic(TOKEN, "")}))
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": basic(TOKEN, "")}), UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +131,7 @@ async def test_basic_with_token_as_user_name_is_401(anon):
     ],
 )
 async def test_malformed_authorization_header_is_401(anon, authorization):
-    assert_unauthorized(await anon.get(TEST, headers={"Authorization": authorization}))
+    assert_unauthorized(await anon.get(TEST, headers={"Authorization": authorization}), UNREADABLE)
 
 
 # --- tokens in the database --------------------------------------------------------------------------
@@ -143,7 +161,7 @@ async def test_revoked_token_stops_working(app_factory, clean_db):
         headers = {"Authorization": "Bearer dp_to_revoke"}
         assert (await c.get(TEST, headers=headers)).status_code == 200
         await revoke_db_token(clean_db, "ci")
-        assert_unauthorized(await c.get(TEST, headers=headers))
+        assert_unauthorized(await c.get(TEST, headers=headers), UNKNOWN_TOKEN)
         assert (await c.get(TEST, headers={"Authorization": f"Bearer {TOKEN}"})).status_code == 200
 
 
@@ -193,12 +211,12 @@ def experimental_calls(app: Any) -> list[tuple[str, str]]:
 
 async def test_every_experimental_route_needs_auth(app, anon):
     calls = experimental_calls(app)
-    assert len(calls) >= 23  # at least every route of api.md sections 3 and 4
+    assert len(calls) >= 23  # at least every route of docs/api.md sections 3 and 4
     assert ("GET", "/api/experimental/dags/dummy/dag_runs/dummy/tasks/dummy") in calls
     for method, path in calls:
         response = await anon.request(method, path, content=b"{}")
         assert response.status_code == 401, (method, path, response.text)
-        assert response.json() == {**UNAUTHORIZED, "request_id": response.headers["x-request-id"]}
+        assert response.json() == unauthorized(response, NO_CREDENTIALS)
         assert response.headers["www-authenticate"] == WWW_AUTHENTICATE
 
 

@@ -495,14 +495,12 @@ def test_empty_task_list() -> None:
         (
             dag(start_date="yesterday"),
             "start_date",
-            "Given execution date, yesterday, could not be identified as a date. "
-            "Example date format: 2015-11-16T14:34:15+00:00",
+            "start_date must be a date such as 2015-11-16T14:34:15+00:00 (ISO 8601), or null, got 'yesterday'",
         ),
         (
             dag({"task_id": "a", "end_date": 1479296055}),
             "tasks[0].end_date",
-            "Given execution date, 1479296055, could not be identified as a date. "
-            "Example date format: 2015-11-16T14:34:15+00:00",
+            "end_date must be a date such as 2015-11-16T14:34:15+00:00 (ISO 8601), or null, got 1479296055",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""app/dates.py against api.md section 2: parsing, rejecting and formatting execution dates (no database)."""
+"""app/dates.py against docs/api.md section 2: parsing, rejecting and formatting execution dates (no database)."""
 
 from __future__ import annotations
 

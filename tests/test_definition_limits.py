@@ -19,7 +19,7 @@ YAML = {"Content-Type": "application/yaml"}
 def too_large(limit: int) -> str:
     return (
         f"Invalid YAML: the document expands to more than {limit} values (anchors and aliases repeat "
-        "what they name), or an alias refers to a value containing it"
+        "what they name; DAGPORT_MAX_DEFINITION_NODES), or an alias refers to a value containing it"
     )
 
 
@@ -85,3 +85,104 @@ async def test_aliases_within_the_bound_still_work(app_factory) -> None:
         task = await client.get("/dags/shared/tasks/d")
         assert task.json()["upstream_task_ids"] == "{'a', 'b'}"
         assert task.json()["owner"] == "team"
+
+
+# -- the definition's size once decoded: tasks, upstream entries, values as stored ---------------
+
+
+def fan_in(tasks: int, upstream: int) -> dict:
+    """``upstream`` roots, then tasks each naming every root: tasks * upstream upstream entries."""
+    roots = [{"task_id": f"r{i}"} for i in range(upstream)]
+    leaves = [{"task_id": f"t{i}", "upstream": [f"r{j}" for j in range(upstream)]} for i in range(tasks)]
+    return {"dag_id": "fan", "tasks": roots + leaves}
+
+
+async def test_put_refuses_more_tasks_than_the_limit(app_factory) -> None:
+    async with client_for(app_factory(max_definition_tasks=50)) as client:
+        response = await client.put("/dags/fan", json=fan_in(tasks=48, upstream=3))  # 51 tasks
+        assert response.status_code == 400
+        assert response.json()["detail"] == [
+            {
+                "loc": "tasks",
+                "msg": "tasks holds 51 tasks; a definition may have at most 50 (DAGPORT_MAX_DEFINITION_TASKS)",
+            }
+        ]
+        response = await client.put("/dags/fan", json=fan_in(tasks=47, upstream=3))  # 50: the limit
+        assert response.status_code == 201, response.text
+
+
+async def test_put_refuses_more_upstream_entries_than_the_limit(app_factory) -> None:
+    async with client_for(app_factory(max_definition_edges=100)) as client:
+        response = await client.put("/dags/fan", json=fan_in(tasks=101, upstream=1))
+        assert response.status_code == 400
+        assert response.json()["detail"] == [
+            {
+                "loc": "tasks",
+                "msg": "The tasks' upstream lists hold 101 entries; a definition may have at most 100 "
+                "(DAGPORT_MAX_DEFINITION_EDGES)",
+            }
+        ]
+        assert (await client.get("/dags/fan")).status_code == 404
+        assert (await client.put("/dags/fan", json=fan_in(tasks=50, upstream=2))).status_code == 201
+
+
+async def test_a_shared_upstream_alias_counts_each_entry(app_factory) -> None:
+    """`upstream: *u` on every task repeats the whole list: 200 tasks naming 20 roots are 4,000 edges."""
+    roots = ", ".join(f"r{i}" for i in range(20))
+    lines = ["dag_id: fan", "tasks:"]
+    lines += [f"  - {{task_id: r{i}}}" for i in range(20)]
+    lines.append(f"  - {{task_id: t0, upstream: &u [{roots}]}}")
+    lines += [f"  - {{task_id: t{i}, upstream: *u}}" for i in range(1, 200)]
+    async with client_for(app_factory(max_definition_edges=3_999)) as client:
+        response = await client.put("/dags/fan", content="\n".join(lines), headers=YAML)
+        assert response.status_code == 400
+        assert response.json()["detail"][0]["msg"].startswith("The tasks' upstream lists hold 4000 entries")
+
+
+async def test_default_args_count_once_for_every_task_that_inherits_them(app_factory) -> None:
+    """A large default_args value is stored with each task: 100 tasks inheriting 100 values hold
+    10,000 values (a few hundred bytes of definition otherwise multiply into megabytes stored)."""
+    definition = {
+        "dag_id": "inherit",
+        "default_args": {"params": {f"k{i}": i for i in range(50)}},  # 1 + 50 keys + 50 values
+        "tasks": [{"task_id": f"t{i}"} for i in range(100)],
+    }
+    async with client_for(app_factory(max_definition_nodes=10_000)) as client:
+        response = await client.put("/dags/inherit", json=definition)
+        assert response.status_code == 400
+        (problem,) = response.json()["detail"]
+        assert problem["loc"] == ""
+        assert problem["msg"].startswith("The definition holds ")
+        assert problem["msg"].endswith(
+            " values once default_args are applied to every task; at most 10000 are allowed "
+            "(DAGPORT_MAX_DEFINITION_NODES)"
+        )
+        definition["tasks"][0]["params"] = {}  # a task with params of its own does not inherit them
+        definition["tasks"] = definition["tasks"][:90]
+        assert (await client.put("/dags/inherit", json=definition)).status_code == 201
+
+
+async def test_the_loader_applies_the_same_limits(app_factory, tmp_path) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from app.dag_loader import load_files
+    from app.schemas.definition_text import DefinitionLimits
+
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(fan_in(tasks=10, upstream=2)))
+    app = app_factory()
+    lines: list[str] = []
+    failures = await load_files(
+        app.state.backend,
+        [big],
+        now=lambda: datetime.now(UTC),
+        default_tz=UTC,
+        report=lines.append,
+        limits=DefinitionLimits(tasks=11),
+    )
+    assert failures == 1
+    assert lines == [
+        f"[1/1] {big}: invalid: tasks: tasks holds 12 tasks; a definition may have at most 11 "
+        "(DAGPORT_MAX_DEFINITION_TASKS)"
+    ]

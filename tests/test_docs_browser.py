@@ -1,4 +1,4 @@
-"""The docs pages in a real browser: /docs (Swagger UI 5) and /redoc work offline (api.md section 5).
+"""The docs pages in a real browser: /docs (Swagger UI 5) and /redoc work offline (docs/api.md section 5).
 
 A page that answers 200 is not a working docs page: only a browser shows whether Swagger UI renders
 FastAPI's OpenAPI 3.1 ("Unable to render this definition" otherwise), whether "Try it out" sends

@@ -1,4 +1,4 @@
-"""/health, /ready, /metrics and the access log (api.md section 5)."""
+"""/health, /ready, /metrics and the access log (docs/api.md section 5)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import logging
 import os
 import uuid
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.db.engine import create_engine
 from app.observability import JsonFormatter
 from tests.conftest import TOKEN
 from tests.helpers import load_reference_dags, unreachable_database_url
@@ -175,3 +180,31 @@ def test_uvicorns_access_logger_has_no_handlers_after_configure_logging():
             lg.setLevel(level)
             lg.propagate = propagate
             lg.disabled = disabled
+
+
+async def test_statement_parameters_reach_neither_logs_nor_errors(settings, capsys):
+    """At LOG_LEVEL=DEBUG, with SQLAlchemy's statement log on as well, a failing statement's
+    parameters (run configurations, definitions, token hashes) appear in no log line and not in
+    the error: SQLAlchemy logged them and put them in every statement error; aiosqlite logged
+    every call's arguments at DEBUG."""
+    from app.observability import configure_logging
+
+    names = ("", "aiosqlite", "sqlalchemy.engine")
+    saved = [(lg, lg.handlers[:], lg.level) for lg in map(logging.getLogger, names)]
+    engine = create_engine(settings)
+    try:
+        configure_logging("DEBUG", "json")
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # what echo=True would do
+        with pytest.raises(DBAPIError) as raised:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT :secret FROM no_such_table"), {"secret": "s3cr3t-value"})
+    finally:
+        await engine.dispose()
+        for lg, handlers, level in saved:
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+    logged = capsys.readouterr().err
+    assert "SELECT" in logged and "no_such_table" in logged  # the statement itself was logged
+    assert "no_such_table" in str(raised.value)
+    assert "s3cr3t-value" not in logged
+    assert "s3cr3t-value" not in str(raised.value)

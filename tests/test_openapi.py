@@ -1,4 +1,4 @@
-"""The OpenAPI document (api.md sections 4 and 5): complete, valid, documented, and pinned by a snapshot.
+"""The OpenAPI document (docs/api.md sections 4 and 5): complete, valid, documented, and pinned by a snapshot.
 
 Every operation has a tag, a summary and a description; every error response uses ``ErrorBody``;
 every request body has examples, the examples match their schemas and the app accepts them.
@@ -34,7 +34,7 @@ REGENERATE = "DAGPORT_UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/test_openapi.py"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ERROR_BODY_REF = "#/components/schemas/ErrorBody"
 
-# api.md sections 3, 4 and 5: every route, under its full path. Nothing else (no /docs, /redoc).
+# docs/api.md sections 3, 4 and 5: every route, under its full path. Nothing else (no /docs, /redoc).
 EXPECTED_OPERATIONS = {
     ("GET", "/api/experimental/test"),
     ("GET", "/api/experimental/info"),
@@ -63,7 +63,7 @@ EXPECTED_OPERATIONS = {
     ("GET", "/ready"),
     ("GET", "/metrics"),
 }
-# api.md section 4: the dagport additions, tagged `extensions`.
+# docs/api.md section 4: the dagport additions, tagged `extensions`.
 EXTENSIONS = {
     ("PUT", "/api/experimental/dags/{dag_id}"),
     ("GET", "/api/experimental/dags"),

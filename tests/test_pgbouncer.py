@@ -1,4 +1,4 @@
-"""dagport through PgBouncer in transaction pooling mode (api.md section 7: DB_STATEMENT_CACHE_SIZE=0).
+"""dagport through PgBouncer in transaction pooling mode (docs/api.md section 7: DB_STATEMENT_CACHE_SIZE=0).
 
 Debian's pgbouncer runs as a child process on a free loopback port, with a fallback database entry
 (``* = host=127.0.0.1 port=5432``) so every test reaches its own throwaway database through it, and

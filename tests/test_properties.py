@@ -1,10 +1,10 @@
 """Properties, with hypothesis, of two input-heavy parts of the API, through HTTP on both databases.
 
-- Dates (api.md section 2): whatever text stands in the `{execution_date}` segment of
+- Dates (docs/api.md section 2): whatever text stands in the `{execution_date}` segment of
   GET /dags/example_bash/dag_runs/{execution_date}, the answer is the run's state (200), the 404 of
   a parsed date without a run, or the 400 whose text is exactly Airflow's; never a 5xx. The
   parser's own properties are in tests/test_dates.py.
-- DAG definitions (dag-definition.md): a random valid definition is stored (201, or 200 when it
+- DAG definitions (docs/dag-definitions.md): a random valid definition is stored (201, or 200 when it
   replaces one), its text comes back unchanged from /code, its task ids in order from GET /dags/{id},
   and each task's fields from GET /tasks/{task_id}; a valid definition with one defect put in
   (unknown key, wrong type, duplicate task_id, unknown upstream, cycle, end before start, empty
@@ -166,7 +166,7 @@ async def test_the_run_date_forms_all_find_the_run(client, example_bash_run) -> 
 # -- DAG definitions --------------------------------------------------------------------------------
 
 ABSENT = object()  # a field left out of the document
-# dag-definition.md ids; `.` and `..` are excluded because an HTTP client folds them as path segments.
+# docs/dag-definitions.md ids; `.` and `..` are excluded because an HTTP client folds them as path segments.
 IDS = st.from_regex(r"[A-Za-z0-9_.-]{1,30}", fullmatch=True).filter(lambda v: v not in (".", ".."))
 TEXT = st.text(
     st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
@@ -188,7 +188,7 @@ ENTITIES = st.lists(
 DURATIONS = st.integers(0, 10**6) | st.builds(
     "{}:{:02d}:{:02d}".format, st.integers(0, 99), st.integers(0, 59), st.integers(0, 59)
 )
-# Task fields with their types (dag-definition.md); dates are drawn per definition, in order.
+# Task fields with their types (docs/dag-definitions.md); dates are drawn per definition, in order.
 TASK_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "operator": NONEMPTY,
     "owner": TEXT,
@@ -236,7 +236,7 @@ def put_in(target: dict[str, Any], key: str, value: Any) -> None:
 
 @st.composite
 def valid_definitions(draw: st.DrawFn) -> dict[str, Any]:
-    """A definition dag-definition.md accepts: unique ids, upstream only to earlier tasks (no cycle),
+    """A definition docs/dag-definitions.md accepts: unique ids, upstream only to earlier tasks (no cycle),
     fields of their types, and dates drawn in order (start <= middle <= end) so no end precedes a start."""
     task_ids = draw(st.lists(IDS, min_size=1, max_size=6, unique=True))
     start, middle, end = (d.isoformat() for d in sorted(draw(st.lists(DATES, min_size=3, max_size=3))))
@@ -291,7 +291,7 @@ def python_set(values: list[str]) -> str:
     return "{" + ", ".join(repr(v) for v in sorted(values)) + "}" if values else "set()"
 
 
-# api.md 3.3: the fixed keys of task info.
+# docs/api.md 3.3: the fixed keys of task info.
 TASK_INFO_KEYS = {
     *("task_id", "dag_id", "operator", "owner", "email", "email_on_failure", "email_on_retry", "retries"),
     *("retry_delay", "retry_exponential_backoff", "max_retry_delay", "execution_timeout", "start_date"),

@@ -1,4 +1,4 @@
-"""Protocol conventions (api.md 1): JSON errors for unknown routes and methods, trailing slashes, HEAD,
+"""Protocol conventions (docs/api.md 1): JSON errors for unknown routes and methods, trailing slashes, HEAD,
 X-Request-ID, the body size limit, 400 (never 422) validation errors, and no HTML anywhere."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Apache Airflow 2.11.2, started from the reference DAGs in ``tests/data/dags``. A
 request is sent to dagport in order and its answer is checked against Airflow's: the status code,
 the JSON keys, the exact error message, and every value that is not volatile (clock, database ids).
 
-Where api.md deliberately differs, the exchange is listed in ``INTENDED`` with the rule it follows
+Where docs/api.md deliberately differs, the exchange is listed in ``INTENDED`` with the rule it follows
 and exactly what dagport answers instead. Those answers are asserted too: an intended difference
 is not a free pass.
 """
@@ -28,7 +28,7 @@ TRANSCRIPTS = [
 
 BY_NAME = {exchange["name"]: exchange for exchange in TRANSCRIPTS}
 
-# Error bodies may carry these besides "error" (api.md section 1).
+# Error bodies may carry these besides "error" (docs/api.md section 1).
 OPTIONAL_ERROR_KEYS = {"detail", "request_id"}
 TASK_INFO_KEYS = {
     "task_id", "dag_id", "operator", "owner", "email", "email_on_failure", "email_on_retry", "retries",
@@ -48,7 +48,7 @@ NOW_RUN_PREFIX = "manual__2026-"  # runs dated "now" by the recording clock: the
 
 @dataclass(frozen=True)
 class Intended:
-    """A deliberate difference from Airflow: the api.md rule, and what dagport answers instead."""
+    """A deliberate difference from Airflow: the docs/api.md rule, and what dagport answers instead."""
 
     rule: str
     status: int
@@ -59,16 +59,16 @@ class Intended:
     content_type: str = "application/json"
 
 
-ENVELOPE = "errors are JSON {'error': ...}, not Airflow's problem+json (api.md 1)"
+ENVELOPE = "errors are JSON {'error': ...}, not Airflow's problem+json (docs/api.md 1)"
 ROUTE_404 = Intended(ENVELOPE, 404, error="Not Found")
 METHOD_405 = Intended(ENVELOPE, 405, error="Method Not Allowed")
 NOT_JSON = Intended(
-    "a body that is not JSON is a JSON 400, not an HTML page (api.md 1)",
+    "a body that is not JSON is a JSON 400, not an HTML page (docs/api.md 1)",
     400,
     "Request body is not valid JSON",
 )
 NOT_OBJECT = Intended(
-    "a JSON body that is not an object is 400, not a 500 (api.md 1)",
+    "a JSON body that is not an object is 400, not a 500 (docs/api.md 1)",
     400,
     "Request body must be a JSON object",
 )
@@ -84,32 +84,32 @@ POOL_NO_DESCRIPTION = {"description": None, "include_deferred": False, "pool": "
 POOL_EXTRA_KEY = {"description": "d", "include_deferred": False, "pool": "extra", "slots": 1}
 
 INTENDED: dict[str, Intended] = {
-    "info": Intended("/info reports dagport's version (api.md 3)", 200, body={"version": VERSION}),
+    "info": Intended("/info reports dagport's version (docs/api.md 3)", 200, body={"version": VERSION}),
     "test_trailing_slash": Intended(
-        "a trailing slash is the same route (api.md 1)", 200, body={"status": "OK"}
+        "a trailing slash is the same route (docs/api.md 1)", 200, body={"status": "OK"}
     ),
     "test_post_method_not_allowed": METHOD_405,
     "unknown_endpoint": ROUTE_404,
-    "trigger_no_body": Intended("an empty trigger body means {} (api.md 1)", 200, creates_run=True),
+    "trigger_no_body": Intended("an empty trigger body means {} (docs/api.md 1)", 200, creates_run=True),
     "trigger_conf_string": Intended(
-        "conf may be a string holding a JSON object (api.md 3.1, the seed's curl example)",
+        "conf may be a string holding a JSON object (docs/api.md 3.1, the README's curl example)",
         200,
         creates_run=True,
     ),
     "trigger_conf_null": Intended(
-        "conf null means no conf (api.md 3.1); this exchange's date was taken by trigger_conf_string",
+        "conf null means no conf (docs/api.md 3.1); this exchange's date was taken by trigger_conf_string",
         400,
         "A DAG Run already exists for DAG example_bash at 2016-11-02 00:00:00+00:00 "
         "with run id manual__2016-11-02T00:00:00+00:00",
     ),
     "trigger_microseconds_replace_true": Intended(
-        "a JSON boolean replace_microseconds is accepted (api.md 3.1)",
+        "a JSON boolean replace_microseconds is accepted (docs/api.md 3.1)",
         200,
         body={"execution_date": "2016-11-23T11:34:15+00:00", "run_id": "manual__2016-11-23T11:34:15+00:00"},
         creates_run=True,
     ),
     "trigger_microseconds_replace_false": Intended(
-        "a JSON boolean replace_microseconds is accepted (api.md 3.1)",
+        "a JSON boolean replace_microseconds is accepted (docs/api.md 3.1)",
         200,
         body={
             "execution_date": "2016-11-24T11:34:15.111111+00:00",
@@ -118,12 +118,12 @@ INTENDED: dict[str, Intended] = {
         creates_run=True,
     ),
     "trigger_date_as_number": Intended(
-        "a JSON number is not a date: 400, not a 500 (api.md 2)",
+        "a JSON number is not a date: 400, not a 500 (docs/api.md 2)",
         400,
         f"Given execution date, 1479296055, {DATE_EXAMPLE}",
     ),
     "trigger_before_start_date": Intended(
-        "a date before the DAG's start_date is 400, not a 500 (api.md 3.1)",
+        "a date before the DAG's start_date is 400, not a 500 (docs/api.md 3.1)",
         400,
         "The execution_date [2015-06-01T00:00:00+00:00] should be >= start_date [2016-01-01T00:00:00+00:00] "
         "from DAG's default_args",
@@ -133,16 +133,16 @@ INTENDED: dict[str, Intended] = {
     "trigger_json_null_body": NOT_OBJECT,
     "trigger_json_list_body": NOT_OBJECT,
     "trigger_trailing_slash": Intended(
-        "a trailing slash is the same route (api.md 1)", 200, creates_run=True
+        "a trailing slash is the same route (docs/api.md 1)", 200, creates_run=True
     ),
     "dag_runs_put_method_not_allowed": METHOD_405,
     "dag_runs_list_state_bogus": Intended(
-        "an unknown state filter is 400, not a 500 (api.md 3.2)",
+        "an unknown state filter is 400, not a 500 (docs/api.md 3.2)",
         400,
         "Invalid state 'bogus'; expected one of: queued, running, success, failed",
     ),
     "paused_set_garbage": Intended(
-        "/paused/<x> accepts only true/false (api.md 3)",
+        "/paused/<x> accepts only true/false (docs/api.md 3)",
         400,
         "paused must be 'true' or 'false', got 'garbage'",
     ),
@@ -150,31 +150,33 @@ INTENDED: dict[str, Intended] = {
         "the garbage value was refused, so the DAG stays paused", 200, body={"is_paused": True}
     ),
     "paused_get_after_True_capital": Intended(
-        "'True' pauses: true/false are case-insensitive (api.md 3)", 200, body={"is_paused": True}
+        "'True' pauses: true/false are case-insensitive (docs/api.md 3)", 200, body={"is_paused": True}
     ),
     "paused_put_method_not_allowed": METHOD_405,
     "paused_unknown_dag_get": Intended(
-        "an unknown dag on /paused is 404 (api.md 3)", 404, "Dag id no_such_dag not found"
+        "an unknown dag on /paused is 404 (docs/api.md 3)", 404, "Dag id no_such_dag not found"
     ),
     "paused_unknown_dag_set": Intended(
-        "an unknown dag on /paused is 404 (api.md 3)", 404, "Dag id no_such_dag not found"
+        "an unknown dag on /paused is 404 (docs/api.md 3)", 404, "Dag id no_such_dag not found"
     ),
     "pool_create_slots_float": Intended(
-        "a float slots is 400; Airflow truncated it (api.md 3.4)", 400, "Bad value for `slots`: 2.9"
+        "a float slots is 400; Airflow truncated it (docs/api.md 3.4)", 400, "Bad value for `slots`: 2.9"
     ),
     "pool_create_slots_null": Intended(
-        "a null slots is 400, not a 500 (api.md 3.4)", 400, "Bad value for `slots`: None"
+        "a null slots is 400, not a 500 (docs/api.md 3.4)", 400, "Bad value for `slots`: None"
     ),
     "pool_create_missing_description": Intended(
-        "description is optional (api.md 3.4)", 200, body=POOL_NO_DESCRIPTION
+        "description is optional (docs/api.md 3.4)", 200, body=POOL_NO_DESCRIPTION
     ),
     "pool_create_missing_slots": Intended(
-        "a missing field is 400 naming it, not a 500 (api.md 3.4)", 400, "Missing required field 'slots'"
+        "a missing field is 400 naming it, not a 500 (docs/api.md 3.4)", 400, "Missing required field 'slots'"
     ),
     "pool_create_missing_name": Intended(
-        "a missing field is 400 naming it, not a 500 (api.md 3.4)", 400, "Missing required field 'name'"
+        "a missing field is 400 naming it, not a 500 (docs/api.md 3.4)", 400, "Missing required field 'name'"
     ),
-    "pool_create_extra_field": Intended("extra keys are ignored (api.md 1, 3.4)", 200, body=POOL_EXTRA_KEY),
+    "pool_create_extra_field": Intended(
+        "extra keys are ignored (docs/api.md 1, 3.4)", 200, body=POOL_EXTRA_KEY
+    ),
     "pool_create_no_body": NOT_JSON,
     "pool_create_malformed_json": NOT_JSON,
     "pool_create_list_body": NOT_OBJECT,
@@ -184,43 +186,47 @@ INTENDED: dict[str, Intended] = {
         "Pool 'float_slots' doesn't exist",
     ),
     "pools_trailing_slash": Intended(
-        "a trailing slash is the same route (api.md 1)", 200, like="pools_list_final"
+        "a trailing slash is the same route (docs/api.md 1)", 200, like="pools_list_final"
     ),
     "pools_put_method_not_allowed": METHOD_405,
     "lineage_ok_naive": Intended(
-        "lineage entities are JSON objects and the body has a message (api.md 3.5)", 200, body=LINEAGE_BODY
+        "lineage entities are JSON objects and the body has a message (docs/api.md 3.5)",
+        200,
+        body=LINEAGE_BODY,
     ),
     "lineage_ok_encoded_offset": Intended(
-        "lineage entities are JSON objects and the body has a message (api.md 3.5)", 200, body=LINEAGE_BODY
+        "lineage entities are JSON objects and the body has a message (docs/api.md 3.5)",
+        200,
+        body=LINEAGE_BODY,
     ),
     "lineage_run_without_lineage": Intended(
-        "the lineage body has a message (api.md 3.5)",
+        "the lineage body has a message (docs/api.md 3.5)",
         200,
         body={"message": "Lineage for dag example_bash at 2016-11-16 11:34:15+00:00", "task_ids": {}},
     ),
     "dag_code_example_bash": Intended(
-        "/code returns the definition as submitted, as text/plain (api.md 3, 4.1)",
+        "/code returns the definition as submitted, as text/plain (docs/api.md 3, 4.1)",
         200,
         body=(DATA_DIR / "dags" / "example_bash.json").read_text(),
         content_type="text/plain; charset=utf-8",
     ),
     "dag_paused_throwaway_after_delete": Intended(
-        "an unknown dag on /paused is 404 (api.md 3)", 404, "Dag id throwaway_dag not found"
+        "an unknown dag on /paused is 404 (docs/api.md 3)", 404, "Dag id throwaway_dag not found"
     ),
     "dag_delete_get_method_not_allowed": Intended(
-        "GET /dags/{id} exists (api.md 4.1); the DAG was deleted",
+        "GET /dags/{id} exists (docs/api.md 4.1); the DAG was deleted",
         404,
         "Dag id throwaway_dag not found in DagModel",
     ),
 }
 
-# Differences in a success body's shape that api.md defines, checked for every exchange of that kind.
+# Differences in a success body's shape that docs/api.md defines, checked for every exchange of that kind.
 KEY_RULES = {
-    "task_info": "task info has a fixed key set, plus the operator's arguments (api.md 3.3)",
-    "task_instance": "task-instance info has a fixed key set, with execution_date (api.md 3.3)",
+    "task_info": "task info has a fixed key set, plus the operator's arguments (docs/api.md 3.3)",
+    "task_instance": "task-instance info has a fixed key set, with execution_date (docs/api.md 3.3)",
     "listings": "listings include the runs and pools that intended differences created",
     "headers": "the deprecation headers of Airflow 2.x are not sent",
-    "entities": "lineage entities in task info are str() of JSON objects, not Airflow's reprs (api.md 3.5)",
+    "entities": "lineage entities in task info are str() of JSON objects, not Airflow's reprs (docs/api.md 3.5)",
 }
 ENTITY_KEYS = {"inlets", "outlets"}
 
@@ -360,7 +366,7 @@ def _check_like_airflow(replay: Replay, exchange: dict[str, Any], response: Any,
     if "/tasks/" in exchange["path"]:
         wanted = TASK_INSTANCE_KEYS if "/dag_runs/" in exchange["path"] else TASK_INFO_KEYS | {"bash_command"}
         if set(body) != wanted:
-            replay.fail(exchange, f"keys {sorted(set(body) ^ wanted)} differ from api.md 3.3")
+            replay.fail(exchange, f"keys {sorted(set(body) ^ wanted)} differ from docs/api.md 3.3")
         shared = {k: v for k, v in expected.items() if k in body and k not in ENTITY_KEYS}
         replay.failures += [f"{exchange['name']}: {p}" for p in _same(shared, body, volatile)]
         return

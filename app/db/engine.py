@@ -24,8 +24,15 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
 
     SQLite gets one pooled connection: it serves one process, its writers serialise anyway, and a
     single connection rules out lock-upgrade deadlocks between two deferred transactions.
+    Statement parameters are hidden from log lines and exception texts (``hide_parameters``): they
+    carry run configurations, definitions and token hashes, and SQLAlchemy logs them whenever its
+    logger is enabled (LOG_LEVEL=DEBUG or INFO) and puts them in every statement error.
     """
-    kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    kwargs: dict[str, Any] = {
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
+        "hide_parameters": True,
+    }
     if settings.is_sqlite:
         kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(settings.database_url, **kwargs)

@@ -207,7 +207,7 @@ task = Table(
     Column("arguments", JSON, nullable=False),
     Column("upstream_task_ids", JSON, nullable=False),
     Column("downstream_task_ids", JSON, nullable=False),
-    # Computed once when the definition is stored (api.md 3.1), so a trigger does no graph work.
+    # Computed once when the definition is stored (docs/api.md 3.1), so a trigger does no graph work.
     Column("effective_priority_weight", BigInteger, nullable=False),
 )
 

@@ -38,7 +38,7 @@ _YAML_TYPES = ("yaml", "yml")
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": "A DAG definition (dag-definition.md) as JSON, or YAML with a YAML Content-Type",
+            "description": "A DAG definition (docs/dag-definitions.md) as JSON, or YAML with a YAML Content-Type",
             "content": {
                 "application/json": {
                     "schema": {"type": "object"},

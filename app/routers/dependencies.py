@@ -57,7 +57,7 @@ Lineage = Annotated[LineageService, Depends(_lineage)]
 
 # -- dates ----------------------------------------------------------------------------------------
 
-# Documented as RFC 3339 (what clients should send); api.md section 2's other ISO 8601 forms (a space
+# Documented as RFC 3339 (what clients should send); docs/api.md section 2's other ISO 8601 forms (a space
 # for `T`, date only, basic form, naive values) are accepted too. Documentation only: parse_date decides.
 DATE_PARAM_SCHEMA = {"format": "date-time"}
 DATE_PARAM_DESCRIPTION = (
@@ -151,9 +151,9 @@ PoolBody = Annotated[PoolCreate, Depends(_pool_body)]
 
 
 async def definition_text(request: Request) -> str:
-    """A PUT definition's text: UTF-8, without NUL."""
+    """A PUT definition's text, UTF-8. A NUL is refused by validation, which names its field (raw,
+    it is invalid JSON and invalid YAML; escaped, it is found in the decoded strings)."""
     raw = await request.body()
-    reject_nul(raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

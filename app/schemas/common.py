@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -71,7 +72,30 @@ def _not_in_class(chars: list[str]) -> str:
 # "Not blank" as Python's str.strip() sees it, for JSON-schema `pattern`s: one character that is not
 # Python whitespace (none lies above U+3000). Spelled out, because a regex `\s` differs between
 # engines: ECMA's omits U+001C-U+001F and U+0085, which Python strips, and adds U+FEFF.
-NOT_BLANK_PATTERN = _not_in_class([c for c in map(chr, range(0x3001)) if c.isspace()])
+_WHITESPACE = [c for c in map(chr, range(0x3001)) if c.isspace()]
+NOT_BLANK_PATTERN = _not_in_class(_WHITESPACE)
+
+
+# Characters no identifier a client names (run_id, a pool name) may hold: C0 and C1 controls and DEL
+# (a CR/LF splits log lines and headers), and the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), which make an id display as another. NUL is refused earlier, with
+# its own message, for every string of a body.
+_UNSAFE = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+_UNSAFE_RE = re.compile("[" + "".join(map(re.escape, _UNSAFE)) + "]")
+# The rule as JSON-schema `pattern`s (documentation: check_identifier decides): no such character;
+# and no such character with at least one that is not blank (a pool name).
+SAFE_TEXT_PATTERN = f"^{_not_in_class(_UNSAFE)}*$"
+SAFE_NOT_BLANK_PATTERN = f"^{_not_in_class(_UNSAFE)}*{_not_in_class(sorted(set(_UNSAFE) | set(_WHITESPACE)))}{_not_in_class(_UNSAFE)}*$"
+
+
+def check_identifier(value: str, name: str) -> str:
+    """``value`` unless it holds a control character or a bidirectional override: a 400 naming
+    ``name``, quoting the value as Python writes it (so the character is visible)."""
+    if _UNSAFE_RE.search(value):
+        raise api_error(
+            f"{name} must not contain control characters or bidirectional overrides, got {value!r}"
+        )
+    return value
 
 
 def any_case_pattern(words: tuple[str, ...] | list[str]) -> str:

@@ -1,4 +1,4 @@
-"""DAG definition documents (spec/dag-definition.md): validation and derived values.
+"""DAG definition documents (docs/dag-definitions.md): validation and derived values.
 
 :func:`parse_dag_definition` validates decoded data (:mod:`app.schemas.definition_text`) with the
 format's models (:mod:`app.schemas.dag_document`) and returns an immutable :class:`DagSpec`, or
@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from app.dates import str_utc
+from app.dates import EXAMPLE_DATE_FORMAT, str_utc
 from app.schemas.dag_document import (
     ID_PATTERN,
     INT_MAX,
@@ -155,8 +155,11 @@ def _problem(loc: tuple, kind: str, value: Any, msg: str) -> tuple[str, str]:
         return f"{prefix}{key}", f"Unknown key {_show(key)}"
     field = loc_text(rel)
     where, name = prefix + field, rel[0]
-    if kind == "date":
-        return where, msg
+    if kind == "date":  # the field, not the API's "Given execution date" text
+        return (
+            where,
+            f"{field} must be a date such as {EXAMPLE_DATE_FORMAT} (ISO 8601), or null, got {_show(value)}",
+        )
     if kind == "missing":
         if len(rel) == 1:
             return where, f"{name} is required"
@@ -234,7 +237,7 @@ def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> t
 def _date_problems(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> list[dict]:
     """An end_date before its start_date: the DAG's, each task's own, or default_args' (once).
 
-    The DAG's start_date falls back to default_args' (api.md 3.1); a task's dates come from
+    The DAG's start_date falls back to default_args' (docs/api.md 3.1); a task's dates come from
     itself, then default_args, then the DAG.
     """
     problems = []

@@ -1,4 +1,4 @@
-"""The DAG definition format (spec/dag-definition.md) as strict Pydantic models.
+"""The DAG definition format (docs/dag-definitions.md) as strict Pydantic models.
 
 :class:`DagDocument` is the top-level object; :class:`TaskDocument` a task and
 :class:`DefaultArgs` what default_args may set. Constraints are Pydantic's own where a type can
@@ -109,11 +109,11 @@ def to_utc(value: Any, default_tz: tzinfo) -> datetime | None:
 
 
 def _date(value: Any, info: ValidationInfo) -> datetime | None:
-    """An execution date (api.md section 2) or null; a naive one is read in the context's default_tz."""
+    """A date as the API reads one (docs/api.md, "Dates") or null; a naive one is read in the context's default_tz."""
     try:
         return to_utc(value, info.context["default_tz"] if info.context else UTC)
     except InvalidDateError as exc:
-        raise PydanticCustomError("date", str(exc)) from None  # the text is the API's 400 message
+        raise PydanticCustomError("date", str(exc)) from None  # worded with its field by dag_definition
 
 
 # One error for the whole value, not one for each member of the union.

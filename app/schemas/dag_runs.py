@@ -1,18 +1,30 @@
-"""Request and response models of the dag_runs endpoints (api.md 3.1, 3.2, 4.2)."""
+"""Request and response models of the dag_runs endpoints (docs/api.md)."""
 
 from __future__ import annotations
 
+from json import JSONDecodeError
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.json import loads
-from app.schemas.common import RequestBody, any_case_pattern, api_error
+from app.schemas.common import SAFE_TEXT_PATTERN, RequestBody, any_case_pattern, api_error, check_identifier
 from app.services.dag_runs import RUN_STATES
 
+RUN_ID_PATTERN = SAFE_TEXT_PATTERN.replace("[^", "[^/", 1)  # no "/" and no character check_identifier refuses
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
 
 
 def check_run_id(value: Any) -> str | None:
@@ -22,7 +34,7 @@ def check_run_id(value: Any) -> str | None:
         raise api_error(f"run_id must be a string, got {value!r}")
     if len(value) > 250 or "/" in value:
         raise api_error(f"run_id must be 1 to 250 characters without '/', got {value!r}")
-    return value
+    return check_identifier(value, "run_id")
 
 
 class TriggerRequest(RequestBody):
@@ -30,8 +42,11 @@ class TriggerRequest(RequestBody):
 
     run_id: str | None = Field(
         None,
-        description="Run id, up to 250 characters without `/`; null or empty: `manual__<execution_date>`",
-        json_schema_extra={"maxLength": 250, "pattern": "^[^/]*$"},  # what check_run_id enforces
+        description=(
+            "Run id, up to 250 characters without `/`, control characters or bidirectional overrides; "
+            "null or empty: `manual__<execution_date>`"
+        ),
+        json_schema_extra={"maxLength": 250, "pattern": RUN_ID_PATTERN},  # what check_run_id enforces
     )
     # Typed wide for the documentation: a string holding a JSON object is accepted and decoded.
     conf: dict[str, Any] | str | None = Field(
@@ -40,7 +55,7 @@ class TriggerRequest(RequestBody):
     )
     execution_date: Any = Field(
         None,
-        description="Logical date (api.md section 2); absent or null: now",
+        description="Logical date (docs/api.md section 2); absent or null: now",
         json_schema_extra={
             "type": ["string", "null"],
             "format": "date-time",  # as the path's execution_date: other ISO 8601 forms are read too
@@ -76,12 +91,19 @@ class TriggerRequest(RequestBody):
         if value is None or isinstance(value, dict):
             return value
         if isinstance(value, str):
+            # Airflow's sentence first (clients match it), then what is wrong with the string.
             try:
                 decoded = loads(value)
-            except ValueError:
-                raise api_error(CONF_ERROR) from None
+            except JSONDecodeError as exc:
+                raise api_error(
+                    f"{CONF_ERROR}; conf is a string that is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                    f"column {exc.colno}): send conf as a JSON object, or as a string holding one"
+                ) from None
             if isinstance(decoded, dict):
                 return decoded
+            raise api_error(
+                f"{CONF_ERROR}; conf is a string holding JSON {_json_kind(decoded)}, not an object"
+            )
         raise api_error(CONF_ERROR)
 
     @field_validator("replace_microseconds", mode="before")

@@ -1,4 +1,4 @@
-"""DAG models: detail and listing (api.md 4.1), pause state, deletion."""
+"""DAG models: detail and listing (docs/api.md 4.1), pause state, deletion."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DAG definition text (spec/dag-definition.md): JSON or YAML decoded into plain data.
+"""DAG definition text (docs/dag-definitions.md): JSON or YAML decoded into plain data.
 
 :func:`load_definition_text` is the first step of storing a definition; validation
 (:func:`app.schemas.dag_definition.parse_dag_definition`) is the second. Both raise
@@ -8,9 +8,13 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import yaml
+
+from app.json import MAX_DEPTH
 
 
 class DagDefinitionError(Exception):
@@ -69,13 +73,39 @@ def _load_json(text: str) -> object:
         msg = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except _JsonContentError as exc:
         msg = str(exc)
+    except RecursionError:  # the json module's decoder recurses once per level
+        msg = TOO_DEEP
     raise DagDefinitionError([{"loc": "", "msg": msg}])
 
 
+TOO_DEEP = f"The definition is nested more than {MAX_DEPTH} levels deep"
+
 # How many values a definition may expand to once YAML's aliases are resolved (each alias
-# counts the whole value it repeats): a few hundred bytes of nested aliases otherwise expand to
-# millions of values (DAGPORT_MAX_DEFINITION_NODES).
+# counts the whole value it repeats) and default_args are applied to every task: a few hundred
+# bytes of nested aliases otherwise expand to millions of values (DAGPORT_MAX_DEFINITION_NODES).
 DEFAULT_MAX_NODES = 1_000_000
+# Tasks and upstream entries a definition may have (DAGPORT_MAX_DEFINITION_TASKS, _EDGES): the
+# format promises 10,000 tasks; the graph checks, the weights and the stored rows grow with both.
+DEFAULT_MAX_TASKS = 10_000
+DEFAULT_MAX_EDGES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionLimits:
+    """How large a definition may be; every way of storing one (PUT, files) takes the same."""
+
+    nodes: int = DEFAULT_MAX_NODES
+    tasks: int = DEFAULT_MAX_TASKS
+    edges: int = DEFAULT_MAX_EDGES
+
+    @classmethod
+    def of(cls, settings: Any) -> DefinitionLimits:
+        """The limits ``settings`` (app.config.Settings) configure."""
+        return cls(
+            nodes=settings.max_definition_nodes,
+            tasks=settings.max_definition_tasks,
+            edges=settings.max_definition_edges,
+        )
 
 
 def expanded_size(root: yaml.Node, limit: int) -> int | None:
@@ -126,8 +156,8 @@ def _load_yaml(text: str, max_nodes: int) -> object:
             if expanded_size(node, max_nodes) is None:
                 msg = (
                     f"Invalid YAML: the document expands to more than {max_nodes} values "
-                    "(anchors and aliases repeat what they name), or an alias refers to a value "
-                    "containing it"
+                    "(anchors and aliases repeat what they name; DAGPORT_MAX_DEFINITION_NODES), "
+                    "or an alias refers to a value containing it"
                 )
                 raise DagDefinitionError([{"loc": "", "msg": msg}])
             return loader.construct_document(node)
@@ -142,18 +172,38 @@ def _load_yaml(text: str, max_nodes: int) -> object:
     raise DagDefinitionError([{"loc": "", "msg": msg}])
 
 
-def load_definition_text(text: str, *, filename: str = "", max_nodes: int = DEFAULT_MAX_NODES) -> object:
+def _reads_as_yaml_mapping(text: str, max_nodes: int) -> bool:
+    """YAML in block style; not JSON with a typo (a flow mapping such as `{"a": 1,}` reads as YAML too)."""
+    if text.lstrip()[:1] in ("{", "["):
+        return False
+    try:
+        return isinstance(_load_yaml(text, max_nodes), dict)
+    except DagDefinitionError:
+        return False
+
+
+def load_definition_text(
+    text: str, *, filename: str = "", max_nodes: int = DEFAULT_MAX_NODES, yaml_hint: str = ""
+) -> object:
     """Decode definition text: YAML for ``.yaml``/``.yml``, JSON for ``.json``, else JSON then YAML.
 
     Dates stay strings and duplicate keys are errors in both syntaxes (a repeated key would
-    otherwise silently drop a value, the kind of typo validation exists to catch).
+    otherwise silently drop a value, the kind of typo validation exists to catch). ``yaml_hint``
+    (how to send YAML instead) is added to the error of JSON text that fails to parse as JSON but
+    reads as a YAML mapping.
     """
     text = text.removeprefix("\ufeff")
     name = filename.lower()
     if name.endswith((".yaml", ".yml")):
         return _load_yaml(text, max_nodes)
     if name.endswith(".json"):
-        return _load_json(text)
+        try:
+            return _load_json(text)
+        except DagDefinitionError as exc:
+            if yaml_hint and _reads_as_yaml_mapping(text, max_nodes):
+                problem = exc.problems[0]
+                problem["msg"] = f"{problem['msg']}. The text reads as YAML: {yaml_hint}"
+            raise
     try:
         return _load_json(text)
     except DagDefinitionError as json_error:
@@ -162,3 +212,137 @@ def load_definition_text(text: str, *, filename: str = "", max_nodes: int = DEFA
         except DagDefinitionError as yaml_error:
             # Report the syntax the author evidently meant.
             raise json_error if text.lstrip()[:1] in ("{", "[") else yaml_error from None
+
+
+# -- the decoded document: its size, and only what JSON can hold --------------------------------
+
+_NOT_JSON = {  # YAML types a JSON column cannot hold, and what to write instead
+    bytes: "binary data (!!binary), which a definition cannot hold: use a string",
+    set: "a set (!!set), which a definition cannot hold: use a list",
+}
+_NUL = "contains a NUL character (\\u0000), which cannot be stored"
+
+
+def _path(loc: tuple) -> str:
+    return "".join(f"[{part}]" if type(part) is int else f".{part}" for part in loc).removeprefix(".")
+
+
+def _name(loc: tuple) -> str:
+    """A value's name in a message: its path from the last key on (``doc_md``, ``tags[2]``)."""
+    last_key = max((i for i, part in enumerate(loc) if type(part) is not int), default=0)
+    return _path(loc[last_key:]) or "The definition"
+
+
+def _value_problem(value: object) -> str | None:
+    """Why ``value`` (a scalar) cannot be stored as JSON text on every database, or None."""
+    kind = type(value)
+    if kind is str:
+        return _NUL if "\x00" in value else None  # type: ignore[operator]
+    if kind in (int, bool) or value is None:
+        return None
+    if kind is float:
+        return None if math.isfinite(value) else f"must be a finite number, got {value!r}"  # type: ignore[arg-type]
+    return "is " + _NOT_JSON.get(kind, f"a {kind.__name__}, which a definition cannot hold")
+
+
+def _scan(value: object) -> tuple[int, bool]:
+    """The number of values in ``value``, and whether walk_document would find a problem: the
+    same walk without paths (they cost more than the checks), which the common case needs only."""
+    count = 0
+    suspect = False
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if type(item) is dict:
+            count += len(item)
+            children = item.values()
+            suspect = suspect or any(type(k) is not str or "\x00" in k for k in item)
+        elif type(item) is list:
+            children = item
+        else:
+            suspect = suspect or _value_problem(item) is not None
+            continue
+        if depth > MAX_DEPTH:
+            return count, True
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is str:
+                count += 1
+                suspect = suspect or "\x00" in child
+            else:
+                count += 1
+                suspect = suspect or _value_problem(child) is not None
+    return count, suspect
+
+
+def walk_document(value: object, loc: tuple = ()) -> tuple[int, list[dict]]:
+    """The number of values in ``value`` (containers, keys and scalars), and every place that
+    holds what JSON cannot: a NUL character (Postgres text cannot hold one; SQLite would store
+    it), a value of a YAML-only type, a key that is not a string, nesting beyond MAX_DEPTH.
+    Iterative: a deep document cannot exhaust the stack."""
+    count = 0
+    problems: list[dict] = []
+    stack: list[tuple[object, tuple]] = [(value, loc)]
+    while stack:
+        item, at = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            if len(at) - len(loc) >= MAX_DEPTH:
+                return count, [{"loc": "", "msg": TOO_DEEP}]
+            children = []
+            for key, child in item.items():
+                count += 1
+                if type(key) is not str:
+                    msg = f"{_name(at)} has a key that is not a string: {key!r}"
+                    problems.append({"loc": _path(at), "msg": msg})
+                    continue
+                if "\x00" in key:
+                    problems.append({"loc": _path(at), "msg": f"{_name(at)} has a key that {_NUL}: {key!r}"})
+                children.append((child, (*at, key)))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            if len(at) - len(loc) >= MAX_DEPTH:
+                return count, [{"loc": "", "msg": TOO_DEEP}]
+            stack.extend((item[i], (*at, i)) for i in range(len(item) - 1, -1, -1))
+        elif (problem := _value_problem(item)) is not None:
+            problems.append({"loc": _path(at), "msg": f"{_name(at)} {problem}"})
+    return count, problems
+
+
+def check_document(doc: object, limits: DefinitionLimits) -> None:
+    """Refuse a decoded definition that is too large or holds what JSON cannot (see walk_document).
+
+    Its size is counted as stored: each task holds its own copy of what it takes from default_args,
+    so a large default_args value times many tasks counts that many times.
+    """
+    tasks = doc.get("tasks") if isinstance(doc, dict) else None
+    tasks = tasks if isinstance(tasks, list) else []
+    if len(tasks) > limits.tasks:
+        msg = f"tasks holds {len(tasks)} tasks; a definition may have at most {limits.tasks} (DAGPORT_MAX_DEFINITION_TASKS)"
+        raise DagDefinitionError([{"loc": "tasks", "msg": msg}])
+    upstreams = (t.get("upstream") if isinstance(t, dict) else None for t in tasks)
+    edges = sum(len(up) for up in upstreams if isinstance(up, list))
+    if edges > limits.edges:
+        msg = (
+            f"The tasks' upstream lists hold {edges} entries; a definition may have at most "
+            f"{limits.edges} (DAGPORT_MAX_DEFINITION_EDGES)"
+        )
+        raise DagDefinitionError([{"loc": "tasks", "msg": msg}])
+    count, suspect = _scan(doc)
+    if suspect and (problems := walk_document(doc)[1]):
+        raise DagDefinitionError(problems)
+    defaults = doc.get("default_args") if isinstance(doc, dict) else None
+    if isinstance(defaults, dict) and defaults:
+        sizes = {key: _scan(value)[0] for key, value in defaults.items()}
+        for task in tasks:
+            if isinstance(task, dict):
+                count += sum(size for key, size in sizes.items() if key not in task)
+    if count > limits.nodes:
+        msg = (
+            f"The definition holds {count} values once default_args are applied to every task; "
+            f"at most {limits.nodes} are allowed (DAGPORT_MAX_DEFINITION_NODES)"
+        )
+        raise DagDefinitionError([{"loc": "", "msg": msg}])

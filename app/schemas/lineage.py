@@ -1,4 +1,4 @@
-"""Lineage response (api.md 3.5)."""
+"""Lineage response (docs/api.md 3.5)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,19 @@
-"""Pool models (api.md 3.4), with Airflow's exact messages."""
+"""Pool models (docs/api.md 3.4), with Airflow's exact messages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas.common import NOT_BLANK_PATTERN, RequestBody, api_error, strict_bool
+from app.schemas.common import SAFE_NOT_BLANK_PATTERN, RequestBody, api_error, check_identifier, strict_bool
 from app.services.results import Pool as PoolResult
 
 POOL_NAME_MAX = 256
 _INT32_MAX = 2**31 - 1
+SLOTS_PATTERN = "^(-1|[0-9]{1,9})$"  # a string's slots, exactly (ASCII digits, no sign, space or "_")
+_SLOTS_RE = re.compile(r"-1|[0-9]{1,9}", re.ASCII)
 
 
 def check_pool_name(value: Any) -> str:
@@ -20,7 +23,7 @@ def check_pool_name(value: Any) -> str:
         raise api_error("Pool name shouldn't be empty")
     if len(value) > POOL_NAME_MAX:
         raise api_error(f"Pool name can't be more than {POOL_NAME_MAX} characters")
-    return value
+    return check_identifier(value, "Pool name")
 
 
 def _slots_schema(schema: dict[str, Any]) -> None:
@@ -29,7 +32,7 @@ def _slots_schema(schema: dict[str, Any]) -> None:
     schema.pop("type", None)
     schema["anyOf"] = [
         {"type": "integer", "minimum": -1, "maximum": _INT32_MAX},
-        {"type": "string", "pattern": "^(-1|[0-9]{1,9})$"},
+        {"type": "string", "pattern": SLOTS_PATTERN},
     ]
 
 
@@ -38,9 +41,9 @@ class PoolCreate(RequestBody):
 
     # The JSON-schema limits document check_pool_name, which enforces them with Airflow's messages.
     name: str = Field(
-        description="Pool name, 1 to 256 characters, not blank",
+        description="Pool name, 1 to 256 characters, not blank, without control characters or bidirectional overrides",
         examples=["etl_pool"],
-        json_schema_extra={"minLength": 1, "maxLength": POOL_NAME_MAX, "pattern": NOT_BLANK_PATTERN},
+        json_schema_extra={"minLength": 1, "maxLength": POOL_NAME_MAX, "pattern": SAFE_NOT_BLANK_PATTERN},
     )
     slots: int = Field(
         description="Slots: an integer (or a string holding one); -1 means unlimited",
@@ -60,15 +63,13 @@ class PoolCreate(RequestBody):
     @field_validator("slots", mode="before")
     @classmethod
     def _slots(cls, value: Any) -> int:
-        # Airflow ran int(slots): it truncated 2.9 to 2 and took True as 1. Only integers pass here.
+        # Airflow ran int(slots): it truncated 2.9 to 2, took True as 1, and read " 5 ", Arabic-Indic digits and
+        # "1_000". Only integers pass here, and strings of the documented pattern.
         parsed: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = int(value)
-            except ValueError:
-                parsed = None
+        elif isinstance(value, str) and _SLOTS_RE.fullmatch(value):
+            parsed = int(value)
         if parsed is None or parsed < -1 or parsed > _INT32_MAX:
             raise api_error(f"Bad value for `slots`: {value}")
         return parsed

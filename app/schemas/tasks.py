@@ -1,4 +1,4 @@
-"""Task and task-instance info (api.md 3.3): a fixed key set, every value as Python ``str()`` renders it."""
+"""Task and task-instance info (docs/api.md 3.3): a fixed key set, every value as Python ``str()`` renders it."""
 
 from __future__ import annotations
 

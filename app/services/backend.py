@@ -4,7 +4,7 @@
 writing unit commits when its block ends without an exception and rolls back otherwise, so a
 client never sees a 200 for a write that did not happen. dagport's own tables implement it in
 ``app/db/backend.py``; another implementation (a test double, a remote Airflow) only has to
-provide the same methods. A store knows no api.md message: it reports what exists, and the
+provide the same methods. A store knows no docs/api.md message: it reports what exists, and the
 services decide what that means.
 """
 

@@ -1,4 +1,4 @@
-"""Runs: trigger, look up, list, set state; latest_runs (api.md 3.1, 3.2, 4.2)."""
+"""Runs: trigger, look up, list, set state; latest_runs (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from app.dates import parse_date
-from app.errors import Conflict, Invalid, NotFound, dag_not_found, run_not_found
+from app.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    dag_not_found,
+    duplicate_run,
+    run_not_found,
+    same_second_detail,
+)
 from app.listing_cache import ListingCache
 from app.schemas.listings import Links, graph_links
 from app.services.backend import Backend
@@ -65,7 +73,7 @@ class DagRunService:
         self.listing_cache = listing_cache
 
     def date(self, value: str) -> datetime:
-        """A client's date (api.md section 2); naive ones are in DAGPORT_DEFAULT_TIMEZONE."""
+        """A client's date (docs/api.md section 2); naive ones are in DAGPORT_DEFAULT_TIMEZONE."""
         return parse_date(value, default_tz=self.default_tz)
 
     async def trigger(
@@ -89,6 +97,8 @@ class DagRunService:
         replace = replace_microseconds if replace_microseconds is not None else requested is None
         if replace:
             when = when.replace(microsecond=0)
+        # Dated now to the second, under the id that date gives: a collision is another trigger in that second.
+        same_second = requested is None and replace and not run_id
         run_id = run_id or f"manual__{when.isoformat()}"
         state = self.triggered_run_state
         command = TriggerCommand(
@@ -105,7 +115,9 @@ class DagRunService:
                     f"start_date [{start_date.isoformat()}] from DAG's default_args"
                 )
             if not outcome.created:
-                raise Conflict(f"A DAG Run already exists for DAG {dag_id} at {when} with run id {run_id}")
+                raise Conflict(
+                    duplicate_run(dag_id, when, run_id), detail=same_second_detail() if same_second else None
+                )
         created = outcome.run
         if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
             state, now = created.state, created.queued_at or now

@@ -1,4 +1,4 @@
-"""DAGs: definitions (api.md 4.1), source, pause state, deletion."""
+"""DAGs: definitions (docs/dag-definitions.md), source, pause state, deletion."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from app.errors import Invalid, NotFound, NotSupported, dag_id_not_found, dag_not_found
-from app.json import MAX_DEPTH, too_deep
 from app.schemas.dag_definition import DagDefinitionError, DagSpec, parse_dag_definition
-from app.schemas.definition_text import DEFAULT_MAX_NODES, load_definition_text
+from app.schemas.definition_text import DefinitionLimits, check_document, load_definition_text
 from app.services.backend import Backend
 from app.services.results import Dag, DagPage, StoredDag
 
@@ -22,15 +21,15 @@ def parse_definition(
     filename: str,
     default_tz: tzinfo,
     expected_dag_id: str | None = None,
-    max_nodes: int = DEFAULT_MAX_NODES,
+    limits: DefinitionLimits = DefinitionLimits(),
+    yaml_hint: str = "",
 ) -> DagSpec:
     """A validated definition from JSON or YAML text (by ``filename``'s suffix); raises
-    :class:`DagDefinitionError` listing every problem with its path."""
-    document = load_definition_text(text, filename=filename, max_nodes=max_nodes)
-    if too_deep(document):
-        raise DagDefinitionError(
-            [{"loc": "", "msg": f"The definition is nested more than {MAX_DEPTH} levels deep"}]
-        )
+    :class:`DagDefinitionError` listing every problem with its path (``yaml_hint``: see
+    :func:`load_definition_text`). A definition over ``limits``, or holding what JSON cannot (a
+    NUL character, a YAML-only type), is refused before validation."""
+    document = load_definition_text(text, filename=filename, max_nodes=limits.nodes, yaml_hint=yaml_hint)
+    check_document(document, limits)
     spec = parse_dag_definition(document, default_tz=default_tz)
     if expected_dag_id is not None and spec.dag_id != expected_dag_id:
         raise DagDefinitionError(
@@ -42,6 +41,10 @@ def parse_definition(
             ]
         )
     return spec
+
+
+# What a PUT of YAML without a YAML Content-Type is told (the body is read as JSON then).
+YAML_CONTENT_TYPE_HINT = "send YAML with `Content-Type: application/yaml`"
 
 
 def parse_paused(value: str) -> bool:
@@ -59,12 +62,12 @@ class DagService:
         *,
         default_tz: tzinfo,
         clock: Callable[[], datetime],
-        max_definition_nodes: int = DEFAULT_MAX_NODES,
+        limits: DefinitionLimits = DefinitionLimits(),
     ) -> None:
         self.backend = backend
         self.default_tz = default_tz
         self.clock = clock
-        self.max_definition_nodes = max_definition_nodes
+        self.limits = limits
 
     async def put_definition(self, dag_id: str, text: str, *, yaml: bool) -> StoredDag:
         """Validate and store a definition sent for ``dag_id``: created or replaced.
@@ -80,7 +83,8 @@ class DagService:
                 filename="definition.yaml" if yaml else "definition.json",
                 default_tz=self.default_tz,
                 expected_dag_id=dag_id,
-                max_nodes=self.max_definition_nodes,
+                limits=self.limits,
+                yaml_hint=YAML_CONTENT_TYPE_HINT,
             )
         except DagDefinitionError as exc:
             raise Invalid(str(exc), detail=exc.problems) from None

@@ -1,4 +1,4 @@
-"""Lineage of a run (api.md 3.5)."""
+"""Lineage of a run (docs/api.md 3.5)."""
 
 from __future__ import annotations
 

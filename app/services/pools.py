@@ -1,4 +1,4 @@
-"""Pools (api.md 3.4), with Airflow's rules and texts."""
+"""Pools (docs/api.md 3.4), with Airflow's rules and texts."""
 
 from __future__ import annotations
 

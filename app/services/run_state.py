@@ -1,4 +1,4 @@
-"""How a run's state follows its task instances (api.md 4.3), for every backend."""
+"""How a run's state follows its task instances (docs/api.md 4.3), for every backend."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tasks and task instances: info (api.md 3.3) and workers' state reports (4.3)."""
+"""Tasks and task instances: info (docs/api.md 3.3) and workers' state reports (4.3)."""
 
 from __future__ import annotations
 

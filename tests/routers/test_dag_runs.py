@@ -1,4 +1,4 @@
-"""Reading and setting runs: list, state, latest_runs and PATCH (api.md sections 2, 3, 3.2 and 4.2).
+"""Reading and setting runs: list, state, latest_runs and PATCH (docs/api.md sections 2, 3, 3.2 and 4.2).
 
 Triggering itself is tested in test_trigger.py. Every test runs on Postgres and on SQLite; the
 app's clock is the FakeClock (2026-11-24 02:49:29.097350+00:00 unless a test advances it).

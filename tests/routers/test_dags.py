@@ -1,4 +1,4 @@
-"""DAGs: definitions by PUT (api.md 4.1), listing and detail, /code, pause state, and deletion (section 3)."""
+"""DAGs: definitions by PUT (docs/api.md 4.1), listing and detail, /code, pause state, and deletion (section 3)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,57 @@ async def test_put_yaml_definition(client):
     response = await client.put("/dags/hello", content=body, headers={"Content-Type": "application/yaml"})
     assert response.status_code == 201
     assert response.json() == HELLO_DETAIL | {"tasks": ["say"]}
+
+
+YAML_HELLO = "dag_id: hello\nstart_date: 2024-01-01T00:00:00+00:00\ntasks:\n  - task_id: say\n"
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
+async def test_put_yaml_without_a_yaml_content_type_says_which_to_use(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.put("/dags/hello", content=YAML_HELLO, headers=headers)
+    assert response.status_code == 400
+    assert error_of(response) == invalid(
+        (
+            "",
+            "Invalid JSON: Expecting value (line 1, column 1). "
+            "The text reads as YAML: send YAML with `Content-Type: application/yaml`",
+        )
+    )
+    assert (await client.get("/dags/hello")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("text", "msg"),
+    [
+        (
+            '{"dag_id": "hello",}',
+            "Invalid JSON: Expecting property name enclosed in double quotes (line 1, column 20)",
+        ),
+        ("just words", "Invalid JSON: Expecting value (line 1, column 1)"),
+    ],
+)
+async def test_put_of_bad_json_that_is_no_yaml_mapping_gets_no_yaml_hint(client, text, msg):
+    response = await client.put("/dags/hello", content=text)
+    assert response.status_code == 400
+    assert error_of(response) == invalid(("", msg))
+
+
+async def test_put_with_bad_dates_names_each_field(client):
+    definition = {
+        "dag_id": "d",
+        "start_date": "yesterday",
+        "default_args": {"end_date": "2016-13-01"},
+        "tasks": [{"task_id": "a", "start_date": 1479296055}],
+    }
+    response = await put(client, "d", definition)
+    assert response.status_code == 400
+    must = "must be a date such as 2015-11-16T14:34:15+00:00 (ISO 8601), or null, got"
+    assert error_of(response) == invalid(
+        ("start_date", f"start_date {must} 'yesterday'"),
+        ("default_args.end_date", f"end_date {must} '2016-13-01'"),
+        ("tasks[0].start_date", f"start_date {must} 1479296055"),
+    )
 
 
 async def test_put_honours_is_paused_upon_creation(client):

@@ -1,4 +1,4 @@
-"""Pools (api.md 3.4): list, get, create-or-update (Airflow upserts), delete, and their exact errors."""
+"""Pools (docs/api.md 3.4): list, get, create-or-update (Airflow upserts), delete, and their exact errors."""
 
 from __future__ import annotations
 
@@ -96,7 +96,10 @@ async def test_create_pool_with_zero_slots(client):
 @pytest.mark.parametrize(
     ("slots", "shown"),
     [(None, "None"), (2.9, "2.9"), (1.0, "1.0"), (True, "True"), (False, "False"), ("x", "x"), (-2, "-2"),
-     ("-2", "-2"), ("2.5", "2.5"), ([1], "[1]")],
+     ("-2", "-2"), ("2.5", "2.5"), ([1], "[1]"),
+     # a string follows ^(-1|[0-9]{1,9})$ exactly: Python's int() read all of these
+     (" 5 ", " 5 "), ("\u0665", "\u0665"), ("1_000", "1_000"), ("+5", "+5"), ("5\n", "5\n"), ("-0", "-0"),
+     ("1234567890", "1234567890")],
 )  # fmt: skip
 async def test_create_pool_with_bad_slots_is_400(client, slots, shown):
     response = await client.post("/pools", json={"name": "bad_slots", "slots": slots, "description": "bad"})
@@ -104,6 +107,26 @@ async def test_create_pool_with_bad_slots_is_400(client, slots, shown):
     message = f"Bad value for `slots`: {shown}"
     assert error_of(response) == {"error": message, "detail": [{"loc": "body.slots", "msg": message}]}
     assert (await client.get("/pools/bad_slots")).status_code == 404
+
+
+@pytest.mark.parametrize("slots", ["0", "-1", "007", "999999999"])
+async def test_a_string_of_the_slots_pattern_is_its_number(client, slots):
+    assert await create(client, name="s", slots=slots) == pool(2, "s", int(slots))
+
+
+async def test_a_json_integer_beyond_nine_digits_stays_valid(client):
+    assert await create(client, name="big", slots=2**31 - 1) == pool(2, "big", 2**31 - 1)
+
+
+@pytest.mark.parametrize(
+    "name", ["a\nb", "a\rb", "tab\t", "del\x7f", "c1\x85", "\u202eloop_etl", "iso\u2066late", "\u2069"]
+)
+async def test_a_pool_name_with_control_or_bidi_characters_is_400(client, name):
+    response = await client.post("/pools", json={"name": name, "slots": 1})
+    message = f"Pool name must not contain control characters or bidirectional overrides, got {name!r}"
+    assert response.status_code == 400
+    assert error_of(response) == {"error": message, "detail": [{"loc": "body.name", "msg": message}]}
+    assert len((await client.get("/pools")).json()) == 1
 
 
 @pytest.mark.parametrize("name", ["", "   "])

@@ -1,7 +1,7 @@
-"""Task info, task-instance info and task-instance state reports (api.md 3.3 and 4.3).
+"""Task info, task-instance info and task-instance state reports (docs/api.md 3.3 and 4.3).
 
 Every value of task and task-instance info is a string, rendered as Python's ``str()`` would.
-Lookup errors come in the order of api.md 3: bad date (400), unknown dag, unknown task, unknown
+Lookup errors come in the order of docs/api.md 3: bad date (400), unknown dag, unknown task, unknown
 run, missing task instance (404s). Run state after task-instance updates is read back through
 ``GET .../dag_runs/{date}`` and, for dates the API does not expose, from the ``dag_run`` table.
 """
@@ -252,7 +252,7 @@ async def test_task_info_matches_airflow_on_shared_keys(
     airflow = airflow_answer(transcript)
     # Airflow has no dag_id/operator attribute on the task; everything else of ours it has too.
     assert set(ours) - set(airflow) == {"dag_id", "operator"}
-    # weight_rule is an object repr in Airflow; entities are JSON objects in dagport (api.md 3.5).
+    # weight_rule is an object repr in Airflow; entities are JSON objects in dagport (docs/api.md 3.5).
     shared = (set(ours) & set(airflow)) - {"weight_rule", "inlets", "outlets"}
     assert {
         "owner", "retries", "retry_delay", "pool", "queue", "priority_weight", "trigger_rule",

@@ -1,4 +1,4 @@
-"""POST /dags/{dag_id}/dag_runs: triggering a run (api.md sections 1, 2 and 3.1).
+"""POST /dags/{dag_id}/dag_runs: triggering a run (docs/api.md sections 1, 2 and 3.1).
 
 Every test runs on Postgres and on SQLite. The app's clock is the FakeClock, so "now" is
 2026-11-24 02:49:29.097350+00:00 unless a test advances it.
@@ -48,8 +48,17 @@ def error_body(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def conf_error_body() -> dict[str, Any]:
-    return {"error": CONF_ERROR, "detail": [{"loc": "body.conf", "msg": CONF_ERROR}]}
+def conf_error_body(message: str = CONF_ERROR) -> dict[str, Any]:
+    return {"error": message, "detail": [{"loc": "body.conf", "msg": message}]}
+
+
+# Airflow's sentence first, then what is wrong with a conf string and what to send instead.
+NOT_JSON_CONF = f"{CONF_ERROR}; conf is a string that is not valid JSON ({{}}): send conf as a JSON object, or as a string holding one"
+SAME_SECOND_HINT = (
+    "A run of this DAG was already triggered in this second (a run without execution_date is dated "
+    "now with its microseconds zeroed): pass an execution_date of its own, or "
+    '"replace_microseconds": false to keep the microseconds of now'
+)
 
 
 async def load_bash(client: httpx.AsyncClient) -> None:
@@ -163,12 +172,52 @@ async def test_conf_empty_object_is_accepted(client, clean_db):
     assert await stored_confs(clean_db) == [{}]
 
 
-@pytest.mark.parametrize("conf", [[1, 2], 5, 1.5, True, "not json", "[1, 2]", '"text"', "null", ""], ids=repr)
+@pytest.mark.parametrize("conf", [[1, 2], 5, 1.5, True], ids=repr)
 async def test_conf_that_is_not_an_object_is_400(client, clean_db, conf):
     await load_bash(client)
     response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
     assert response.status_code == 400
     assert error_body(response) == conf_error_body()
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+@pytest.mark.parametrize(
+    ("conf", "problem"),
+    [
+        ("not json", "invalid literal, expected 'null' at line 1, column 1"),
+        ('{"key": "value"', "unexpected end of data at line 1, column 16"),
+        ("{'key': 'value'}", "unexpected character, expected a string key at line 1, column 2"),
+        ('{"a": 1}\n{"b": 2}', "unexpected content after document at line 2, column 1"),
+        ("", "Input is a zero-length, empty document at line 1, column 1"),
+    ],
+    ids=repr,
+)
+async def test_conf_string_that_is_not_json_says_where_the_parser_stopped(client, clean_db, conf, problem):
+    await load_bash(client)
+    response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
+    assert response.status_code == 400
+    assert error_body(response) == conf_error_body(NOT_JSON_CONF.format(problem))
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+@pytest.mark.parametrize(
+    ("conf", "kind"),
+    [
+        ("[1, 2]", "an array"),
+        ('"text"', "a string"),
+        ("null", "null"),
+        ("3", "a number"),
+        ("true", "a boolean"),
+    ],
+)
+async def test_conf_string_holding_json_that_is_not_an_object_says_what_it_holds(
+    client, clean_db, conf, kind
+):
+    await load_bash(client)
+    response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
+    assert response.status_code == 400
+    message = f"{CONF_ERROR}; conf is a string holding JSON {kind}, not an object"
+    assert error_body(response) == conf_error_body(message)
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
 
 
@@ -226,6 +275,26 @@ async def test_invalid_run_id_is_400(client, run_id, message):
     response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30"})
     assert response.status_code == 400
     assert error_body(response) == {"error": message, "detail": [{"loc": "body.run_id", "msg": message}]}
+
+
+@pytest.mark.parametrize(
+    "run_id",
+    ["a\r\nSet-Cookie: x", "tab\there", "esc\x1b[31m", "del\x7f", "c1\x9b", "\u202edaily", "x\u2067y"],
+)
+async def test_a_run_id_with_control_or_bidi_characters_is_400(client, run_id):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30"})
+    message = f"run_id must not contain control characters or bidirectional overrides, got {run_id!r}"
+    assert response.status_code == 400
+    assert error_body(response) == {"error": message, "detail": [{"loc": "body.run_id", "msg": message}]}
+    assert (await client.get("/dags/example_bash/dag_runs")).json() == []
+
+
+async def test_a_run_id_in_other_scripts_is_accepted(client):
+    await load_bash(client)
+    response = await trigger(client, {"run_id": "läuft_日次_\u200d", "execution_date": "2016-11-30"})
+    assert response.status_code == 200
+    assert response.json()["run_id"] == "läuft_日次_\u200d"
 
 
 async def test_run_id_of_250_characters_is_accepted(client):
@@ -434,10 +503,38 @@ async def test_two_triggers_now_in_the_same_second_collide(client, clock):
     response = await trigger(client, {"conf": {"second": True}})
     assert response.status_code == 400
     assert error_body(response) == {
-        "error": duplicate_error("2026-11-24 02:49:29+00:00", f"manual__{NOW_SECOND}")
+        "error": duplicate_error("2026-11-24 02:49:29+00:00", f"manual__{NOW_SECOND}"),
+        "detail": [{"loc": "body.execution_date", "msg": SAME_SECOND_HINT}],
     }
     clock.advance(1)
     assert (await trigger(client, {})).status_code == 200
+
+
+async def test_the_same_second_hint_names_what_the_second_trigger_can_pass(client, clock):
+    """Both ways out that the hint names work within the same second."""
+    await load_bash(client)
+    assert (await trigger(client, {})).status_code == 200
+    clock.advance(0.25)
+    kept = await trigger(client, {"replace_microseconds": False})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["execution_date"] == "2026-11-24T02:49:29.347350+00:00"
+    dated = await trigger(client, {"execution_date": "2026-11-24T02:49:29.5"})
+    assert dated.status_code == 200, dated.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"run_id": "first"}, {"execution_date": "2026-11-24T02:49:29"}, {"replace_microseconds": False}],
+    ids=repr,
+)
+async def test_other_duplicates_get_no_same_second_hint(client, clock, body):
+    """A given run_id or date decides the clash, not the clock: only Airflow's sentence."""
+    await load_bash(client)
+    first = {"run_id": "first"} if "run_id" in body else body
+    assert (await trigger(client, first)).status_code == 200
+    response = await trigger(client, body)
+    assert response.status_code == 400
+    assert set(error_body(response)) == {"error"}
 
 
 async def test_same_run_id_and_date_on_another_dag_is_fine(client):
@@ -652,7 +749,10 @@ async def test_concurrent_identical_triggers_make_exactly_one_run(client, clean_
     assert statuses == [200] + [400] * 23
     for response in responses:
         if response.status_code == 400:
-            assert error_body(response) == {"error": duplicate_error(date, run_id)}
+            expected = {"error": duplicate_error(date, run_id)}
+            if not body:
+                expected["detail"] = [{"loc": "body.execution_date", "msg": SAME_SECOND_HINT}]
+            assert error_body(response) == expected
     listed = (await client.get(URL)).json()
     assert [r["run_id"] for r in listed] == [run_id]
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 1

@@ -1,0 +1,119 @@
+"""A definition holds JSON values only, whatever the syntax it is written in, on both databases.
+
+YAML can say more than JSON: binary data (``!!binary``), sets, keys that are not strings, NaN, a
+NUL character in an escape (``"a\\0b"``). Such values used to pass validation and then fail in
+orjson at insert (a 500 whose traceback carried the statement's parameters) or, for NUL, be
+stored by SQLite and refused by Postgres. JSON nested thousands deep made the json module recurse
+out of stack (a 500). Each is now a 400 naming the value's path, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+YAML = {"Content-Type": "application/yaml"}
+NUL = "contains a NUL character (\\u0000), which cannot be stored"
+
+
+def problems(response) -> list[dict]:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == f"Invalid DAG definition: {len(body['detail'])} problem(s)"
+    return body["detail"]
+
+
+async def test_json_nested_5000_deep_is_400_not_a_recursion_error(client) -> None:
+    text = '{"dag_id": "deep", "tasks": [{"task_id": "a"}], "description": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = await client.put("/dags/deep", content=text)
+    assert problems(response) == [{"loc": "", "msg": "The definition is nested more than 100 levels deep"}]
+    assert (await client.get("/dags/deep")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "loc", "msg"),
+    [
+        (
+            "{data: !!binary aGVsbG8=}",
+            "tasks[0].params.data",
+            "data is binary data (!!binary), which a definition cannot hold: use a string",
+        ),
+        (
+            "{names: !!set {a, b}}",
+            "tasks[0].params.names",
+            "names is a set (!!set), which a definition cannot hold: use a list",
+        ),
+        ("{1: a}", "tasks[0].params", "params has a key that is not a string: 1"),
+        ("{null: a}", "tasks[0].params", "params has a key that is not a string: None"),
+        (
+            "{nested: [{true: a}]}",
+            "tasks[0].params.nested[0]",
+            "nested[0] has a key that is not a string: True",
+        ),
+        ("{ratio: .nan}", "tasks[0].params.ratio", "ratio must be a finite number, got nan"),
+        (
+            "{when: !!timestamp 2021-01-01}",
+            "tasks[0].params.when",
+            "when is a date, which a definition cannot hold",
+        ),
+    ],
+)
+async def test_yaml_values_json_cannot_hold_are_400_naming_the_path(client, params, loc, msg) -> None:
+    text = f"dag_id: yamlish\ntasks:\n  - task_id: a\n    params: {params}\n"
+    response = await client.put("/dags/yamlish", content=text, headers=YAML)
+    assert problems(response) == [{"loc": loc, "msg": msg}]
+    assert (await client.get("/dags/yamlish")).status_code == 404
+
+
+async def test_every_such_value_is_listed_also_in_default_args(client) -> None:
+    text = (
+        "dag_id: yamlish\n"
+        "default_args: {params: {blob: !!binary aGVsbG8=}}\n"
+        'tasks: [{task_id: a, arguments: {2: two}}, {task_id: b, doc_md: "x\\0y"}]\n'
+    )
+    response = await client.put("/dags/yamlish", content=text, headers=YAML)
+    assert problems(response) == [
+        {
+            "loc": "default_args.params.blob",
+            "msg": "blob is binary data (!!binary), which a definition cannot hold: use a string",
+        },
+        {"loc": "tasks[0].arguments", "msg": "arguments has a key that is not a string: 2"},
+        {"loc": "tasks[1].doc_md", "msg": f"doc_md {NUL}"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "headers", "loc", "msg"),
+    [
+        ('dag_id: nul\ntasks: [{task_id: a, doc_md: "a\\0b"}]\n', YAML, "tasks[0].doc_md", f"doc_md {NUL}"),
+        ('dag_id: nul\ntasks: [{task_id: a}]\ntags: [ok, "\\x00"]\n', YAML, "tags[1]", f"tags[1] {NUL}"),
+        (
+            'dag_id: nul\ntasks: [{task_id: a, params: {"k\\u0000": 1}}]\n',
+            YAML,
+            "tasks[0].params",
+            f"params has a key that {NUL}: 'k\\x00'",
+        ),
+        (
+            '{"dag_id": "nul", "description": "a\\u0000", "tasks": [{"task_id": "a"}]}',
+            {},
+            "description",
+            f"description {NUL}",
+        ),
+        (
+            '{"dag_id": "nul", "tasks": [{"task_id": "a", "arguments": {"cmd": ["ok", "\\u0000"]}}]}',
+            {},
+            "tasks[0].arguments.cmd[1]",
+            f"cmd[1] {NUL}",
+        ),
+    ],
+)
+async def test_a_nul_in_any_string_is_400_naming_the_field(client, text, headers, loc, msg) -> None:
+    response = await client.put("/dags/nul", content=text, headers=headers)
+    assert problems(response) == [{"loc": loc, "msg": msg}]
+    assert (await client.get("/dags/nul")).status_code == 404
+
+
+async def test_the_text_backslash_zero_is_no_nul(client) -> None:
+    text = "dag_id: text\ntasks: [{task_id: a, doc_md: 'a\\0b'}]\n"  # single quotes: no escapes
+    response = await client.put("/dags/text", content=text, headers=YAML)
+    assert response.status_code == 201, response.text
+    assert (await client.get("/dags/text/tasks/a")).json()["doc_md"] == "a\\0b"
