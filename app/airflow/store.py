@@ -11,7 +11,7 @@ for what Airflow refuses (``Invalid``, ``InUse``) or cannot do (``NotSupported``
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -176,7 +176,8 @@ class AirflowStore:
             return RunLookup(dag_exists=False, run=None)
         return RunLookup(dag_exists=True, run=None if found is None else to_run(found))  # type: ignore[arg-type]
 
-    async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
+    @staticmethod
+    def _run_params(filters: RunFilter) -> dict[str, Any]:
         params: dict[str, Any] = {"order_by": "logical_date"}
         if filters.state is not None:
             params["state"] = filters.state
@@ -184,13 +185,9 @@ class AirflowStore:
             params["logical_date_gte"] = filters.execution_date_gte.astimezone(UTC).isoformat()
         if filters.execution_date_lte is not None:
             params["logical_date_lte"] = filters.execution_date_lte.astimezone(UTC).isoformat()
-        path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
-        if filters.limit is None and filters.offset == 0:
-            runs = await self._pages(path, params, "dag_runs", template=template)
-        else:
-            runs = await self._window(path, params, filters.offset, filters.limit, template)
-        if runs is None:
-            return None
+        return params
+
+    async def _listed(self, dag_id: str, runs: list[dict[str, Any]]) -> list[ListedRun]:
         numbers = await self.ids.ids("run", dag_id, [r["dag_run_id"] for r in runs])
         return [
             ListedRun(
@@ -202,6 +199,39 @@ class AirflowStore:
             )
             for r in runs
         ]
+
+    async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
+        params = self._run_params(filters)
+        path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
+        if filters.limit is None and filters.offset == 0:
+            runs = await self._pages(path, params, "dag_runs", template=template)
+        else:
+            runs = await self._window(path, params, filters.offset, filters.limit, template)
+        return None if runs is None else await self._listed(dag_id, runs)
+
+    async def stream_runs(
+        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
+    ) -> AsyncGenerator[list[ListedRun]]:
+        """Airflow's pages one at a time (at most 100 runs each, never more than ``chunk_rows``)."""
+        params = self._run_params(filters)
+        path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
+        offset, remaining = filters.offset, filters.limit
+        page_size = max(1, min(PAGE, chunk_rows))
+        while remaining is None or remaining > 0:
+            size = page_size if remaining is None else min(page_size, remaining)
+            answer = await self.client.get(
+                path, {**params, "limit": size, "offset": offset}, template=template
+            )
+            if answer.status == 404:
+                return
+            page = expect(answer, 200)["dag_runs"]
+            if page:
+                yield await self._listed(dag_id, page)
+            offset += len(page)
+            if remaining is not None:
+                remaining -= len(page)
+            if len(page) < size:
+                return
 
     async def _window(
         self, path: str, params: dict[str, Any], offset: int, limit: int | None, template: str
@@ -222,7 +252,11 @@ class AirflowStore:
         return items
 
     async def runs_version(self, *, dag_id: str) -> RunsVersion:
-        # Airflow offers no change stamp: listings are read every time (list_runs finds unknown DAGs).
+        """Whether the DAG exists; Airflow offers no change stamp, so listings are read every time."""
+        answer = await self.client.get(f"/dags/{dag_id}", template="/dags/{dag_id}")
+        if answer.status == 404:
+            return RunsVersion(dag_exists=False, version=None)
+        expect(answer, 200)
         return RunsVersion(dag_exists=True, version=None)
 
     async def latest_runs(self) -> list[LatestRun]:
