@@ -78,6 +78,13 @@ async def db_current(settings: Settings) -> int:
 
 def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
     async def run(settings: Settings) -> int:
+        if settings.fronts_airflow:
+            print(
+                "dagport: `dags load` fills dagport's own store; with DAGPORT_BACKEND=airflow the DAGs are "
+                "Python files in Airflow's DAG bundle",
+                file=sys.stderr,
+            )
+            return 2
         files = definition_files(Path(p) for p in paths)
         missing = [f for f in files if not f.exists()]
         if missing:
@@ -161,18 +168,44 @@ def tokens_revoke(name: str) -> Callable[[Settings], Awaitable[int]]:
 # -- serve ---------------------------------------------------------------------------------------
 
 
+async def check_airflow(settings: Settings, engine: Any) -> str | None:
+    """Why dagport cannot serve in front of ``DAGPORT_AIRFLOW_URL`` (one line), or None."""
+    from app.airflow.backend import AirflowBackend, AirflowUnusable
+
+    backend = AirflowBackend(settings, engine, None)
+    try:
+        version = await backend.check()
+    except AirflowUnusable as exc:
+        return str(exc)
+    finally:
+        await backend.aclose()
+    print(f"dagport: in front of Airflow {version} at {settings.airflow_url}", file=sys.stderr, flush=True)
+    return None
+
+
 async def prepare(settings: Settings) -> int:
     """Everything `serve` does once before the workers start: migrate, load DAGs, ensure a token."""
 
     async def work(engine: Any) -> int:
         if settings.auto_migrate:
             await migrate.upgrade(engine)
+        if settings.fronts_airflow:
+            problem = await check_airflow(settings, engine)
+            if problem is not None:
+                print(f"dagport: {problem}", file=sys.stderr, flush=True)
+                return 1
         files: list[Path] = []
         if settings.load_examples:
             files += example_files()
         if settings.dags_folder is not None:
             files += definition_files([settings.dags_folder])
-        if files:
+        if files and settings.fronts_airflow:
+            print(
+                "dagport: DAGPORT_DAGS_FOLDER and DAGPORT_LOAD_EXAMPLES are ignored in front of Airflow "
+                "(its DAG bundle holds the DAGs)",
+                file=sys.stderr,
+            )
+        elif files:
             await load_files(
                 SqlBackend(engine, settings),
                 files,
@@ -180,7 +213,7 @@ async def prepare(settings: Settings) -> int:
                 default_tz=settings.tz,
                 limits=DefinitionLimits.of(settings),
             )
-        if settings.auth_backend == "token" and not settings.env_tokens:
+        if settings.auth_backend == "token" and not settings.env_tokens and not settings.airflow_passthrough:
             async with engine.connect() as conn:
                 has_tokens = await TokenRepository(conn).count() > 0
             if not has_tokens:
@@ -204,7 +237,8 @@ def serve(settings: Settings) -> int:
     from app.observability import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(prepare(settings))
+    if asyncio.run(prepare(settings)) != 0:
+        return 1
     uvicorn.run(
         "app.main:serve_app",
         factory=True,

@@ -68,6 +68,20 @@ class Settings(BaseSettings):
     # OpenTelemetry API whether a provider is configured on every request (docs/performance.md).
     opentelemetry: bool = False
 
+    # In front of an Airflow 3 (docs/airflow.md): `airflow` serves the API through Airflow's REST API v2.
+    backend: Literal["store", "airflow"] = "store"
+    airflow_url: str = ""
+    airflow_auth: Literal["service", "passthrough"] = "service"
+    airflow_username: str = ""
+    airflow_password: str = ""
+    airflow_token: str = ""
+    airflow_ui_url: str = ""
+    airflow_cache_seconds: float = Field(0.0, ge=0)
+    airflow_timeout: float = Field(10.0, gt=0)
+    airflow_max_connections: int = Field(20, ge=1)
+    # How many calls to Airflow one request (latest_runs over many DAGs) makes at once.
+    airflow_fanout: int = Field(8, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str) -> str:
@@ -82,7 +96,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("ui_base_url", "root_path")
+    @field_validator("ui_base_url", "root_path", "airflow_url", "airflow_ui_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -92,6 +106,29 @@ class Settings(BaseSettings):
         if self.is_sqlite and self.workers > 1:
             raise ValueError("SQLite serves one process: set DAGPORT_WORKERS=1 or use Postgres")
         return self
+
+    @model_validator(mode="after")
+    def _airflow_is_configured(self) -> Settings:
+        if self.backend != "airflow":
+            return self
+        if not self.airflow_url.startswith(("http://", "https://")):
+            raise ValueError("DAGPORT_BACKEND=airflow needs DAGPORT_AIRFLOW_URL (http:// or https://)")
+        service_credentials = self.airflow_token or (self.airflow_username and self.airflow_password)
+        if self.airflow_auth == "service" and not service_credentials:
+            raise ValueError(
+                "DAGPORT_AIRFLOW_AUTH=service needs DAGPORT_AIRFLOW_USERNAME and DAGPORT_AIRFLOW_PASSWORD "
+                "(or DAGPORT_AIRFLOW_TOKEN)"
+            )
+        return self
+
+    @property
+    def fronts_airflow(self) -> bool:
+        return self.backend == "airflow"
+
+    @property
+    def airflow_passthrough(self) -> bool:
+        """Callers' own credentials go to Airflow; dagport's token check is off."""
+        return self.fronts_airflow and self.airflow_auth == "passthrough"
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,7 +21,21 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from app.dates import InvalidDateError
-from app.errors import Conflict, DomainError, Invalid, NotFound, StoreFailure, TooLarge, Unavailable
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InUse,
+    Invalid,
+    NotFound,
+    NotSupported,
+    StoreFailure,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    UpstreamFailure,
+    UpstreamTimeout,
+)
 from app.json import JSONResponse
 
 log = logging.getLogger("dagport.errors")
@@ -30,13 +44,20 @@ log = logging.getLogger("dagport.errors")
 STATUS_OF: dict[type[DomainError], int] = {
     Invalid: 400,
     Conflict: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
+    InUse: 409,
     TooLarge: 413,
     StoreFailure: 500,
+    NotSupported: 501,
+    UpstreamFailure: 502,
     Unavailable: 503,
+    UpstreamTimeout: 504,
 }
 RETRY_AFTER = {"Retry-After": "1"}
 WWW_AUTHENTICATE = 'Bearer realm="dagport", Basic realm="dagport"'
+WWW_AUTH_HEADERS = {"WWW-Authenticate": WWW_AUTHENTICATE}
 
 
 class ErrorDetail(BaseModel):
@@ -120,7 +141,9 @@ async def _domain_error(request: Request, exc: DomainError) -> Response:
         return error_response(request, 500, "Internal server error")
     if status == 503:
         log.warning("unavailable: %s", exc.message)
-    headers = RETRY_AFTER if status == 503 else None
+    if status in (502, 504):
+        log.warning("upstream: %s", exc.message)
+    headers = RETRY_AFTER if status == 503 else WWW_AUTH_HEADERS if status == 401 else None
     return error_response(request, status, exc.message, detail=exc.detail, headers=headers)
 
 
@@ -185,16 +208,37 @@ _ERROR_DOCS: dict[int, tuple[str, str]] = {
     ),
     401: ("Missing or wrong credentials", "Unauthorized"),
     404: ("Unknown DAG, task, run, task instance or pool", "Dag id no_such_dag not found in DagModel"),
+    403: ("In front of Airflow with passthrough credentials: Airflow refused the caller", "Forbidden"),
     405: ("Method Not Allowed", "Method Not Allowed"),
+    409: (
+        "In front of Airflow: the DAG still has running task instances",
+        "Cannot delete DAG with running task instances",
+    ),
     413: ("Request body over DAGPORT_MAX_BODY_BYTES", "Request body is larger than 1048576 bytes"),
-    503: ("Database unavailable", "Database unavailable, try again shortly"),
+    501: (
+        "Not available in front of Airflow",
+        "DAG definitions are Python files in Airflow's DAG bundle; PUT is not available when dagport "
+        "fronts Airflow",
+    ),
+    502: (
+        "In front of Airflow: Airflow answered with an error",
+        "Airflow answered 500 Internal Server Error",
+    ),
+    503: (
+        "Database unavailable (or, in front of Airflow, Airflow refused the connection)",
+        "Database unavailable, try again shortly",
+    ),
+    504: (
+        "In front of Airflow: Airflow did not answer in time",
+        "Airflow at http://airflow:8080 did not answer within 10 s",
+    ),
 }
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` for the given error codes (401 and 503 apply to every API route)."""
+    """OpenAPI ``responses=`` for the given error codes (401, 502, 503 and 504 apply to every API route)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for code in sorted({*codes, 401, 503}):
+    for code in sorted({*codes, 401, 503, 502, 504}):
         description, example = _ERROR_DOCS[code]
         out[code] = {
             "model": ErrorBody,

@@ -48,6 +48,30 @@ class TooLarge(DomainError):
     """A request body over the configured limit."""
 
 
+class InUse(DomainError):
+    """What the request would remove is still in use (a fronted Airflow's running task instances)."""
+
+
+class NotSupported(DomainError):
+    """An endpoint the backend serving the API cannot offer (PUT of a definition in front of Airflow)."""
+
+
+class Unauthenticated(DomainError):
+    """The caller's credentials were refused by the system that checks them (Airflow, in passthrough)."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (Airflow's permissions, in passthrough)."""
+
+
+class UpstreamFailure(DomainError):
+    """The system dagport fronts answered with an error of its own (an Airflow 5xx, refused credentials)."""
+
+
+class UpstreamTimeout(DomainError):
+    """The system dagport fronts did not answer in time."""
+
+
 def dag_not_found(dag_id: str) -> str:
     return f"Dag id {dag_id} not found in DagModel"
 

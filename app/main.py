@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.airflow.backend import AirflowBackend
+from app.airflow.passthrough import CallerCredentialsMiddleware
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
@@ -26,6 +28,7 @@ from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.definition_text import DefinitionLimits
+from app.schemas.listings import airflow_run_links, graph_links
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
 from app.services.backend import Backend
@@ -71,6 +74,11 @@ class Services:
     def over(
         cls, backend: Backend, settings: Settings, clock: Callable[[], datetime], cache: ListingCache
     ) -> Services:
+        links = (
+            airflow_run_links(settings.airflow_ui_url or settings.airflow_url)
+            if settings.fronts_airflow
+            else graph_links(settings.ui_base_url)
+        )
         return cls(
             dag_runs=DagRunService(
                 backend,
@@ -78,7 +86,7 @@ class Services:
                 triggered_run_state=settings.triggered_run_state,
                 clock=clock,
                 listing_cache=cache,
-                ui_base_url=settings.ui_base_url,
+                run_links=links,
             ),
             tasks=TaskService(backend, clock=clock),
             dags=DagService(
@@ -104,9 +112,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.auth_backend == "none":
+        if settings.auth_backend == "none" and not settings.airflow_passthrough:
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
         yield
+        if isinstance(app.state.backend, AirflowBackend):
+            await app.state.backend.aclose()
         if owns_engine:
             await engine.dispose()
 
@@ -130,14 +140,20 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.backend = backend = SqlBackend(engine, settings)
     app.state.clock = clock
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
-    app.state.services = Services.over(backend, settings, clock, app.state.listing_cache)
     app.state.metrics = Metrics(engine, app.state.listing_cache)
+    backend: Backend = (
+        AirflowBackend(settings, engine, app.state.metrics.registry)
+        if settings.fronts_airflow
+        else SqlBackend(engine, settings)
+    )
+    app.state.backend = backend
+    app.state.services = Services.over(backend, settings, clock, app.state.listing_cache)
+    # In passthrough mode Airflow checks each caller's own credentials instead of dagport.
     app.state.token_store = (
         TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
-        if settings.auth_backend == "token"
+        if settings.auth_backend == "token" and not settings.airflow_passthrough
         else None
     )
 
@@ -160,6 +176,8 @@ def create_app(
     docs.install(app)
     app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)
+    if settings.airflow_passthrough:
+        app.add_middleware(CallerCredentialsMiddleware)
     app.add_middleware(
         ApiProtocolMiddleware,
         max_body_bytes=settings.max_body_bytes,

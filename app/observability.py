@@ -185,6 +185,8 @@ def configure_logging(level: str, fmt: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # httpx logs every call to Airflow at INFO; dagport's metrics count them instead.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     # dagport writes its own access line (with the request id); uvicorn's would be a duplicate.
     # Not propagated either: uvicorn's protocol decides by `hasHandlers()` whether to log at all,
     # and otherwise builds its line's arguments (client address, quoted path) for every response

@@ -8,6 +8,7 @@ them, and the non-2xx answers counted by its ``response()`` hook.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -63,8 +64,11 @@ def _duration_arg(seconds: float) -> str:
     return f"{max(1, round(seconds))}s"
 
 
-def run_wrk(url: str, script: str, script_args: list[str], load: LoadSettings) -> WrkResult:
-    """Run ``wrk`` with ``bench/lua/<script>`` against ``url`` and parse its summary line."""
+def run_wrk(
+    url: str, script: str, script_args: list[str], load: LoadSettings, *, token: str | None = None
+) -> WrkResult:
+    """Run ``wrk`` with ``bench/lua/<script>`` against ``url`` and parse its summary line;
+    ``token``: the bearer token the scripts send (BENCH_TOKEN; default the bench's own)."""
     command = [
         require_wrk(),
         "-t",
@@ -81,7 +85,10 @@ def run_wrk(url: str, script: str, script_args: list[str], load: LoadSettings) -
         "--",
         *script_args,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=load.duration + 60, check=False)
+    env = None if token is None else {**os.environ, "BENCH_TOKEN": token}
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=load.duration + 60, check=False, env=env
+    )
     result_line = next((x for x in done.stdout.splitlines() if x.startswith(RESULT_PREFIX)), None)
     if done.returncode != 0 or result_line is None:
         raise LoadError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")

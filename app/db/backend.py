@@ -87,6 +87,9 @@ def domain_error_of(exc: BaseException) -> DomainError | None:
 class SqlBackend:
     """Units of work over one engine, as the settings say to read (``read_path``)."""
 
+    accepts_definitions = True
+    outage_message = "Database unavailable"
+
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings

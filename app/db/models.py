@@ -302,3 +302,15 @@ api_token = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# In front of Airflow (app/airflow/ids.py): the integer ids the experimental API shows for what
+# Airflow 3 names only (a run in a listing, a pool), assigned on first sight and never changed.
+airflow_object_id = Table(
+    "airflow_object_id",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # "run" or "pool"
+    Column("scope", String(ID_LENGTH), nullable=False),  # the dag_id of a run; "" for a pool
+    Column("name", String(256), nullable=False),  # the run_id, or the pool's name
+    UniqueConstraint("kind", "scope", "name"),
+)

@@ -114,7 +114,7 @@ async def list_dag_runs(dag_id: str, query: Annotated[RunListQuery, Query()], se
     A body rendered before is served again while none of the DAG's runs changed since (one
     primary-key read decides, in the same request): a poller sees every change at once.
     """
-    base_url = service.ui_base_url
+    links = service.run_links
     body = await service.list_runs(
         dag_id,
         state=query.state,
@@ -122,7 +122,7 @@ async def list_dag_runs(dag_id: str, query: Annotated[RunListQuery, Query()], se
         offset=query.offset,
         execution_date_gte=query.execution_date_gte,
         execution_date_lte=query.execution_date_lte,
-        render=lambda rows: dumps_bytes(run_listing(base_url, dag_id, rows)),
+        render=lambda rows: dumps_bytes(run_listing(links, dag_id, rows)),
     )
     return Response(body, media_type=JSONResponse.media_type)
 
@@ -192,6 +192,6 @@ async def latest_runs(service: DagRuns) -> Response:
 
     A body rendered before is served again while no DAG's runs changed since (one read of the
     stamps' sum decides, in the same request)."""
-    base_url = service.ui_base_url
-    body = await service.latest_runs(lambda rows: dumps_bytes({"items": latest_runs_listing(base_url, rows)}))
+    links = service.run_links
+    body = await service.latest_runs(lambda rows: dumps_bytes({"items": latest_runs_listing(links, rows)}))
     return Response(body, media_type=JSONResponse.media_type)

@@ -33,9 +33,12 @@ async def test() -> JSONResponse:
 
 
 @api_router.get("/info", summary="dagport version", response_model=InfoResponse, responses=responses())
-async def info() -> JSONResponse:
-    """The running dagport version."""
-    return JSONResponse({"version": VERSION})
+async def info(request: Request) -> JSONResponse:
+    """The running dagport version; in front of Airflow also the Airflow version behind it."""
+    upstream = getattr(request.app.state.backend, "upstream_version", None)
+    if upstream is None:
+        return JSONResponse({"version": VERSION})
+    return JSONResponse({"version": VERSION, "airflow_version": await upstream()})
 
 
 @ops_router.get("/health", summary="Liveness", response_model=HealthResponse)
@@ -60,15 +63,19 @@ async def metrics(request: Request) -> Response:
     "/ready",
     summary="Readiness",
     response_model=HealthResponse,
-    responses={503: {"model": ErrorBody, "description": "The database does not answer"}},
+    responses={
+        503: {"model": ErrorBody, "description": "The database (or the fronted Airflow) does not answer"}
+    },
 )
 async def ready(request: Request) -> JSONResponse:
-    """200 when the database answers `SELECT 1` within 2 seconds, else 503 (the load balancer's check)."""
+    """200 when the database answers `SELECT 1` within 2 seconds, else 503 (the load balancer's check).
+    In front of Airflow: when Airflow's `/api/v2/monitor/health` reports its metadata database healthy."""
+    backend = request.app.state.backend
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            ready = await request.app.state.backend.ping()
+            ready = await backend.ping()
     except TimeoutError:
         ready = False
     if not ready:
-        return JSONResponse({"error": "Database unavailable"}, status_code=503)
+        return JSONResponse({"error": backend.outage_message}, status_code=503)
     return JSONResponse({"status": "ok"})

@@ -11,6 +11,12 @@ class TestResponse(BaseModel):
 
 class InfoResponse(BaseModel):
     version: str = Field(examples=["0.1.0"])
+    airflow_version: str | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent, not null, in dagport's own store
+        description="In front of Airflow (DAGPORT_BACKEND=airflow): the version of the Airflow behind it",
+        examples=["3.3.2"],
+    )
 
 
 class HealthResponse(BaseModel):

@@ -9,15 +9,41 @@ tests/test_dates.py, tests/routers/test_dag_runs.py and the replay test compare 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from app.dates import dag_run_urls
 
+# The listings' dag_run_url of many runs at once: (dag_ids, isoformat() dates, run_ids) -> links
+# (app.services.dag_runs.RunLinks: Airflow 2's graph page, or a fronted Airflow 3's run page).
+Links = Callable[[list[str], list[str], list[str | None]], list[str]]
 
-def run_listing(base_url: str, dag_id: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+
+def graph_links(base_url: str) -> Links:
+    """Airflow 2's links: ``<base>/dags/<dag_id>/graph?execution_date=<date, form-encoded>``."""
+
+    def links(dag_ids: list[str], dates: list[str], run_ids: list[str | None]) -> list[str]:
+        return dag_run_urls(base_url, dag_ids, dates)
+
+    return links
+
+
+def airflow_run_links(ui_url: str) -> Links:
+    """A fronted Airflow 3's run page: ``<ui>/dags/<dag_id>/runs/<run_id>``."""
+
+    def links(dag_ids: list[str], dates: list[str], run_ids: list[str | None]) -> list[str]:
+        return [
+            f"{ui_url}/dags/{dag_id}/runs/{quote(run_id or '', safe='')}"
+            for dag_id, run_id in zip(dag_ids, run_ids, strict=True)
+        ]
+
+    return links
+
+
+def run_listing(links: Links, dag_id: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Rows of ``DagRunRepository.list_runs`` (id, run_id, execution_date, state, start_date)."""
-    links = dag_run_urls(base_url, [dag_id] * len(rows), [r[2] for r in rows])
+    urls = links([dag_id] * len(rows), [r[2] for r in rows], [r[1] for r in rows])
     return [
         {
             "dag_id": dag_id,
@@ -28,14 +54,14 @@ def run_listing(base_url: str, dag_id: str, rows: Sequence[Sequence[Any]]) -> li
             "start_date": start or "",
             "state": state,
         }
-        for (run_pk, run_id, date, state, start), link in zip(rows, links, strict=True)
+        for (run_pk, run_id, date, state, start), link in zip(rows, urls, strict=True)
     ]
 
 
-def latest_runs_listing(base_url: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    """Rows of ``DagRunRepository.latest_runs`` (dag_id, execution_date, start_date)."""
-    links = dag_run_urls(base_url, [r[0] for r in rows], [r[1] for r in rows])
+def latest_runs_listing(links: Links, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """:class:`app.services.results.LatestRun` rows (dag_id, execution_date, start_date, run_id)."""
+    urls = links([r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows])
     return [
         {"dag_id": dag_id, "execution_date": date, "start_date": start or "", "dag_run_url": link}
-        for (dag_id, date, start), link in zip(rows, links, strict=True)
+        for (dag_id, date, start, _), link in zip(rows, urls, strict=True)
     ]

@@ -135,6 +135,9 @@ class Store(Protocol):
 
 
 class Backend(Protocol):
+    accepts_definitions: bool  # False: PUT of a DAG definition is refused (Airflow holds Python DAGs)
+    outage_message: str  # what /ready says while ping() fails
+
     async def ping(self) -> bool:
         """Whether the store answers now (readiness; the caller bounds the wait)."""
         ...

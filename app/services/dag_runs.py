@@ -18,6 +18,7 @@ from app.errors import (
     same_second_detail,
 )
 from app.listing_cache import ListingCache
+from app.schemas.listings import Links, graph_links
 from app.services.backend import Backend
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
 
@@ -62,10 +63,10 @@ class DagRunService:
         triggered_run_state: str,
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
-        ui_base_url: str = "",
+        run_links: Links | None = None,
     ) -> None:
         self.backend = backend
-        self.ui_base_url = ui_base_url  # the prefix of the listings' dag_run_url
+        self.run_links = run_links or graph_links("")  # the listings' dag_run_url
         self.default_tz = default_tz
         self.triggered_run_state = triggered_run_state
         self.clock = clock
@@ -117,6 +118,9 @@ class DagRunService:
                 raise Conflict(
                     duplicate_run(dag_id, when, run_id), detail=same_second_detail() if same_second else None
                 )
+        created = outcome.run
+        if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
+            state, now = created.state, created.queued_at or now
         return TriggeredRun(dag_id=dag_id, run_id=run_id, execution_date=when, state=state, queued_at=now)
 
     async def get_run(self, dag_id: str, execution_date: datetime) -> Run:

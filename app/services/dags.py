@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
-from app.errors import Invalid, NotFound, dag_id_not_found, dag_not_found
+from app.errors import Invalid, NotFound, NotSupported, dag_id_not_found, dag_not_found
 from app.schemas.dag_definition import DagDefinitionError, DagSpec, parse_dag_definition
 from app.schemas.definition_text import DefinitionLimits, check_document, load_definition_text
 from app.services.backend import Backend
 from app.services.results import Dag, DagPage, StoredDag
+
+DEFINITIONS_ELSEWHERE = "DAG definitions are Python files in Airflow's DAG bundle; PUT is not available when dagport fronts Airflow"
 
 
 def parse_definition(
@@ -72,6 +74,8 @@ class DagService:
 
         Validation runs in a worker thread: a large definition takes a noticeable time to check,
         and the event loop keeps serving other requests meanwhile."""
+        if not self.backend.accepts_definitions:
+            raise NotSupported(DEFINITIONS_ELSEWHERE)
         try:
             spec = await asyncio.to_thread(
                 parse_definition,

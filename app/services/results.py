@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Protocol
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    id: int
+    id: int | None  # None where the backend numbers runs only in listings (in front of Airflow)
     dag_id: str
     run_id: str
     execution_date: datetime
@@ -44,11 +44,13 @@ class ListedRun(NamedTuple):
 
 
 class LatestRun(NamedTuple):
-    """A DAG's newest run, for latest_runs; dates as ``isoformat()`` text."""
+    """A DAG's newest run, for latest_runs; dates as ``isoformat()`` text. ``run_id``: where the
+    backend's links need it (dagport's own store links by date and leaves it ``None``)."""
 
     dag_id: str
     execution_date: str
     start_date: str | None
+    run_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +93,21 @@ class TriggerOutcome:
     dag_exists: bool
     dag_start_date: datetime | None
     created: bool
+    run: Run | None = None  # the run as created, where the backend reports it (Airflow's answer)
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """A task as stored: its attributes and its operator's ``arguments``."""
+    """A task as stored: its attributes and its operator's ``arguments``. ``None`` where the
+    backend does not know the attribute (Airflow 3's API does not show email settings, lineage)."""
 
     task_id: str
     dag_id: str
     operator: str
     owner: str
     email: str | list[str] | None
-    email_on_failure: bool
-    email_on_retry: bool
+    email_on_failure: bool | None
+    email_on_retry: bool | None
     retries: int
     retry_delay: float  # seconds
     retry_exponential_backoff: bool
@@ -120,8 +124,8 @@ class Task:
     weight_rule: str
     trigger_rule: str
     params: dict[str, Any]
-    inlets: list[Any]
-    outlets: list[Any]
+    inlets: list[Any] | None
+    outlets: list[Any] | None
     doc_md: str | None
     arguments: dict[str, Any]
     upstream_task_ids: list[str]
@@ -157,7 +161,7 @@ class TaskInstance:
     operator: str
     queued_dttm: datetime | None
     executor_config: Any
-    updated_at: datetime
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -368,7 +368,9 @@ class DagRunRepository(Repository):
 
     async def latest_runs(self) -> list[LatestRun]:
         """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
-        return list(map(LatestRun._make, await self.rows(_LATEST_RUNS, {})))
+        return [
+            LatestRun(dag_id, date, start, None) for dag_id, date, start in await self.rows(_LATEST_RUNS, {})
+        ]
 
     async def dag_exists(self, *, dag_id: str) -> bool:
         return await self.first(_DAG_EXISTS, {"dag_id": dag_id}) is not None

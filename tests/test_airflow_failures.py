@@ -1,0 +1,200 @@
+"""What a real Airflow cannot be made to answer on demand: an Airflow 2 at start-up, a 5xx, a hang past
+the timeout, and a count of concurrent calls. A small local HTTP server stands in for Airflow here
+(:class:`StandIn`, a real socket and real HTTP); everything else is tested against a real Airflow in
+tests/test_airflow_backend.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from app.airflow.backend import AirflowBackend, AirflowUnusable
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.main import create_app
+
+TOKEN = "stand-in-test-token-0001"
+VERSION_3 = {"version": "3.3.2", "git_version": None}
+RUNS = {"dag_runs": [], "total_entries": 0}
+RUN = {
+    "dag_run_id": "r1", "dag_id": "d", "logical_date": "2025-01-01T00:00:00Z", "run_after": "2025-01-01T00:00:00Z",
+    "queued_at": None, "start_date": None, "end_date": None, "state": "running", "run_type": "manual",
+}  # fmt: skip
+
+
+class StandIn:
+    """A local HTTP server standing in for Airflow: ``routes`` maps a path to (status, body, delay)."""
+
+    def __init__(self, routes: dict[str, tuple[int, Any, float]]) -> None:
+        self.routes = routes
+        self.requests: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.server: asyncio.Server | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> StandIn:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                length = next(
+                    (
+                        int(h.split(":", 1)[1])
+                        for h in header_lines
+                        if h.lower().startswith("content-length:")
+                    ),
+                    0,
+                )
+                if length:
+                    await reader.readexactly(length)
+                path = request_line.split(" ")[1].split("?")[0]
+                self.requests.append(path)
+                status, body, delay = self.routes.get(path, (404, {"detail": "Not Found"}, 0.0))
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self.in_flight -= 1
+                payload = json.dumps(body).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture(scope="module")
+async def dagport_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('stand-in') / 'dagport.db'}"
+    engine = create_engine(Settings(database_url=url))
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    return url
+
+
+def settings_for(url: str, database_url: str, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        api_tokens=TOKEN,
+        backend="airflow",
+        airflow_url=url,
+        airflow_token="a-static-token",
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def dagport(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://dagport.test",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as client:
+        yield client
+    await app.state.backend.aclose()
+    await app.state.engine.dispose()
+
+
+async def test_an_airflow_older_than_3_is_refused_at_start_up(dagport_db_url: str) -> None:
+    async with StandIn({"/api/v2/version": (200, {"version": "2.11.0"}, 0.0)}) as airflow:
+        settings = settings_for(airflow.url, dagport_db_url)
+        backend = AirflowBackend(settings, create_engine(settings), None)
+        with pytest.raises(AirflowUnusable, match=r"is 2\.11\.0; dagport fronts Airflow 3\.0 or newer"):
+            await backend.check()
+        await backend.aclose()
+
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DAGPORT_")},
+            "DAGPORT_DATABASE_URL": dagport_db_url,
+            "DAGPORT_API_TOKENS": TOKEN,
+            "DAGPORT_BACKEND": "airflow",
+            "DAGPORT_AIRFLOW_URL": airflow.url,
+            "DAGPORT_AIRFLOW_TOKEN": "a-static-token",
+            "DAGPORT_PORT": "1",  # never reached: the check comes first
+        }
+        served = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "app.cli", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert served.returncode == 1
+    assert "Traceback" not in served.stderr
+    assert (
+        f"dagport: Airflow at {airflow.url} is 2.11.0; dagport fronts Airflow 3.0 or newer" in served.stderr
+    )
+
+
+async def test_airflow_5xx_is_a_502_and_a_hang_a_504(dagport_db_url: str) -> None:
+    routes = {
+        "/api/v2/version": (200, VERSION_3, 0.0),
+        "/api/v2/dags/broken": (500, {"detail": "boom"}, 0.0),
+        "/api/v2/dags/slow": (200, {"is_paused": False}, 5.0),
+    }
+    async with (
+        StandIn(routes) as airflow,
+        dagport(settings_for(airflow.url, dagport_db_url, airflow_timeout=0.5)) as api,
+    ):
+        broken = await api.get("/api/experimental/dags/broken/paused")
+        assert broken.status_code == 502
+        assert broken.json()["error"].startswith("Airflow answered 500")
+        slow = await api.get("/api/experimental/dags/slow/paused")
+        assert (slow.status_code, slow.json()["error"]) == (
+            504,
+            f"Airflow at {airflow.url} did not answer within 0.5 s",
+        )
+        not_ready = await api.get("/ready")  # /monitor/health is a 404 here
+        assert not_ready.status_code == 503
+
+
+async def test_polling_clients_keep_at_most_one_upstream_call_in_flight(dagport_db_url: str) -> None:
+    routes = {"/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.2)}
+    async with StandIn(routes) as airflow, dagport(settings_for(airflow.url, dagport_db_url)) as api:
+        for _ in range(3):  # three rounds of 32 concurrent polls of one run
+            answers = await asyncio.gather(
+                *(api.get("/api/experimental/dags/d/dag_runs/2025-01-01T00:00:00+00:00") for _ in range(32))
+            )
+            assert {(a.status_code, a.text) for a in answers} == {(200, '{"state":"running"}')}
+    assert airflow.most_in_flight == 1
+    assert len(airflow.requests) == 3
+
+
+async def test_with_a_cache_repeated_polls_do_not_reach_airflow(dagport_db_url: str) -> None:
+    routes = {"/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.0)}
+    async with (
+        StandIn(routes) as airflow,
+        dagport(settings_for(airflow.url, dagport_db_url, airflow_cache_seconds=60)) as api,
+    ):
+        for _ in range(10):
+            answer = await api.get("/api/experimental/dags/d/dag_runs/2025-01-01T00:00:00+00:00")
+            assert answer.json() == {"state": "running"}
+    assert len(airflow.requests) == 1
