@@ -202,21 +202,11 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from app.observability import configure_logging
+    from app.server import uvicorn_options
 
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(prepare(settings))
-    uvicorn.run(
-        "app.main:serve_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=30,
-        log_config=None,  # app.main.serve_app configures logging in each worker
-        access_log=False,
-    )
+    uvicorn.run("app.main:serve_app", factory=True, **uvicorn_options(settings))
     return 0
 
 

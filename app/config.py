@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     # `pgbouncer`: Postgres is reached through PgBouncer's transaction pooling (app/db/reads.py).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = Field(1024 * 1024, ge=1)
+    # The request head (request line and headers) as uvicorn reads it, before the app sees the
+    # request (app/server.py): over either limit is 431, a head not received in time is 408.
+    # MAX_HEADER_BYTES=0 turns the guard off.
+    max_header_bytes: int = Field(64 * 1024, ge=0)
+    max_headers: int = Field(100, ge=1)
+    header_timeout: float = Field(10.0, ge=0)
+    # How long uvicorn keeps an idle connection open between requests.
+    keep_alive_timeout: int = Field(5, ge=1)
     # How large a DAG definition may be (app/schemas/definition_text.py): values once YAML aliases are
     # resolved and default_args applied to every task; tasks; upstream entries.
     max_definition_nodes: int = Field(1_000_000, ge=1)
