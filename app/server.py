@@ -31,6 +31,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from app.config import Settings
 from app.json import dumps
+from app.middleware import DEFAULT_CSP, SECURITY_HEADERS
 
 log = logging.getLogger("dagport.server")
 
@@ -171,10 +172,11 @@ class HeadGuardProtocol(asyncio.Protocol):
         log.warning("refused a request head: %s", message, extra={"client": client, "request_id": request_id})
         body = dumps({"error": message, "request_id": request_id}).encode()
         reason = b"Request Header Fields Too Large" if status == 431 else b"Request Timeout"
+        headers = b"".join(b"%s: %s\r\n" % pair for pair in (*SECURITY_HEADERS, DEFAULT_CSP))
         transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-            b"x-request-id: %s\r\nconnection: close\r\n\r\n%s"
-            % (status, reason, len(body), request_id.encode(), body)
+            b"x-request-id: %s\r\n%sconnection: close\r\n\r\n%s"
+            % (status, reason, len(body), request_id.encode(), headers, body)
         )
         transport.close()
 
