@@ -64,9 +64,11 @@ class HeadGuardProtocol(asyncio.Protocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.limits = _limits()
+        # uvicorn's own choice for http="auto" (httptools when installed, as with uvicorn[standard]),
+        # built the way uvicorn builds any http= class.
         self.inner = AutoHTTPProtocol(
             config=config, server_state=server_state, app_state=app_state, _loop=_loop
-        )  # type: ignore[call-arg]
+        )
         self.loop = _loop or asyncio.get_event_loop()
         self.parser: httptools.HttpRequestParser | None = httptools.HttpRequestParser(self)
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)  # as uvicorn's own parser
