@@ -445,7 +445,7 @@ async def test_prepare_reports_each_bad_file_in_the_dags_folder_and_loads_the_re
     (tmp_path / "nul.yaml").write_text('dag_id: n\ntasks: [{task_id: a, doc_md: "a\\0b"}]\n')
     (tmp_path / "simple_dag.json").write_text((REFERENCE_DAGS_DIR / "simple_dag.json").read_text())
     monkeypatch.setenv("DAGPORT_DAGS_FOLDER", str(tmp_path))
-    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-0123456789abcdef")
     assert await prepare(Settings()) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"[1/4] {tmp_path / 'binary.yaml'}: invalid: tasks[0].params.x: x is binary data (!!binary), "
