@@ -2,7 +2,7 @@
 # Replays the Dockerfile without Docker: build the wheel from exactly what the image copies
 # (pyproject.toml, README.md, app/) with the locked build backend (requirements/build.txt), install
 # it into a clean venv after the locked runtime dependencies only (requirements/runtime.txt), start `dagport serve` as the image's CMD does, then check readiness, an authenticated API call
-# with the token it prints, and a clean exit (status 0) within 10 s of SIGTERM.
+# with the token it writes to its token file (stdout is not a terminal), and a clean exit (status 0) within 10 s of SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -128,14 +128,21 @@ else
   echo "unshare --pid not permitted: dagport runs as an ordinary process"
 fi
 
-token=$(grep -oE 'dp_[A-Za-z0-9_-]{43}' "$work/stdout" | head -n 1 || true)
-[ -n "$token" ] || fail "serve printed no API token on first start"
+# stdout is a file, not a terminal: the first-run token goes to DAGPORT_INITIAL_TOKEN_FILE (by
+# default ./dagport-initial-token, mode 0600), and stdout names the file, never the token.
+! grep -qE 'dp_[A-Za-z0-9_-]{43}' "$work/stdout" || fail "serve printed the API token to a non-terminal stdout"
+token_file=$(grep -oE 'written to [^ ]+ \(mode 0600\)' "$work/stdout" | head -n 1 | cut -d' ' -f3)
+[ "$token_file" = "$work/data/dagport-initial-token" ] || fail "serve named no token file on first start"
+[ "$(stat -c %a "$token_file")" = "600" ] || fail "the token file is not mode 0600: $(stat -c %a "$token_file")"
+token=$(grep -oE 'dp_[A-Za-z0-9_-]{43}' "$token_file" | head -n 1 || true)
+[ -n "$token" ] || fail "the token file holds no API token"
+echo "first-run token: in $token_file (0600), not on stdout"
 
 answer=$(http_get "$base/api/experimental/dags/example_bash_operator/dag_runs" "$token")
-[ "$answer" = "200 []" ] || fail "GET dag_runs with the printed token answered: $answer"
+[ "$answer" = "200 []" ] || fail "GET dag_runs with the token answered: $answer"
 answer=$(http_get "$base/api/experimental/dags/example_bash_operator/dag_runs")
 [ "${answer%% *}" = "401" ] || fail "GET dag_runs without a token answered: $answer"
-echo "dag_runs: 200 [] with the printed token, 401 without"
+echo "dag_runs: 200 [] with the token, 401 without"
 answer=$(http_get "$base/static/swagger-ui/swagger-ui-bundle.js")
 [ "${answer%% *}" = "200" ] || fail "the docs assets are not served from the installed wheel: ${answer:0:200}"
 echo "docs assets: served from the installed wheel"

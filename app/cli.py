@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -112,10 +113,14 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
 # -- tokens --------------------------------------------------------------------------------------
 
 
-async def create_token(engine: Any, name: str) -> str | None:
+async def create_token(engine: Any, name: str, deliver: Callable[[str], None] | None = None) -> str | None:
+    """A new token named ``name``, or None if the name is taken. ``deliver`` is called with the
+    token before the transaction commits: if it raises, no token is stored."""
     token = new_token()
     async with engine.begin() as conn:
         created = await TokenRepository(conn).create(name=name, token_hash=hash_token(token), now=utcnow())
+        if created and deliver is not None:
+            deliver(token)
     return token if created else None
 
 
@@ -183,6 +188,45 @@ async def check_airflow(settings: Settings, engine: Any) -> str | None:
     return None
 
 
+def announce_initial_token(settings: Settings, token: str) -> None:
+    """On a terminal, print the first-run token. Anywhere else (a container's or a service
+    manager's log) write it to DAGPORT_INITIAL_TOKEN_FILE, readable by its owner only, and print
+    only that file's path: logs are kept, copied and shown to more people than the token should be."""
+    intro = "No API token existed, so one was created (name 'initial')."
+    # flush: the line must reach a log file at once, not when the server exits
+    if sys.stdout.isatty():
+        url = f"http://{settings.host}:{settings.port}/api/experimental/test"
+        print(
+            f"{intro} It is shown once:\n\n    {token}\n\n    curl -H 'Authorization: Bearer {token}' {url}\n",
+            flush=True,
+        )
+        return
+    path = settings.initial_token_file.absolute()
+    try:
+        write_private(path, token + "\n")
+    except OSError as exc:
+        raise SystemExit(
+            f"dagport: cannot write the first API token to {path} ({exc.strerror}): set "
+            "DAGPORT_INITIAL_TOKEN_FILE to a writable path, or create one with `dagport tokens create NAME`"
+        ) from None
+    print(
+        f"{intro} stdout is not a terminal, so it was written to {path} (mode 0600) rather than shown: "
+        "read it, store it elsewhere, then delete the file.",
+        flush=True,
+    )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, which is left readable and writable by its owner only (also when
+    it existed before); a symlink at ``path`` is refused rather than followed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 async def prepare(settings: Settings) -> int:
     """Everything `serve` does once before the workers start: migrate, load DAGs, ensure a token."""
 
@@ -217,15 +261,7 @@ async def prepare(settings: Settings) -> int:
             async with engine.connect() as conn:
                 has_tokens = await TokenRepository(conn).count() > 0
             if not has_tokens:
-                token = await create_token(engine, "initial")
-                if token is not None:
-                    url = f"http://{settings.host}:{settings.port}/api/experimental/test"
-                    # flush: the token must reach a log file at once, not when the server exits
-                    print(
-                        f"No API token existed, so one was created (name 'initial'). It is shown once:\n\n"
-                        f"    {token}\n\n    curl -H 'Authorization: Bearer {token}' {url}\n",
-                        flush=True,
-                    )
+                await create_token(engine, "initial", lambda token: announce_initial_token(settings, token))
         return 0
 
     return await _with_engine(settings, work)
@@ -235,22 +271,12 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from app.observability import configure_logging
+    from app.server import uvicorn_options
 
     configure_logging(settings.log_level, settings.log_format)
     if asyncio.run(prepare(settings)) != 0:
         return 1
-    uvicorn.run(
-        "app.main:serve_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=30,
-        log_config=None,  # app.main.serve_app configures logging in each worker
-        access_log=False,
-    )
+    uvicorn.run("app.main:serve_app", factory=True, **uvicorn_options(settings))
     return 0
 
 

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dagport.db"
+# A DAGPORT_API_TOKENS token shorter than this is refused at start-up (a guessable secret).
+MIN_TOKEN_LENGTH = 16
 
 
 def normalize_database_url(url: str) -> str:
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     auth_backend: Literal["token", "none"] = "token"
     api_tokens: str = ""
+    # Where the first-run token is written when stdout is not a terminal (app/cli.py, prepare).
+    initial_token_file: Path = Path("dagport-initial-token")
     dags_folder: Path | None = None
     load_examples: bool = False
     default_timezone: str = "UTC"
@@ -51,6 +55,14 @@ class Settings(BaseSettings):
     # `pgbouncer`: Postgres is reached through PgBouncer's transaction pooling (app/db/reads.py).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = Field(1024 * 1024, ge=1)
+    # The request head (request line and headers) as uvicorn reads it, before the app sees the
+    # request (app/server.py): over either limit is 431, a head not received in time is 408.
+    # MAX_HEADER_BYTES=0 turns the guard off.
+    max_header_bytes: int = Field(64 * 1024, ge=0)
+    max_headers: int = Field(100, ge=1)
+    header_timeout: float = Field(10.0, ge=0)
+    # How long uvicorn keeps an idle connection open between requests.
+    keep_alive_timeout: int = Field(5, ge=1)
     # How large a DAG definition may be (app/schemas/definition_text.py): values once YAML aliases are
     # resolved and default_args applied to every task; tasks; upstream entries.
     max_definition_nodes: int = Field(1_000_000, ge=1)
@@ -94,6 +106,20 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _long_enough_tokens(cls, value: str) -> str:
+        tokens = [t.strip() for t in value.split(",") if t.strip()]
+        short = [n for n, t in enumerate(tokens, start=1) if len(t) < MIN_TOKEN_LENGTH]
+        if short:
+            # Never the tokens themselves: this line goes to the logs.
+            which = f"token {short[0]} is" if len(short) == 1 else f"tokens {', '.join(map(str, short))} are"
+            raise ValueError(
+                f"every token must have at least {MIN_TOKEN_LENGTH} characters; "
+                f"{which} shorter (of {len(tokens)}, counted from 1)"
+            )
         return value
 
     @field_validator("ui_base_url", "root_path", "airflow_url", "airflow_ui_url")

@@ -7,6 +7,10 @@
 - a body over ``DAGPORT_MAX_BODY_BYTES`` is refused with 413 before the app reads it;
 - a request under the API prefix without a valid token is refused with 401, saying what is accepted;
 - a path or query holding a NUL character is refused with 400;
+- every response carries the security headers (``SECURITY_HEADERS``) and, unless the route set
+  its own (the docs pages do), the Content-Security-Policy of a page that loads nothing;
+- a HEAD request is marked in the scope's state (``app.routing.HEAD_REQUEST``), so a route whose
+  GET writes can answer it without writing;
 - when the response ends: Prometheus metrics and one access-log line (app/observability.py).
 
 Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on the hot path.
@@ -34,8 +38,20 @@ from app.errors import (
 )
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
+from app.routing import HEAD_REQUEST
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+# On every response: never sniff a type other than the declared one (a DAG's /code is text/plain
+# whatever it holds), never send the URL on as a Referer, never render inside a frame.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+CSP = b"content-security-policy"
+# Unless a route sets its own (app/routers/docs.py): a response that is not a page loads nothing.
+DEFAULT_CSP = (CSP, b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
 
 class ApiProtocolMiddleware:
@@ -74,8 +90,9 @@ class ApiProtocolMiddleware:
                 if scope.get("raw_path"):
                     scope["raw_path"] = root.encode() + scope["raw_path"]
         request_id = _request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        added = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
 
         path: str = scope["path"]
         if len(path) > 1 and path.endswith("/"):
@@ -87,6 +104,7 @@ class ApiProtocolMiddleware:
         method = scope["method"]
         head = method == "HEAD"
         if head:
+            state[HEAD_REQUEST] = True
             scope = dict(scope, method="GET")
 
         status = 500  # what an exception escaping the app becomes
@@ -95,7 +113,11 @@ class ApiProtocolMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = dict(message, headers=[*message.get("headers", []), header])
+                headers = message.get("headers", [])
+                if any(name == CSP for name, _ in headers):
+                    message = dict(message, headers=[*headers, *added])
+                else:
+                    message = dict(message, headers=[*headers, *added, DEFAULT_CSP])
             elif head and message["type"] == "http.response.body":
                 if message.get("more_body"):
                     return

@@ -43,6 +43,14 @@ from starlette.responses import Response
 
 _PATH_PARAM = re.compile(r"{([^}:]+)(:[^}]*)?}")
 
+# The key of the scope's state under which app/middleware.py marks a HEAD request (which it
+# routes as a GET): HEAD never writes, so a route whose GET writes asks ``is_head_request``.
+HEAD_REQUEST = "head_request"
+
+
+def is_head_request(request: Request) -> bool:
+    return bool(request.scope.get("state", {}).get(HEAD_REQUEST))
+
 
 @dataclass(frozen=True, slots=True)
 class _Call:

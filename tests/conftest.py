@@ -43,7 +43,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "DAGPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = [b for b in os.environ.get("DAGPORT_TEST_BACKENDS", "postgresql,sqlite").split(",") if b]
-TOKEN = "test-token"
+TOKEN = "test-token-0123456789"
 # Every table but alembic_version, children before their parents (clean_db deletes in this order).
 TABLES = (
     "lineage",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,10 +47,11 @@ EXAMPLE_LOAD = [
 
 
 @pytest.fixture(autouse=True)
-def no_dagport_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only what a test sets reaches Settings()."""
+def no_dagport_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only what a test sets reaches Settings(); a first-run token file goes to the test's folder."""
     for name in Settings.model_fields:
         monkeypatch.delenv(f"DAGPORT_{name.upper()}", raising=False)
+    monkeypatch.setenv("DAGPORT_INITIAL_TOKEN_FILE", str(tmp_path / "initial-token"))
 
 
 @pytest.fixture
@@ -321,7 +323,7 @@ async def test_tokens_list_counts_environment_tokens(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await upgrade_quietly(capsys)
-    monkeypatch.setenv("DAGPORT_API_TOKENS", "one, two,,")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "one-0123456789abcdef, two-0123456789abcdef,,")
     assert await cli("tokens", "list") == 0
     assert capsys.readouterr().out == "(+2 from DAGPORT_API_TOKENS)\n"
 
@@ -372,16 +374,20 @@ async def test_tokens_revoke_of_an_unknown_name_exits_1(
 
 
 def initial_token_message(out: str) -> str:
-    """The token in prepare()'s announcement, after checking the announcement's exact text."""
-    match = re.search(r"\n\n    (dp_\S+)\n", out)
+    """The token prepare() wrote to DAGPORT_INITIAL_TOKEN_FILE (stdout is not a terminal under
+    capsys), after checking the announcement's exact text, that it does not hold the token, and
+    the file's mode."""
+    match = re.search(r"it was written to (\S+) \(mode 0600\)", out)
     assert match, out
-    token = match.group(1)
+    path = Path(match.group(1))
     assert out.endswith(
-        "No API token existed, so one was created (name 'initial'). It is shown once:\n"
-        f"\n    {token}\n\n"
-        f"    curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8080/api/experimental/test\n\n"
+        "No API token existed, so one was created (name 'initial'). stdout is not a terminal, so it was "
+        f"written to {path} (mode 0600) rather than shown: read it, store it elsewhere, then delete the file.\n"
     ), out
+    token = path.read_text().strip()
     assert TOKEN_RE.fullmatch(token)
+    assert token not in out
+    assert path.stat().st_mode & 0o777 == 0o600
     return token
 
 
@@ -421,7 +427,7 @@ async def test_prepare_loads_the_dags_folder(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DAGPORT_DAGS_FOLDER", str(REFERENCE_DAGS_DIR))
-    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-0123456789abcdef")
     assert await prepare(Settings()) == 0
     assert capsys.readouterr().out.splitlines() == load_lines(REFERENCE_DAGS_DIR, REFERENCE_LOAD, "created")
     assert await dag_ids(db_url) == ["example_bash", "lineage_dag", "simple_dag", "throwaway_dag"]
@@ -439,7 +445,7 @@ async def test_prepare_reports_each_bad_file_in_the_dags_folder_and_loads_the_re
     (tmp_path / "nul.yaml").write_text('dag_id: n\ntasks: [{task_id: a, doc_md: "a\\0b"}]\n')
     (tmp_path / "simple_dag.json").write_text((REFERENCE_DAGS_DIR / "simple_dag.json").read_text())
     monkeypatch.setenv("DAGPORT_DAGS_FOLDER", str(tmp_path))
-    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-0123456789abcdef")
     assert await prepare(Settings()) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"[1/4] {tmp_path / 'binary.yaml'}: invalid: tasks[0].params.x: x is binary data (!!binary), "
@@ -455,7 +461,7 @@ async def test_prepare_reports_each_bad_file_in_the_dags_folder_and_loads_the_re
 async def test_prepare_with_environment_tokens_creates_none(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-1,secret-2")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", "secret-1-0123456789abcdef,secret-2-0123456789abcdef")
     monkeypatch.setenv("DAGPORT_LOAD_EXAMPLES", "true")
     assert await prepare(Settings()) == 0
     assert capsys.readouterr().out.splitlines() == load_lines(EXAMPLE_DAGS_DIR, EXAMPLE_LOAD, "created")
@@ -481,7 +487,79 @@ async def test_prepare_without_auth_creates_no_token(
     assert await token_names(db_url) == []
 
 
+async def test_prepare_prints_the_initial_token_on_a_terminal(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert await prepare(Settings()) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"\n\n    (dp_\S+)\n", out)
+    assert match, out
+    token = match.group(1)
+    assert out == (
+        "No API token existed, so one was created (name 'initial'). It is shown once:\n"
+        f"\n    {token}\n\n"
+        f"    curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8080/api/experimental/test\n\n"
+    )
+    assert not (tmp_path / "initial-token").exists()
+    async with api(db_url) as client:
+        assert await check_token(client, token) == 200
+
+
+async def test_prepare_tightens_an_existing_token_file(
+    db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "initial-token"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    assert await prepare(Settings()) == 0
+    token = initial_token_message(capsys.readouterr().out)
+    assert path.read_text() == token + "\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_prepare_stores_no_token_it_cannot_write(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DAGPORT_INITIAL_TOKEN_FILE", str(tmp_path / "no-such-folder" / "token"))
+    with pytest.raises(SystemExit) as caught:
+        await prepare(Settings())
+    assert caught.value.code == (
+        f"dagport: cannot write the first API token to {tmp_path / 'no-such-folder' / 'token'} "
+        "(No such file or directory): set DAGPORT_INITIAL_TOKEN_FILE to a writable path, "
+        "or create one with `dagport tokens create NAME`"
+    )
+    assert await token_names(db_url) == []  # the next start tries again
+
+
 # -- configuration errors ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tokens", "problem"),
+    [
+        ("x", "token 1 is shorter (of 1, counted from 1)"),
+        ("0123456789abcdef,qqq,zzzz", "tokens 2, 3 are shorter (of 3, counted from 1)"),
+    ],
+)
+async def test_short_environment_tokens_stop_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: str, problem: str
+) -> None:
+    database = tmp_path / "serve.db"
+    monkeypatch.setenv("DAGPORT_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("DAGPORT_API_TOKENS", tokens)
+    with pytest.raises(SystemExit) as caught:
+        await cli("serve")
+    assert caught.value.code == (
+        f"dagport: bad configuration: DAGPORT_API_TOKENS: every token must have at least 16 characters; {problem}"
+    )
+    assert "qqq" not in caught.value.code and "zzzz" not in caught.value.code
+    assert not database.exists()
+
+
+def test_a_sixteen_character_token_is_accepted() -> None:
+    assert Settings(api_tokens=" 0123456789abcdef ").env_tokens == ("0123456789abcdef",)
+
 
 SQLITE_WORKERS_PROBLEM = "SQLite serves one process: set DAGPORT_WORKERS=1 or use Postgres"
 
@@ -527,3 +605,39 @@ def test_settings_allow_several_workers_on_postgres() -> None:
     settings = Settings(database_url="postgresql://postgres@127.0.0.1/dagport", workers=4)
     assert settings.workers == 4
     assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1/dagport"
+
+
+# -- the SQLite files' modes -----------------------------------------------------------------------
+
+
+def file_modes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mode & 0o777 for p in sorted(folder.iterdir())}
+
+
+async def test_the_sqlite_database_and_its_wal_and_shm_files_are_private(tmp_path: Path) -> None:
+    database = tmp_path / "private.db"
+    engine = create_engine(Settings(database_url=f"sqlite:///{database}"))
+    try:
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:  # WAL mode: the write creates -wal and -shm beside it
+            await conn.execute(
+                text(
+                    "INSERT INTO slot_pool (pool, slots, description, include_deferred) VALUES ('p', 1, '', false)"
+                )
+            )
+            modes = file_modes(tmp_path)
+    finally:
+        await engine.dispose()
+    assert modes == dict.fromkeys(["private.db", "private.db-shm", "private.db-wal"], 0o600)
+
+
+async def test_an_existing_sqlite_file_keeps_its_mode(tmp_path: Path) -> None:
+    database = tmp_path / "shared.db"
+    database.touch(mode=0o640)
+    database.chmod(0o640)
+    engine = create_engine(Settings(database_url=f"sqlite:///{database}"))
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    assert database.stat().st_mode & 0o777 == 0o640

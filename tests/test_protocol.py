@@ -3,7 +3,10 @@ X-Request-ID, the body size limit, 400 (never 422) validation errors, and no HTM
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -152,6 +155,26 @@ async def test_head_on_operations_routes(anon, path):
     await assert_head_matches_get(anon, path, 200)
 
 
+@pytest.mark.parametrize("value", ["true", "false"])
+async def test_head_on_the_pause_route_answers_as_get_but_never_writes(client, value):
+    await build_reference_state(client)
+    before = (await client.get("/dags/example_bash/paused")).json()["is_paused"]
+    target = "false" if before else "true"  # the state a GET would switch to
+    head = await client.head(f"/dags/example_bash/paused/{target}")
+    assert (head.status_code, head.content) == (200, b"")
+    assert (await client.get("/dags/example_bash/paused")).json() == {"is_paused": before}
+    assert (await client.head(f"/dags/example_bash/paused/{value}")).status_code == 200
+    assert (await client.get("/dags/example_bash/paused")).json() == {"is_paused": before}
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/dags/example_bash/paused/maybe", 400), ("/dags/no_such_dag/paused/true", 404)]
+)
+async def test_head_on_the_pause_route_refuses_what_get_refuses(client, path, status):
+    await build_reference_state(client)
+    await assert_head_matches_get(client, path, status)
+
+
 async def test_head_on_a_route_without_get_is_405(client):
     response = await client.head("/dags/x/delete_dag")
     assert response.status_code == 405
@@ -191,6 +214,50 @@ async def test_generated_request_id_is_in_error_bodies(client):
 async def test_request_id_is_on_operations_routes(anon):
     response = await anon.get("/health", headers={"X-Request-ID": "probe-1"})
     assert response.headers["x-request-id"] == "probe-1"
+
+
+# --- security headers --------------------------------------------------------------------------------
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+NOTHING_LOADS = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{API}/test",
+        f"{API}/dags/example_bash/code",
+        f"{API}/no_such_route",
+        f"{API}/pools/no_such_pool",
+        "/health",
+        "/metrics",
+        "/openapi.json",
+        "/static/swagger-ui/swagger-ui-bundle.js",
+    ],
+)
+async def test_every_response_carries_the_security_headers(client, anon, path):
+    await build_reference_state(client)
+    for response in (await anon.get(path, headers=AUTH), await anon.get(path)):
+        assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, path
+        assert response.headers.get_list("content-security-policy") == [NOTHING_LOADS]
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+async def test_the_docs_pages_carry_their_own_policy(anon, path):
+    response = await anon.get(path)
+    assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
+    [policy] = response.headers.get_list("content-security-policy")
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    inline = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
+    hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline]
+    assert directives["script-src"].split() == ["'self'", *hashes]
+    assert "'unsafe-inline'" not in directives["script-src"]
 
 
 # --- body size limit ---------------------------------------------------------------------------------

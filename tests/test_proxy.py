@@ -11,6 +11,7 @@ outer proxy's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -79,6 +80,9 @@ def nginx_config(work: Path, port: int, replica_ports: list[int]) -> str:
     config = _replace_once(config, "        location / {\n", f"        location {PREFIX}/ {{\n")
     config = _replace_once(
         config, "            proxy_pass http://dagport;\n", "            proxy_pass http://dagport/;\n"
+    )
+    config = _replace_once(
+        config, "        location ~ ^/metrics/*$ {\n", f"        location ~ ^{PREFIX}/metrics/*$ {{\n"
     )
     temp_paths = "".join(
         f"\n    {kind}_temp_path {work / kind};"
@@ -302,6 +306,52 @@ async def test_body_of_exactly_the_limit_reaches_dagport(stack: Stack) -> None:
         "error": "Request body is not valid JSON",
         "request_id": response.headers["x-request-id"],
     }
+
+
+# -- what the proxy does not publish, and slow clients ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/metrics", "/metrics/", "/metrics//", "/%6Detrics", "//metrics", "/metrics?x=1"]
+)
+async def test_metrics_are_not_published_through_the_proxy(stack: Stack, path: str) -> None:
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        response = await client.get(stack.url + path)
+        direct = await client.get(f"http://127.0.0.1:{stack.replica_ports[0]}/metrics")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found", "request_id": response.headers["x-request-id"]}
+    assert direct.status_code == 200  # each replica still serves it, for a scrape on the inside
+    assert "dagport_http_requests_total" in direct.text
+
+
+def nginx_seconds(directive: str) -> float:
+    [value] = re.findall(rf"^\s*{directive} (\d+)s;$", NGINX_CONF.read_text(), re.MULTILINE)
+    return float(value)
+
+
+async def test_a_client_dribbling_its_headers_is_cut_off_by_the_proxy(stack: Stack) -> None:
+    timeout = nginx_seconds("client_header_timeout")
+    assert timeout < 10  # shorter than dagport's own DAGPORT_HEADER_TIMEOUT
+    port = int(stack.url.split(":")[2].split("/")[0])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {PREFIX}/health HTTP/1.1\r\nHost: x\r\n".encode())
+    started = asyncio.get_running_loop().time()
+    closed = None
+    while asyncio.get_running_loop().time() - started < timeout + 3:
+        try:
+            writer.write(b"X-Dribble: 1\r\n")  # a header line every 100 ms, never the end
+            await writer.drain()
+            if await asyncio.wait_for(reader.read(65536), 0.1) == b"":
+                closed = asyncio.get_running_loop().time() - started
+                break
+        except TimeoutError:
+            continue
+        except ConnectionError:
+            closed = asyncio.get_running_loop().time() - started
+            break
+    writer.close()
+    assert closed is not None, "the proxy kept a dribbling client's connection open"
+    assert timeout - 0.5 < closed < timeout + 2
 
 
 # -- failover ------------------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from typing import Any
 
 import orjson
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -34,6 +36,7 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
         "hide_parameters": True,
     }
     if settings.is_sqlite:
+        _create_private_database_file(make_url(settings.database_url).database)
         kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(settings.database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -58,6 +61,18 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
             "pool_pre_ping": False,
         }
     return create_async_engine(settings.database_url, connect_args=connect_args, **kwargs)
+
+
+def _create_private_database_file(database: str | None) -> None:
+    """Create a new SQLite database file readable and writable by its owner only: it holds run conf,
+    DAG arguments and the tokens' hashes. SQLite gives the -wal, -shm and -journal files it creates
+    beside it the database file's mode. An existing file is left as it is."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        pass  # exists already; or its folder does not, which SQLite reports on connecting
 
 
 def _unique_statement_name() -> str:

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from app.error_handlers import responses
 from app.json import JSONResponse
 from app.routers.dependencies import Dags, DefinitionText, SingleValuedQuery
-from app.routing import LeanRoute
+from app.routing import LeanRoute, is_head_request
 from app.schemas.common import any_case_pattern
 from app.schemas.dags import (
     DagDetail,
@@ -153,10 +153,15 @@ async def set_paused(
         ),
     ],
     service: Dags,
+    request: Request,
 ) -> JSONResponse:
     """`true` pauses, `false` unpauses (case-insensitive); anything else is 400 (Airflow silently unpaused).
-    A GET that writes, as in Airflow: one transaction like every other write."""
-    await service.set_paused(dag_id, paused)
+    A GET that writes, as in Airflow: one transaction like every other write. HEAD never writes:
+    it gets the status GET would (400, 404 or 200) from a read."""
+    if is_head_request(request):
+        await service.check_paused(dag_id, paused)
+    else:
+        await service.set_paused(dag_id, paused)
     return JSONResponse({"response": "ok"})
 
 

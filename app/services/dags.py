@@ -122,6 +122,11 @@ class DagService:
             if not await store.set_paused(dag_id=dag_id, paused=paused):
                 raise NotFound(dag_id_not_found(dag_id))
 
+    async def check_paused(self, dag_id: str, value: str) -> None:
+        """What ``set_paused`` refuses, without writing (HEAD of the pause route)."""
+        parse_paused(value)
+        await self.is_paused(dag_id)
+
     async def delete(self, dag_id: str) -> int:
         """The DAG and all that hangs off it; the count of run records removed, as Airflow counts."""
         async with self.backend.writing() as store:

@@ -4,7 +4,7 @@
 -- wrk runs this file once in its main Lua state and once per thread. setup() runs in the main state
 -- before each thread's init(), so every thread sees its own `thread_id` global.
 
-wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "bench-token")
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "bench-token-0123456789")
 
 -- wrk.format(method, path, headers, body) uses `headers` INSTEAD of wrk.headers: requests with a
 -- body take this table, which keeps the Authorization header.
