@@ -36,10 +36,13 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
         "hide_parameters": True,
     }
     if settings.is_sqlite:
-        _create_private_database_file(make_url(settings.database_url).database)
+        database = make_url(settings.database_url).database
         kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(settings.database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # Before each connection is opened (not when the engine is built: an engine never used
+        # leaves no file behind).
+        event.listen(engine.sync_engine, "do_connect", lambda *_: _create_private_database_file(database))
         return engine
     connect_args: dict[str, Any] = {
         "statement_cache_size": settings.db_statement_cache_size,
