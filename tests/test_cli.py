@@ -17,14 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from app.cli import main, prepare
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
-from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR, _admin, _postgres_test_url
+from tests import postgres
+from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
 
 TOKEN_RE = re.compile(r"dp_[A-Za-z0-9_-]{43}")
 HEAD = migrate.head_revision()
@@ -60,15 +60,13 @@ async def db_url(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv("DAGPORT_DATABASE_URL", url)
         yield url
         return
-    url = _postgres_test_url()
-    name = make_url(url).database
-    await _admin(f'CREATE DATABASE "{name}"')
-    plain = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    name = await postgres.create_database()
+    plain = postgres.database_url(name, drivername="postgresql")
     monkeypatch.setenv("DAGPORT_DATABASE_URL", plain)
     try:
         yield plain
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 async def cli(*argv: str) -> int:
