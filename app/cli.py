@@ -30,6 +30,7 @@ from app.db import migrate
 from app.db.backend import UNAVAILABLE_SQLSTATE_CLASSES, SqlBackend, sqlstate_of
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
+from app.observability import multiprocess_directory
 
 
 def _settings() -> Settings:
@@ -439,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def serving() -> int:
             check_port(settings)  # before migrating and loading
-            return serve(settings)
+            with multiprocess_directory(settings.workers):  # /metrics sums the workers
+                return serve(settings)
 
         return _guarded(settings, serving)
     work = _command(args)

@@ -105,7 +105,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_backend == "none":
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
-        yield
+        async with app.state.metrics.publishing(settings.metrics_publish_seconds):
+            yield
         if owns_engine:
             await engine.dispose()
 
