@@ -11,7 +11,6 @@ scrape may ever show less than an earlier one or more than was sent.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,10 +42,16 @@ class Server:
         self.process, self.url = process, url
 
     def worker_pids(self) -> list[int]:
-        children = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        return [int(pid) for pid in children]
+        """The server's child processes, from /proc (procps is not on every machine)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
 
     def multiprocess_dirs(self) -> set[str]:
         """PROMETHEUS_MULTIPROC_DIR in the environment of the server's child processes."""
