@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import logging
 import os
 import socket
 import sys
@@ -30,7 +31,9 @@ from app.db import migrate
 from app.db.backend import UNAVAILABLE_SQLSTATE_CLASSES, SqlBackend, sqlstate_of
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
-from app.observability import multiprocess_directory
+from app.observability import configure_logging, multiprocess_directory
+
+log = logging.getLogger("dagport")
 
 
 def _settings() -> Settings:
@@ -52,6 +55,10 @@ class CliError(Exception):
     """A problem the user can act on: its message is printed as one line, exit status 1."""
 
 
+def _stderr(line: str) -> None:
+    print(f"dagport: {line}", file=sys.stderr, flush=True)
+
+
 def display_url(database_url: str) -> str:
     """The database URL as a user writes it, password masked; a SQLite file also as an absolute path."""
     url = make_url(database_url)
@@ -63,8 +70,8 @@ def display_url(database_url: str) -> str:
     return shown
 
 
-def announce_database(settings: Settings) -> None:
-    print(f"dagport: database {display_url(settings.database_url)}", file=sys.stderr, flush=True)
+def announce_database(settings: Settings, report: Callable[[str], None] = _stderr) -> None:
+    report(f"database {display_url(settings.database_url)}")
 
 
 def _server(url: URL) -> str:
@@ -101,8 +108,8 @@ def database_problem(exc: BaseException, settings: Settings) -> str | None:
     return None
 
 
-def _guarded(settings: Settings, command: Callable[[], int]) -> int:
-    """Run ``command``; a :class:`CliError` or a database problem is one line on stderr, exit 1."""
+def _guarded(settings: Settings, command: Callable[[], int], report: Callable[[str], None] = _stderr) -> int:
+    """Run ``command``; a :class:`CliError` or a database problem is one ``report``ed line, exit 1."""
     try:
         return command()
     except CliError as exc:
@@ -111,7 +118,7 @@ def _guarded(settings: Settings, command: Callable[[], int]) -> int:
         problem = database_problem(exc, settings)
         if problem is None:
             raise
-    print(f"dagport: {problem}", file=sys.stderr)
+    report(problem or "")
     return 1
 
 
@@ -435,15 +442,18 @@ def _command(args: argparse.Namespace) -> Callable[[Settings], Awaitable[int]]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings()
-    announce_database(settings)
     if args.command == "serve":
+        # serve's stderr is its log (JSON lines by default): the database and a refusal are records
+        configure_logging(settings.log_level, settings.log_format)
+        announce_database(settings, log.info)
 
         def serving() -> int:
             check_port(settings)  # before migrating and loading
             with multiprocess_directory(settings.workers):  # /metrics sums the workers
                 return serve(settings)
 
-        return _guarded(settings, serving)
+        return _guarded(settings, serving, log.error)
+    announce_database(settings)
     work = _command(args)
     return _guarded(settings, lambda: asyncio.run(work(settings)))
 

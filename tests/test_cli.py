@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import re
 import socket
@@ -696,9 +697,29 @@ def test_serve_on_a_port_in_use_stops_before_migrating_or_loading(tmp_path: Path
         )
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [
-        f"dagport: database sqlite:///{database}",
-        f"dagport: 127.0.0.1:{port} is already in use (another dagport or another program): "
-        "stop it, or set DAGPORT_PORT",
+    # serve's stderr is its log: JSON lines (DAGPORT_LOG_FORMAT=json, the default)
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["level"], r["logger"], r["msg"]) for r in records] == [
+        ("info", "dagport", f"database sqlite:///{database}"),
+        (
+            "error",
+            "dagport",
+            f"127.0.0.1:{port} is already in use (another dagport or another program): stop it, or set DAGPORT_PORT",
+        ),
     ]
     assert not database.exists()
+
+
+def test_serve_names_its_database_in_its_console_log(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_dagport(
+            "serve",
+            timeout=30,
+            DAGPORT_DATABASE_URL="postgresql://ops:s3cret@db.example:5432/dagport",
+            DAGPORT_PORT=str(taken.getsockname()[1]),
+            DAGPORT_LOG_FORMAT="console",
+        )
+    first = result.stderr.splitlines()[0]
+    assert first.endswith(" INFO    dagport: database postgresql://ops:***@db.example:5432/dagport"), first
