@@ -7,6 +7,7 @@
 #   nginx         tests/test_proxy.py and the reliability run: replicas behind a real proxy
 #   pgbouncer     tests/test_pgbouncer.py: transaction pooling
 #   chromium      tests/test_docs_browser.py: the /docs page in a headless browser
+#   libatomic1    Playwright's Node driver, which drives chromium (not on a minimal Debian)
 #   wrk           the benchmark harness (python -m bench), run by .ci/run
 # As root through apt-get, otherwise through sudo; without either it names the packages and fails.
 set -euo pipefail
@@ -23,6 +24,7 @@ found() { PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null; }
 found nginx || missing+=(nginx)
 found pgbouncer || missing+=(pgbouncer)
 found chromium || found chromium-browser || missing+=(chromium)
+PATH="$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q 'libatomic\.so\.1 ' || missing+=(libatomic1)
 found wrk || missing+=(wrk)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
