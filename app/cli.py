@@ -1,26 +1,40 @@
-"""The ``dagport`` command: serve, db upgrade, dags load, tokens create|list|revoke."""
+"""The ``dagport`` command: serve, db upgrade|current, dags load, tokens create|list|revoke.
+
+Every command first names its database on stderr (stdout stays the command's output), and a
+database it cannot use is one line of advice on stderr, exit status 1, never a traceback
+(:func:`database_problem`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import logging
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.auth import hash_token, new_token
 from app.config import Settings
 from app.dag_loader import definition_files, example_files, load_files
 from app.dates import utcnow
 from app.db import migrate
-from app.db.backend import SqlBackend
+from app.db.backend import UNAVAILABLE_SQLSTATE_CLASSES, SqlBackend, sqlstate_of
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
+from app.observability import configure_logging, multiprocess_directory
 from app.schemas.definition_text import DefinitionLimits
+
+log = logging.getLogger("dagport")
 
 
 def _settings() -> Settings:
@@ -38,8 +52,87 @@ def _config_problem(error: Any) -> str:
     return f"DAGPORT_{'_'.join(map(str, error['loc'])).upper()}: {message}"
 
 
-def _run(coro_fn: Callable[[Settings], Awaitable[int]]) -> int:
-    return asyncio.run(coro_fn(_settings()))
+class CliError(Exception):
+    """A problem the user can act on: its message is printed as one line, exit status 1."""
+
+
+def _stderr(line: str) -> None:
+    print(f"dagport: {line}", file=sys.stderr, flush=True)
+
+
+def display_url(database_url: str) -> str:
+    """The database URL as a user writes it, password masked; a SQLite file also as an absolute path."""
+    url = make_url(database_url)
+    shown = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            shown += f" ({path.resolve()})"
+    return shown
+
+
+def announce_database(settings: Settings, report: Callable[[str], None] = _stderr) -> None:
+    report(f"database {display_url(settings.database_url)}")
+
+
+def _server(url: URL) -> str:
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+def database_problem(exc: BaseException, settings: Settings) -> str | None:
+    """One line of advice for a database the command cannot use; ``None`` for anything else (a
+    bug keeps its traceback)."""
+    url = make_url(settings.database_url)
+    if settings.is_sqlite:
+        if isinstance(exc, DBAPIError) and "unable to open database file" in str(exc.orig):
+            path = Path(url.database or "").resolve()
+            return f"cannot open the SQLite file {path}: does {path.parent} exist, and is it writable?"
+        return None
+    server = _server(url)
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the database host {url.host!r} ({exc.strerror}): check DAGPORT_DATABASE_URL"
+    if isinstance(exc, (OSError, TimeoutError)):
+        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc) or type(exc).__name__
+        return f"cannot connect to Postgres at {server} ({reason}): is Postgres running?"
+    if not isinstance(exc, DBAPIError):
+        return None
+    state = sqlstate_of(exc.orig) or ""
+    message = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    if state == "3D000":
+        user = f" -U {url.username}" if url.username else ""
+        create = f"createdb -h {url.host or 'localhost'} -p {url.port or 5432}{user} {url.database}"
+        return f'database "{url.database}" does not exist on {server}: create it with `{create}`'
+    if state.startswith("28"):
+        return f"Postgres at {server} refused the login ({message}): check the user and password"
+    if state[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
+        return f"Postgres at {server} cannot take the connection now ({message})"
+    return None
+
+
+def _guarded(settings: Settings, command: Callable[[], int], report: Callable[[str], None] = _stderr) -> int:
+    """Run ``command``; a :class:`CliError` or a database problem is one ``report``ed line, exit 1."""
+    try:
+        return command()
+    except CliError as exc:
+        problem: str | None = str(exc)
+    except Exception as exc:
+        problem = database_problem(exc, settings)
+        if problem is None:
+            raise
+    report(problem or "")
+    return 1
+
+
+async def ensure_schema(engine: Any, settings: Settings) -> None:
+    """Every command that needs the tables: migrate when DAGPORT_AUTO_MIGRATE (as ``serve`` does),
+    else refuse a database that is not at the newest revision."""
+    if settings.auto_migrate:
+        await migrate.upgrade(engine)
+        return
+    current, head = await migrate.revision_of(engine), migrate.head_revision()
+    if current != head:
+        state = "not migrated" if current is None else f"at revision {current}, not {head}"
+        raise CliError(f"the database is {state}: run `dagport db upgrade` (DAGPORT_AUTO_MIGRATE is off)")
 
 
 async def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
@@ -93,8 +186,7 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
             return 2
 
         async def work(engine: Any) -> int:
-            if settings.auto_migrate:
-                await migrate.upgrade(engine)
+            await ensure_schema(engine, settings)
             failures = await load_files(
                 SqlBackend(engine, settings),
                 files,
@@ -127,6 +219,7 @@ async def create_token(engine: Any, name: str, deliver: Callable[[str], None] | 
 def tokens_create(name: str) -> Callable[[Settings], Awaitable[int]]:
     async def run(settings: Settings) -> int:
         async def work(engine: Any) -> int:
+            await ensure_schema(engine, settings)
             token = await create_token(engine, name)
             if token is None:
                 print(f"dagport: a token named {name!r} exists already", file=sys.stderr)
@@ -141,8 +234,11 @@ def tokens_create(name: str) -> Callable[[Settings], Awaitable[int]]:
 
 async def tokens_list(settings: Settings) -> int:
     async def work(engine: Any) -> int:
+        await ensure_schema(engine, settings)
         async with engine.connect() as conn:
             rows = await TokenRepository(conn).list()
+        if not rows:
+            print("dagport: no tokens stored; create one with `dagport tokens create NAME`", file=sys.stderr)
         for row in rows:
             print(f"{row.name}\tcreated {row.created_at.isoformat()}")
         if settings.env_tokens:
@@ -155,6 +251,7 @@ async def tokens_list(settings: Settings) -> int:
 def tokens_revoke(name: str) -> Callable[[Settings], Awaitable[int]]:
     async def run(settings: Settings) -> int:
         async def work(engine: Any) -> int:
+            await ensure_schema(engine, settings)
             async with engine.begin() as conn:
                 revoked = await TokenRepository(conn).revoke(name=name)
             if not revoked:
@@ -184,7 +281,7 @@ async def check_airflow(settings: Settings, engine: Any) -> str | None:
         return str(exc)
     finally:
         await backend.aclose()
-    print(f"dagport: in front of Airflow {version} at {settings.airflow_url}", file=sys.stderr, flush=True)
+    log.info("in front of Airflow %s at %s", version, settings.airflow_url)
     return None
 
 
@@ -231,13 +328,11 @@ async def prepare(settings: Settings) -> int:
     """Everything `serve` does once before the workers start: migrate, load DAGs, ensure a token."""
 
     async def work(engine: Any) -> int:
-        if settings.auto_migrate:
-            await migrate.upgrade(engine)
+        await ensure_schema(engine, settings)
         if settings.fronts_airflow:
             problem = await check_airflow(settings, engine)
             if problem is not None:
-                print(f"dagport: {problem}", file=sys.stderr, flush=True)
-                return 1
+                raise CliError(problem)
         files: list[Path] = []
         if settings.load_examples:
             files += example_files()
@@ -267,6 +362,28 @@ async def prepare(settings: Settings) -> int:
     return await _with_engine(settings, work)
 
 
+def check_port(settings: Settings) -> None:
+    """Fail before migrating and loading when the server could not listen on HOST:PORT."""
+    host, port = settings.host, settings.port
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise CliError(f"cannot listen on DAGPORT_HOST={host!r}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliError(
+                    f"{host}:{port} is already in use (another dagport or another program): "
+                    "stop it, or set DAGPORT_PORT"
+                ) from None
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -282,43 +399,122 @@ def serve(settings: Settings) -> int:
 
 # -- argument parsing ----------------------------------------------------------------------------
 
+DESCRIPTION = """\
+dagport serves Apache Airflow's experimental REST API (/api/experimental) from a database of its
+own: Postgres, or a SQLite file when nothing is configured.
+
+Every command is configured by DAGPORT_* environment variables (the main ones: dagport serve
+--help) and first prints, on stderr, which database it uses."""
+
+# The settings `serve --help` lists: (field of Settings, what it is). The rest: README, Configuration.
+SERVE_SETTINGS = (
+    ("database_url", "postgresql://user:password@host:5432/db, or sqlite:///path"),
+    ("host", "address to listen on"),
+    ("port", "port to listen on"),
+    ("workers", "server processes (Postgres only above 1)"),
+    ("auth_backend", "token, or none (no authentication)"),
+    ("api_tokens", "comma-separated tokens accepted besides the stored ones"),
+    ("dags_folder", ".json/.yaml definitions loaded at start-up"),
+    ("load_examples", "load the example DAGs at start-up"),
+    ("auto_migrate", "migrate the database at start-up"),
+    ("db_pool_size", "database connections per worker"),
+    ("db_pooler", "pgbouncer: Postgres through PgBouncer's transaction pooling"),
+    ("root_path", "path prefix when served behind a proxy"),
+    ("log_level", "DEBUG, INFO, WARNING, ..."),
+    ("log_format", "json, or console"),
+)
+
+
+def _package_version() -> str:
+    try:
+        return version("dagport")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _serve_epilog() -> str:
+    rows = []
+    for name, what in SERVE_SETTINGS:
+        default = Settings.model_fields[name].default
+        if name == "database_url":
+            default = display_url(default).split(" (")[0]
+        shown = (
+            "unset"
+            if default in (None, "")
+            else str(default).lower()
+            if isinstance(default, bool)
+            else default
+        )
+        rows.append(f"  {'DAGPORT_' + name.upper():<24} {what} [{shown}]")
+    return (
+        "settings (environment variables) [default]:\n"
+        + "\n".join(rows)
+        + "\n\nEvery DAGPORT_* setting: README.md, section Configuration."
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dagport", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="dagport", description=DESCRIPTION, formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"dagport {_package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("serve", help="migrate (DAGPORT_AUTO_MIGRATE), load DAGs, then serve the API")
+    def command(parent: Any, name: str, text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return parent.add_parser(name, help=text, description=text, formatter_class=raw, **kwargs)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="migrate the database to the newest schema")
-    db.add_parser("current", help="show the schema revision (exit 1 if not the newest)")
+    command(
+        sub,
+        "serve",
+        "migrate (DAGPORT_AUTO_MIGRATE), load DAGs, create a first token if none exists, then serve the API",
+        epilog=_serve_epilog(),
+    )
 
-    dags = sub.add_parser("dags", help="DAG definitions").add_subparsers(dest="dags_command", required=True)
-    load = dags.add_parser("load", help="create or replace DAGs from .json/.yaml files or folders")
+    db = command(sub, "db", "database schema").add_subparsers(dest="db_command", required=True)
+    command(db, "upgrade", "migrate the database to the newest schema")
+    command(db, "current", "show the schema revision (exit 1 if not the newest)")
+
+    dags = command(sub, "dags", "DAG definitions").add_subparsers(dest="dags_command", required=True)
+    load = command(dags, "load", "create or replace DAGs from .json/.yaml files or folders")
     load.add_argument("paths", nargs="+", metavar="PATH")
 
-    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
-    create = tokens.add_parser("create", help="create a token and print it once")
+    tokens = command(sub, "tokens", "API tokens").add_subparsers(dest="tokens_command", required=True)
+    create = command(tokens, "create", "create a token and print it once")
     create.add_argument("name")
-    tokens.add_parser("list", help="list token names")
-    revoke = tokens.add_parser("revoke", help="revoke a token")
+    command(tokens, "list", "list token names")
+    revoke = command(tokens, "revoke", "revoke a token")
     revoke.add_argument("name")
     return parser
 
 
+def _command(args: argparse.Namespace) -> Callable[[Settings], Awaitable[int]]:
+    if args.command == "db":
+        return db_upgrade if args.db_command == "upgrade" else db_current
+    if args.command == "dags":
+        return dags_load(args.paths)
+    if args.tokens_command == "create":
+        return tokens_create(args.name)
+    if args.tokens_command == "list":
+        return tokens_list
+    return tokens_revoke(args.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = _settings()
     if args.command == "serve":
-        return serve(_settings())
-    if args.command == "db":
-        return _run(db_upgrade if args.db_command == "upgrade" else db_current)
-    if args.command == "dags":
-        return _run(dags_load(args.paths))
-    if args.tokens_command == "create":
-        return _run(tokens_create(args.name))
-    if args.tokens_command == "list":
-        return _run(tokens_list)
-    return _run(tokens_revoke(args.name))
+        # serve's stderr is its log (JSON lines by default): the database and a refusal are records
+        configure_logging(settings.log_level, settings.log_format)
+        announce_database(settings, log.info)
+
+        def serving() -> int:
+            check_port(settings)  # before migrating and loading
+            with multiprocess_directory(settings.workers):  # /metrics sums the workers
+                return serve(settings)
+
+        return _guarded(settings, serving, log.error)
+    announce_database(settings)
+    work = _command(args)
+    return _guarded(settings, lambda: asyncio.run(work(settings)))
 
 
 if __name__ == "__main__":

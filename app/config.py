@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # default: dagport reports through /metrics and its access log, and FastAPI otherwise asks the
     # OpenTelemetry API whether a provider is configured on every request (docs/performance.md).
     opentelemetry: bool = False
+    # Several workers: how often each copies its scrape-time figures (pool, listing cache) to the
+    # files /metrics sums (app/observability.py).
+    metrics_publish_seconds: float = Field(1.0, gt=0)
 
     # In front of an Airflow 3 (docs/airflow.md): `airflow` serves the API through Airflow's REST API v2.
     backend: Literal["store", "airflow"] = "store"

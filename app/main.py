@@ -114,7 +114,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_backend == "none" and not settings.airflow_passthrough:
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
-        yield
+        async with app.state.metrics.publishing(settings.metrics_publish_seconds):
+            yield
         if isinstance(app.state.backend, AirflowBackend):
             await app.state.backend.aclose()
         if owns_engine:

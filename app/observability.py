@@ -3,19 +3,30 @@
 Both are fed by :class:`app.middleware.ApiProtocolMiddleware` when a response ends, so the hot path
 gains no extra middleware layer. Labels use the route *template* (``/api/experimental/dags/{dag_id}``),
 never the raw path, so label cardinality is bounded by the number of routes.
+
+With several workers (``PROMETHEUS_MULTIPROC_DIR`` set, by ``dagport serve`` when
+``DAGPORT_WORKERS`` > 1: :func:`multiprocess_directory`), prometheus-client's multiprocess mode
+keeps every worker's values in files there and a scrape of any worker sums them; the figures read
+at scrape time (pool, listing cache) are published there by each worker (:meth:`Metrics.publish`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +36,7 @@ from app.listing_cache import ListingCache
 access_log = logging.getLogger("dagport.access")
 
 UNMATCHED = "<unmatched>"
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -37,7 +49,7 @@ class PoolCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         pool: Any = self.engine.pool
         gauge = GaugeMetricFamily(
-            "dagport_db_pool_connections", "Database connections of this process's pool", labels=["state"]
+            "dagport_db_pool_connections", "Database connections of the server's pools", labels=["state"]
         )
         in_use = pool.checkedout() if hasattr(pool, "checkedout") else 0
         idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
@@ -47,7 +59,9 @@ class PoolCollector(Collector):
         gauge.add_metric(["in_use"], in_use)
         gauge.add_metric(["idle"], idle)
         yield gauge
-        size = GaugeMetricFamily("dagport_db_pool_size", "Configured pool size (without overflow)")
+        size = GaugeMetricFamily(
+            "dagport_db_pool_size", "Configured pool size (without overflow), all workers"
+        )
         size.add_metric([], pool.size() if hasattr(pool, "size") else 0)
         yield size
 
@@ -62,38 +76,74 @@ class ListingCacheCollector(Collector):
         cache = self.cache
         lookups = CounterMetricFamily(
             "dagport_listing_cache_lookups",
-            "Run listings and latest_runs looked up in this process's cache, by result (a miss renders)",
+            "Run listings and latest_runs looked up in the listing cache, by result (a miss renders)",
             labels=["result"],
         )
         lookups.add_metric(["hit"], cache.hits)
         lookups.add_metric(["miss"], cache.misses)
         yield lookups
-        size = GaugeMetricFamily("dagport_listing_cache_bytes", "Bytes held by this process's listing cache")
+        size = GaugeMetricFamily("dagport_listing_cache_bytes", "Bytes held by the listing caches")
         size.add_metric([], cache.size)
         yield size
 
 
+def multiprocess() -> bool:
+    """prometheus-client chooses its value store from this variable when it is imported."""
+    return bool(os.environ.get(MULTIPROCESS_DIR))
+
+
+@contextlib.contextmanager
+def multiprocess_directory(workers: int) -> Iterator[None]:
+    """Around ``dagport serve``: with several workers, a fresh ``PROMETHEUS_MULTIPROC_DIR`` for
+    them to inherit (set before uvicorn starts them, deleted when it returns). One given by the
+    environment is used as it is and kept."""
+    if workers <= 1 or multiprocess():
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="dagport-metrics-")
+    os.environ[MULTIPROCESS_DIR] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS_DIR, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class Metrics:
-    """One registry per app (tests build many apps in one process)."""
+    """One registry per app (tests build many apps in one process).
+
+    Multiprocess mode: the request counter and histogram live in the shared files (summed over
+    workers, those of exited workers included, so a counter never goes down); the scrape-time
+    collectors are copied there by :meth:`publish` as ``livesum`` gauges (the workers alive now)
+    and a counter, and the registry served is a :class:`MultiProcessCollector` over the files.
+    """
 
     def __init__(self, engine: AsyncEngine, listing_cache: ListingCache) -> None:
         self.templates: dict[Any, str] = {}  # filled by create_app once the routes exist
+        self.multiprocess = multiprocess()
         self.registry = CollectorRegistry()
+        own = None if self.multiprocess else self.registry
         self.requests = Counter(
             "dagport_http_requests",
             "HTTP requests by route template, method and status",
             ["route", "method", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "dagport_http_request_duration_seconds",
             "Request latency by route template and method",
             ["route", "method"],
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
-        self.registry.register(PoolCollector(engine))
-        self.registry.register(ListingCacheCollector(listing_cache))
+        self.scraped: tuple[Collector, ...] = (PoolCollector(engine), ListingCacheCollector(listing_cache))
+        if self.multiprocess:
+            MultiProcessCollector(self.registry)
+        else:
+            for collector in self.scraped:
+                self.registry.register(collector)
+        self._published: dict[str, tuple[Gauge | Counter, tuple[str, ...]]] = {}
+        self._counted: dict[tuple[str, tuple[str, ...]], float] = {}
         # (route, method, status) -> the two labelled children: labels() takes a lock and builds
         # its key on every call; the set of keys is bounded (route templates x methods x statuses).
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -106,6 +156,64 @@ class Metrics:
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The text a scrape answers (this worker's scrape-time figures published first)."""
+        if self.multiprocess:
+            self.publish()
+        return generate_latest(self.registry)
+
+    def publish(self) -> None:
+        """Multiprocess mode: this worker's scrape-time figures into the shared files (gauges as
+        ``livesum``, counters by how much they grew since the last call)."""
+        for family in (family for collector in self.scraped for family in collector.collect()):
+            metric, names = self._published.get(family.name) or self._shared(family)
+            for sample in family.samples:
+                labels = tuple(sample.labels[name] for name in names)
+                child = metric.labels(*labels) if labels else metric
+                if isinstance(metric, Gauge):
+                    child.set(sample.value)
+                elif sample.name == family.name + "_total":
+                    key = (family.name, labels)
+                    grown = sample.value - self._counted.get(key, 0.0)
+                    if grown > 0:
+                        child.inc(grown)
+                    self._counted[key] = sample.value
+
+    def _shared(self, family: Metric) -> tuple[Gauge | Counter, tuple[str, ...]]:
+        labels = tuple(sorted({name for sample in family.samples for name in sample.labels}))
+        metric: Gauge | Counter
+        if family.type == "counter":
+            metric = Counter(family.name, family.documentation, labels, registry=None)
+        else:
+            metric = Gauge(
+                family.name, family.documentation, labels, registry=None, multiprocess_mode="livesum"
+            )
+        self._published[family.name] = (metric, labels)
+        return metric, labels
+
+    @contextlib.asynccontextmanager
+    async def publishing(self, every: float) -> AsyncIterator[None]:
+        """While the app runs, in multiprocess mode: :meth:`publish` every ``every`` seconds, so a
+        scrape answered by another worker sees this one's figures at most that old; on the way out
+        this worker's live gauges are removed from the files."""
+        if not self.multiprocess:
+            yield
+            return
+
+        async def loop() -> None:
+            while True:
+                self.publish()
+                await asyncio.sleep(every)
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            mark_process_dead(os.getpid())
 
 
 def route_templates(included: Iterable[tuple[str, Any]]) -> dict[Any, str]:

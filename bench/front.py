@@ -29,6 +29,7 @@ import httpx
 
 from bench.loadgen import LoadSettings, WrkResult, require_wrk, run_wrk
 from bench.servers import Server, _clean_env, _dagport_command, free_port
+from tests import postgres
 from tests.airflow_deployment import DAGS_FOLDER, AirflowDeployment, ensure_venv
 
 TOKEN = "bench-front-token-0001"
@@ -206,7 +207,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return asyncio.run(main_async(parse_args(argv)))
+    args = parse_args(argv)
+    with postgres.suite_postgres():  # Airflow's database: DAGPORT_TEST_POSTGRES_URL, or a private cluster
+        return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import pwd
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncpg
@@ -47,15 +48,17 @@ def postgres_bin_dir() -> Path:
 
 
 class PrivatePostgres:
-    """One cluster in ``<work>/pgdata``, listening on 127.0.0.1:``port`` only."""
+    """One cluster in ``<work>/pgdata``, listening on 127.0.0.1:``port`` only; ``settings`` are
+    server settings (``-c name=value``) over the defaults below."""
 
-    def __init__(self, work: Path, port: int) -> None:
+    def __init__(self, work: Path, port: int, settings: Mapping[str, object] | None = None) -> None:
         self.bin = postgres_bin_dir()
         self.root = work / "postgres"
         self.data = self.root / "pgdata"
         self.socket_dir = self.root / "socket"
         self.log = self.root / "postgres.log"
         self.port = port
+        self.settings = {"max_connections": 100, "shared_buffers": "64MB", **(settings or {})}
         self.as_root = os.geteuid() == 0
         self.url = f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
         self.admin_dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
@@ -92,9 +95,8 @@ class PrivatePostgres:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-            "-c max_connections=100 -c shared_buffers=64MB"
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 " + " ".join(
+            f"-c {name}={value}" for name, value in self.settings.items()
         )
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start"

@@ -8,7 +8,7 @@ renamed into place once it is complete and ``airflow version`` answers, under a 
 pytest-xdist workers and parallel runs install it once and never see half a venv.
 
 :class:`AirflowDeployment` starts a fresh deployment from it: a new Postgres database on the test
-suite's server (tests/conftest.py's), ``airflow db migrate``, then ``airflow api-server``,
+suite's server (tests/postgres.py), ``airflow db migrate``, then ``airflow api-server``,
 ``airflow scheduler`` (LocalExecutor) and ``airflow dag-processor`` on free loopback ports, with
 the DAG files of tests/airflow_dags/. Users of the simple auth manager: ``admin:admin`` (role ADMIN)
 and ``viewer:viewer`` (role VIEWER: reads only, so writes answer 403). Each process writes its
@@ -51,7 +51,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from reliability.stack import Process, free_port
-from tests import conftest
+from tests import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "requirements" / "airflow.txt"
@@ -228,9 +228,7 @@ class AirflowDeployment:
         """The environment of every Airflow process of this deployment (one JWT secret for all:
         the api-server signs the tokens that tasks report their state with)."""
         assert self.database is not None
-        sql = make_url(conftest.POSTGRES_ADMIN_URL).set(
-            drivername="postgresql+psycopg2", database=self.database
-        )
+        sql = make_url(postgres.admin_url()).set(drivername="postgresql+psycopg2", database=self.database)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "DAGPORT_"))}
         env.update(
             {
@@ -272,8 +270,7 @@ class AirflowDeployment:
             json.dumps({name: password for name, (password, _) in USERS.items()})
         )
         # On the test suite's Postgres server, named as the suite names its databases.
-        self.database = make_url(conftest._postgres_test_url()).database
-        await conftest._admin(f'CREATE DATABASE "{self.database}"')
+        self.database = await postgres.create_database("airflow")
         try:
             started = time.monotonic()
             await asyncio.to_thread(
@@ -446,7 +443,7 @@ class AirflowDeployment:
         processes, self.processes = list(self.processes.values()), {}
         await asyncio.gather(*(asyncio.to_thread(self._kill, process) for process in processes))
         if self.database is not None:
-            await conftest._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            await postgres.drop_database(self.database)
             self.database = None
 
 
@@ -493,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     venv = ensure_venv()
     say_to_stderr(f"venv ready in {time.monotonic() - started:.1f} s")
-    asyncio.run(_measure(venv, args.runs))
+    with postgres.suite_postgres():  # DAGPORT_TEST_POSTGRES_URL, or a private cluster
+        asyncio.run(_measure(venv, args.runs))
     return 0
 
 

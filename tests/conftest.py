@@ -2,7 +2,9 @@
 
 The schema is built once per database through the migrations (which tests them). Each test starts
 from empty tables (plus the migration's ``default_pool``) and ids restarting at 1. Postgres must be
-reachable: if it is not, the Postgres half of the suite errors, it is never skipped.
+reachable: if it is not, the Postgres half of the suite errors, it is never skipped. Which server,
+and how what the suite creates there is named: tests/postgres.py (``DAGPORT_TEST_POSTGRES_URL``, else
+a private cluster started for the run; ``DAGPORT_TEST_PREFIX``).
 
 Each pytest process has databases of its own (a Postgres database named after the process, a SQLite
 file in its own temporary directory), so pytest-xdist's workers (``pytest -n 2``) never share one.
@@ -18,9 +20,8 @@ not compete with other tests for the CPU. Each of their modules is one ``xdist_g
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,20 +29,18 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
+from reliability.cluster import MissingBinary
+from tests import postgres
 
 # The airflow_deployment fixture and the airflow marker.
 pytest_plugins = ("tests.airflow_fixtures",)
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "DAGPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 BACKENDS = [b for b in os.environ.get("DAGPORT_TEST_BACKENDS", "postgresql,sqlite").split(",") if b]
 TOKEN = "test-token-0123456789"
 # Every table but alembic_version, children before their parents (clean_db deletes in this order).
@@ -66,6 +65,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     # pytest-xdist registers xdist_group itself; without it the marks must still pass --strict-markers.
     config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+    # The run's Postgres, before pytest-xdist starts its workers (they inherit the environment).
+    # Without the server binaries only the tests that use Postgres fail, saying what to install.
+    stack = ExitStack()
+    try:
+        stack.enter_context(postgres.suite_postgres())
+    except MissingBinary as exc:
+        os.environ[postgres.MISSING_VARIABLE] = str(exc)
+    config.stash[_POSTGRES] = stack
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash.get(_POSTGRES, ExitStack()).close()
+
+
+_POSTGRES = pytest.StashKey[ExitStack]()
 
 
 # The longest work units, in this order: system tests, then the tests against a real Airflow.
@@ -101,20 +115,6 @@ class FakeClock:
         return self.now
 
 
-def _postgres_test_url() -> str:
-    name = f"dagport_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def _admin(sql: str) -> None:
-    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await admin.dispose()
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -125,13 +125,11 @@ async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'dagport.db'}"
         return
-    url = _postgres_test_url()
-    name = make_url(url).database
-    await _admin(f'CREATE DATABASE "{name}"')  # fails loudly when Postgres is unreachable
+    name = await postgres.create_database()
     try:
-        yield url
+        yield postgres.database_url(name)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -8,20 +8,17 @@ the tests read (dagport's JSON access log, nginx's log).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from reliability.stack import Process, dagport_environment, free_port, wait_for_http
-from tests.conftest import POSTGRES_ADMIN_URL, _admin
+from tests import postgres
 
 # The child-process helpers are the reliability harness's (one copy); re-exported for the tests.
 __all__ = [
@@ -47,15 +44,14 @@ def require_binary(name: str) -> str:
 
 
 @asynccontextmanager
-async def throwaway_database(prefix: str) -> AsyncIterator[str]:
-    """A new empty Postgres database, dropped afterwards; yields its postgresql:// URL."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+async def throwaway_database(purpose: str) -> AsyncIterator[str]:
+    """A new empty Postgres database (named by tests.postgres.unique_name), dropped afterwards;
+    yields its postgresql:// URL."""
+    name = await postgres.create_database(purpose)
     try:
-        url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql", database=name)
-        yield url.render_as_string(hide_password=False)
+        yield postgres.database_url(name, drivername="postgresql")
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 async def wait_for_line(processes: Sequence[Process], contains: str, *, within: float = 5.0) -> str:

@@ -10,7 +10,7 @@ quotes aside. After changing a trigger or function in a migration, rewrite both 
 
     .venv/bin/python -m tests.schema_snapshot
 
-(the test suite's Postgres, DAGPORT_TEST_POSTGRES_URL, must be reachable), then review the diff.
+(the server in DAGPORT_TEST_POSTGRES_URL, else a private cluster of its own: tests/postgres.py), then review the diff.
 ``DAGPORT_UPDATE_SNAPSHOT=1`` makes the test write them too, as it does for the other snapshots.
 
 Why under tests/ and not app/: nothing in dagport reads these files, so they need not ship in the
@@ -27,13 +27,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
-from tests.conftest import DATA_DIR, _admin, _postgres_test_url
+from tests import postgres
+from tests.conftest import DATA_DIR
 
 DIALECTS = ("postgresql", "sqlite")
 SNAPSHOTS = {dialect: DATA_DIR / "schema" / f"{dialect}.sql" for dialect in DIALECTS}
@@ -203,16 +203,14 @@ async def migrated_database(dialect: str) -> AsyncIterator[AsyncEngine]:
             finally:
                 await engine.dispose()
         return
-    url = _postgres_test_url()
-    name = make_url(url).database
-    await _admin(f'CREATE DATABASE "{name}"')
-    engine = create_engine(Settings(database_url=url), null_pool=True)
+    name = await postgres.create_database()
+    engine = create_engine(Settings(database_url=postgres.database_url(name)), null_pool=True)
     try:
         await migrate.upgrade(engine)
         yield engine
     finally:
         await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 async def write() -> None:
@@ -225,4 +223,5 @@ async def write() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(write())
+    with postgres.suite_postgres():
+        asyncio.run(write())

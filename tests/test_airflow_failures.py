@@ -149,9 +149,7 @@ async def test_an_airflow_older_than_3_is_refused_at_start_up(dagport_db_url: st
         )
     assert served.returncode == 1
     assert "Traceback" not in served.stderr
-    assert (
-        f"dagport: Airflow at {airflow.url} is 2.11.0; dagport fronts Airflow 3.0 or newer" in served.stderr
-    )
+    assert f"Airflow at {airflow.url} is 2.11.0; dagport fronts Airflow 3.0 or newer" in served.stderr
 
 
 async def test_airflow_5xx_is_a_502_and_a_hang_a_504(dagport_db_url: str) -> None:

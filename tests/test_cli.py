@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import os
 import re
+import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -25,7 +30,9 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
-from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR, _admin, _postgres_test_url
+from tests import postgres
+from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
+from tests.processes import DAGPORT
 
 TOKEN_RE = re.compile(r"dp_[A-Za-z0-9_-]{43}")
 HEAD = migrate.head_revision()
@@ -62,19 +69,24 @@ async def db_url(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv("DAGPORT_DATABASE_URL", url)
         yield url
         return
-    url = _postgres_test_url()
-    name = make_url(url).database
-    await _admin(f'CREATE DATABASE "{name}"')
-    plain = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    name = await postgres.create_database()
+    plain = postgres.database_url(name, drivername="postgresql")
     monkeypatch.setenv("DAGPORT_DATABASE_URL", plain)
     try:
         yield plain
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 async def cli(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
+
+
+def problems(err: str, database: str) -> list[str]:
+    """stderr's lines after the first, which must name the database."""
+    lines = err.splitlines()
+    assert lines[:1] == [f"dagport: database {database}"], err
+    return lines[1:]
 
 
 def load_lines(folder: Path, expected: list[tuple[str, str, int]], verb: str) -> list[str]:
@@ -263,7 +275,7 @@ async def test_dags_load_of_a_nonexistent_path_exits_2_and_loads_nothing(
     assert await cli("dags", "load", str(REFERENCE_DAGS_DIR / "simple_dag.json"), str(missing)) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == f"dagport: no such file: {missing}\n"
+    assert problems(captured.err, db_url) == [f"dagport: no such file: {missing}"]
     assert await revision(db_url) is None  # not even migrated
 
 
@@ -303,7 +315,7 @@ async def test_tokens_create_with_a_taken_name_exits_1(
     assert await cli("tokens", "create", "ci") == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "dagport: a token named 'ci' exists already\n"
+    assert problems(captured.err, db_url) == ["dagport: a token named 'ci' exists already"]
     async with api(db_url) as client:
         assert await check_token(client, first) == 200
 
@@ -328,12 +340,16 @@ async def test_tokens_list_counts_environment_tokens(
     assert capsys.readouterr().out == "(+2 from DAGPORT_API_TOKENS)\n"
 
 
-async def test_tokens_list_of_no_tokens_prints_nothing(
+async def test_tokens_list_of_no_tokens_says_so_on_stderr(
     db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await upgrade_quietly(capsys)
     assert await cli("tokens", "list") == 0
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert problems(captured.err, db_url) == [
+        "dagport: no tokens stored; create one with `dagport tokens create NAME`"
+    ]
 
 
 async def test_tokens_revoke_stops_the_token_working(
@@ -367,7 +383,7 @@ async def test_tokens_revoke_of_an_unknown_name_exits_1(
     assert await cli("tokens", "revoke", "nope") == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "dagport: no token named 'nope'\n"
+    assert problems(captured.err, db_url) == ["dagport: no token named 'nope'"]
 
 
 # -- serve's preparation -------------------------------------------------------------------------
@@ -641,3 +657,209 @@ async def test_an_existing_sqlite_file_keeps_its_mode(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert database.stat().st_mode & 0o777 == 0o640
+
+
+# -- what a newcomer meets: the database named, database problems in one line, help ---------------
+
+
+def run_dagport(*argv: str, timeout: float = 60, **environment: str) -> subprocess.CompletedProcess[str]:
+    """``dagport ARGV`` as a separate process, with only the given DAGPORT_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGPORT_")} | environment
+    return subprocess.run(
+        [DAGPORT, *argv], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("db", "upgrade"),
+        ("db", "current"),
+        ("dags", "load", str(REFERENCE_DAGS_DIR / "simple_dag.json")),
+        ("tokens", "create", "ci"),
+        ("tokens", "list"),
+        ("tokens", "revoke", "ci"),
+    ],
+    ids=" ".join,
+)
+async def test_every_command_names_its_database_first_on_stderr(
+    db_url: str, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(*argv)
+    captured = capsys.readouterr()
+    problems(captured.err, db_url)
+    assert "dagport: database" not in captured.out
+
+
+def test_the_default_database_is_named_with_its_absolute_path(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [DAGPORT, "db", "current"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("DAGPORT_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (
+        result.stderr.splitlines()[0]
+        == f"dagport: database sqlite:///./dagport.db ({tmp_path / 'dagport.db'})"
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_no_postgres_listening_is_one_line_with_the_password_masked() -> None:
+    port = closed_port()
+    result = run_dagport(
+        "tokens", "list", DAGPORT_DATABASE_URL=f"postgresql://ops:s3cret@127.0.0.1:{port}/dagport"
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"dagport: database postgresql://ops:***@127.0.0.1:{port}/dagport",
+        f"dagport: cannot connect to Postgres at 127.0.0.1:{port} (Connection refused): is Postgres running?",
+    ]
+
+
+def test_a_database_that_does_not_exist_is_one_line_naming_the_createdb_to_run(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("Postgres only: SQLite creates its file")
+    name = postgres.unique_name("missing")
+    url = make_url(postgres.database_url(name, drivername="postgresql"))
+    result = run_dagport(
+        "tokens", "create", "ci", DAGPORT_DATABASE_URL=url.render_as_string(hide_password=False)
+    )
+    host, port = url.host, url.port or 5432
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:] == [
+        f'dagport: database "{name}" does not exist on {host}:{port}: create it with '
+        f"`createdb -h {host} -p {port} -U {url.username} {name}`"
+    ]
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "no" / "such" / "dagport.db"
+    result = run_dagport("db", "upgrade", DAGPORT_DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:] == [
+        f"dagport: cannot open the SQLite file {database}: does {database.parent} exist, and is it writable?"
+    ]
+
+
+NOT_MIGRATED = "dagport: the database is not migrated: run `dagport db upgrade` (DAGPORT_AUTO_MIGRATE is off)"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("tokens", "create", "ci"),
+        ("tokens", "list"),
+        ("tokens", "revoke", "ci"),
+        ("dags", "load", str(REFERENCE_DAGS_DIR / "simple_dag.json")),
+    ],
+    ids=" ".join,
+)
+async def test_without_auto_migrate_every_command_refuses_an_unmigrated_database_alike(
+    db_url: str, argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DAGPORT_AUTO_MIGRATE", "false")
+    assert await cli(*argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert problems(captured.err, db_url) == [NOT_MIGRATED]
+    assert await revision(db_url) is None
+
+
+async def test_without_auto_migrate_an_outdated_database_is_refused_naming_both_revisions(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = create_engine(Settings(database_url=db_url), null_pool=True)
+    try:
+        await migrate.upgrade(engine, "0001")
+    finally:
+        await engine.dispose()
+    monkeypatch.setenv("DAGPORT_AUTO_MIGRATE", "false")
+    assert await cli("tokens", "list") == 1
+    assert problems(capsys.readouterr().err, db_url) == [
+        f"dagport: the database is at revision 0001, not {HEAD}: run `dagport db upgrade` "
+        "(DAGPORT_AUTO_MIGRATE is off)"
+    ]
+
+
+@pytest.mark.parametrize("argv", [("tokens", "list"), ("tokens", "create", "ci")], ids=" ".join)
+async def test_tokens_on_an_unmigrated_database_migrate_it_as_dags_load_does(
+    db_url: str, argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await cli(*argv) == 0
+    assert await revision(db_url) == HEAD
+
+
+def test_version() -> None:
+    result = run_dagport("--version")
+    assert (result.returncode, result.stdout) == (0, f"dagport {version('dagport')}\n")
+
+
+def test_help_is_plain_text_naming_every_command() -> None:
+    result = run_dagport("--help")
+    assert result.returncode == 0
+    for marker in ("``", ":class:", ":func:", ".. "):
+        assert marker not in result.stdout
+    for command in ("serve", "db", "dags", "tokens"):
+        assert re.search(rf"^    {command} ", result.stdout, re.MULTILINE), result.stdout
+
+
+def test_serve_help_lists_the_settings_that_matter_with_their_defaults() -> None:
+    out = run_dagport("serve", "--help").stdout
+    for name in ("DATABASE_URL", "HOST", "PORT", "WORKERS", "API_TOKENS", "DAGS_FOLDER", "AUTO_MIGRATE"):
+        assert f"DAGPORT_{name} " in out
+        assert name.lower() in Settings.model_fields
+    assert re.search(r"DAGPORT_PORT +.*\[8080\]$", out, re.MULTILINE), out
+    assert re.search(r"DAGPORT_DATABASE_URL +.*\[sqlite:///\./dagport\.db\]$", out, re.MULTILINE), out
+
+
+def test_serve_on_a_port_in_use_stops_before_migrating_or_loading(tmp_path: Path) -> None:
+    database = tmp_path / "serve.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_dagport(
+            "serve",
+            timeout=30,
+            DAGPORT_DATABASE_URL=f"sqlite:///{database}",
+            DAGPORT_PORT=str(port),
+            DAGPORT_LOAD_EXAMPLES="true",
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    # serve's stderr is its log: JSON lines (DAGPORT_LOG_FORMAT=json, the default)
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["level"], r["logger"], r["msg"]) for r in records] == [
+        ("info", "dagport", f"database sqlite:///{database}"),
+        (
+            "error",
+            "dagport",
+            f"127.0.0.1:{port} is already in use (another dagport or another program): stop it, or set DAGPORT_PORT",
+        ),
+    ]
+    assert not database.exists()
+
+
+def test_serve_names_its_database_in_its_console_log(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_dagport(
+            "serve",
+            timeout=30,
+            DAGPORT_DATABASE_URL="postgresql://ops:s3cret@db.example:5432/dagport",
+            DAGPORT_PORT=str(taken.getsockname()[1]),
+            DAGPORT_LOG_FORMAT="console",
+        )
+    first = result.stderr.splitlines()[0]
+    assert first.endswith(" INFO    dagport: database postgresql://ops:***@db.example:5432/dagport"), first

@@ -18,7 +18,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, create_mock_engine, inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateIndex
 
@@ -26,7 +25,7 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.db.models import metadata
-from tests.conftest import _admin, _postgres_test_url
+from tests import postgres
 
 DEFAULT_POOL = (1, "default_pool", 128, "Default pool", False)
 
@@ -37,13 +36,11 @@ async def fresh_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
-    url = _postgres_test_url()
-    name = make_url(url).database
-    await _admin(f'CREATE DATABASE "{name}"')
+    name = await postgres.create_database()
     try:
-        yield url
+        yield postgres.database_url(name)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres.drop_database(name)
 
 
 def _engine(url: str) -> AsyncEngine:

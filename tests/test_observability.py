@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import uuid
 
 import pytest
 from sqlalchemy import text
@@ -72,13 +70,13 @@ async def test_api_answers_503_when_postgres_refuses_the_login(backend, database
 
     from app.config import Settings
     from app.main import create_app
-    from tests.conftest import _admin
+    from tests import postgres
 
     if backend != "postgresql":
         pytest.skip("a login refused by the server: Postgres only")
-    # Roles belong to the whole server, which other test runs share: a name of this process's own.
-    role = f"dagport_test_no_connections_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await _admin(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+    # Roles belong to the whole server, which other test runs may share: a name of this process's own.
+    role = postgres.unique_name("no_connections")
+    await postgres.admin(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
     try:
         url = make_url(database_url).set(username=role).render_as_string(hide_password=False)
         app = create_app(Settings(database_url=url, auth_backend="none"))
@@ -91,7 +89,7 @@ async def test_api_answers_503_when_postgres_refuses_the_login(backend, database
             ]
         await app.state.engine.dispose()
     finally:
-        await _admin(f"DROP ROLE IF EXISTS {role}")
+        await postgres.admin(f"DROP ROLE IF EXISTS {role}")
     assert [r.status_code for r in answers] == [503] * 3
     assert [r.json()["error"] for r in answers] == ["Database unavailable, try again shortly"] * 3
 

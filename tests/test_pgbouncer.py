@@ -1,7 +1,7 @@
 """dagport through PgBouncer in transaction pooling mode (docs/api.md section 7: DB_STATEMENT_CACHE_SIZE=0).
 
 Debian's pgbouncer runs as a child process on a free loopback port, with a fallback database entry
-(``* = host=127.0.0.1 port=5432``) so every test reaches its own throwaway database through it, and
+(``*``: the suite's Postgres, tests/postgres.py) so every test reaches its own throwaway database through it, and
 only 2 server connections per database: a dagport pool of 8 connections and dozens of concurrent
 requests are multiplexed over them, which is where prepared statements go astray. PgBouncer also
 runs DISCARD ALL after every transaction, so that a prepared statement used across transactions
@@ -33,6 +33,7 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
+from tests import postgres
 from tests.conftest import REFERENCE_DAGS_DIR
 from tests.helpers import put_dag
 from tests.processes import Process, free_port, require_binary, throwaway_database
@@ -53,10 +54,11 @@ def write_config(work: Path, port: int) -> Path:
     work.chmod(0o755)
     users = work / "users.txt"
     users.write_text('"postgres" ""\n')
+    server = make_url(postgres.admin_url())
     ini = work / "pgbouncer.ini"
     ini.write_text(
         "[databases]\n"
-        "* = host=127.0.0.1 port=5432\n"
+        f"* = host={server.host} port={server.port or 5432}\n"
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = trust\nauth_file = {users}\n"
@@ -105,7 +107,7 @@ async def wait_for_port(port: int, process: Process, within: float = 10.0) -> No
 @pytest.fixture
 async def database(pgbouncer_port: int) -> AsyncIterator[tuple[str, str]]:
     """A migrated throwaway database: (its direct URL, its URL through PgBouncer)."""
-    async with throwaway_database("dagport_pgbouncer") as direct:
+    async with throwaway_database("pgbouncer") as direct:
         engine = create_engine(Settings(database_url=direct), null_pool=True)
         try:
             await migrate.upgrade(engine)

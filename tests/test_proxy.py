@@ -138,7 +138,7 @@ def start_nginx(work: Path, port: int, replica_ports: list[int]) -> Process:
 @pytest.fixture(scope="module")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     work = tmp_path_factory.mktemp("proxy")
-    async with throwaway_database("dagport_proxy") as database_url:
+    async with throwaway_database("proxy") as database_url:
         await prepare_database(database_url)
         replica_ports = [free_port(), free_port()]
         replicas = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections import deque
 from typing import Any
 
@@ -74,8 +75,12 @@ def _create_private_database_file(database: str | None) -> None:
         return
     try:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except (FileExistsError, FileNotFoundError):
-        pass  # exists already; or its folder does not, which SQLite reports on connecting
+    except FileExistsError:
+        pass
+    except (FileNotFoundError, NotADirectoryError):
+        # The folder is missing: SQLite's own error, raised before its connection thread starts
+        # (a thread that fails to connect can outlive a short-lived event loop and print a traceback).
+        raise sqlite3.OperationalError("unable to open database file") from None
 
 
 def _unique_statement_name() -> str:

@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.error_handlers import ErrorBody, responses
 from app.json import JSONResponse
@@ -55,8 +55,8 @@ async def health() -> JSONResponse:
 )
 async def metrics(request: Request) -> Response:
     """Requests by route template, method and status; latency histogram; database pool in use/idle;
-    the listing cache's lookups (hit, miss) and bytes. Each worker process reports its own figures."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    the listing cache's lookups (hit, miss) and bytes. With several workers, the sum over them."""
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @ops_router.get(
