@@ -145,7 +145,10 @@ def create_app(
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
     app.state.metrics = Metrics(engine, app.state.listing_cache)
     backend: Backend = (
-        AirflowBackend(settings, engine, app.state.metrics.registry)
+        # In multiprocess mode the upstream counters live in the shared files the registry sums.
+        AirflowBackend(
+            settings, engine, None if app.state.metrics.multiprocess else app.state.metrics.registry
+        )
         if settings.fronts_airflow
         else SqlBackend(engine, settings)
     )
