@@ -39,5 +39,5 @@ def test_a_pin_in_a_vulnerable_range_is_found_and_fails_the_check(
 def test_the_lock_has_no_known_vulnerable_pin(capsys: pytest.CaptureFixture[str]) -> None:
     assert advisories.main([]) == 0
     out = capsys.readouterr().out
-    assert "(build.txt, dev.txt, runtime.txt)" in out
+    assert "(airflow.txt, build.txt, dev.txt, runtime.txt)" in out
     assert "up to 2021-07-01" in out
