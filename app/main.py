@@ -78,6 +78,7 @@ class Services:
                 clock=clock,
                 listing_cache=cache,
                 ui_base_url=settings.ui_base_url,
+                chunk_rows=settings.listing_chunk_rows,
             ),
             tasks=TaskService(backend, clock=clock),
             dags=DagService(

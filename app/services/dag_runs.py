@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.dates import parse_date
 from app.errors import Conflict, Invalid, NotFound, dag_not_found, run_not_found
-from app.listing_cache import ListingCache
-from app.services.backend import Backend
+from app.listing_cache import ListingCache, PendingBody
+from app.services.backend import Backend, Store
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
 
 RUN_STATES = ("queued", "running", "success", "failed")
@@ -45,6 +46,74 @@ def found_run(lookup: RunLookup, dag_id: str, execution_date: datetime) -> Run:
     return lookup.run
 
 
+class ListingStream:
+    """A long run listing's body: the pieces of its JSON array, each read from the store when the
+    previous one has been taken (``async for``).
+
+    It holds its unit of work (a connection) until the last piece has been taken or
+    :meth:`aclose` is called, which whoever sends it must do, whatever happens (the client
+    leaving, a failure): a store failure while reading is raised as a domain error from the
+    iteration, after the first piece. A complete body that fits goes to the listing cache.
+    """
+
+    __slots__ = ("_pending", "_pieces", "_unit")
+
+    def __init__(
+        self, unit: AsyncExitStack, pieces: AsyncGenerator[bytes], pending: PendingBody | None
+    ) -> None:
+        self._unit = unit
+        self._pieces = pieces
+        self._pending = pending
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            piece = await anext(self._pieces)
+        except StopAsyncIteration:
+            if self._pending is not None:
+                self._pending.store()
+            await self.aclose()
+            raise
+        if self._pending is not None:
+            self._pending.add(piece)
+        return piece
+
+    async def aclose(self) -> None:
+        """End the listing early (or after its end): the unit of work is left, its connection
+        returned. Safe to call more than once."""
+        if self._pending is not None:
+            self._pending.drop()
+        try:
+            await self._pieces.aclose()
+        finally:
+            await self._unit.aclose()
+
+
+async def _next_rows(chunks: AsyncIterator[list[ListedRun]]) -> list[ListedRun] | None:
+    """The next non-empty chunk, or ``None`` after the last."""
+    async for chunk in chunks:
+        if chunk:
+            return chunk
+    return None
+
+
+async def _array_pieces(
+    first: list[ListedRun],
+    second: list[ListedRun],
+    chunks: AsyncIterator[list[ListedRun]],
+    render: Callable[[list[ListedRun]], bytes],
+) -> AsyncGenerator[bytes]:
+    """One JSON array from the arrays ``render`` makes of each chunk: the same bytes as
+    ``render`` of all the rows at once (no whitespace between items)."""
+    yield render(first)[:-1]
+    yield b"," + render(second)[1:-1]
+    while (chunk := await _next_rows(chunks)) is not None:
+        yield b"," + render(chunk)[1:-1]
+    yield b"]"
+
+
 class DagRunService:
     def __init__(
         self,
@@ -55,8 +124,10 @@ class DagRunService:
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
         ui_base_url: str = "",
+        chunk_rows: int = 1000,
     ) -> None:
         self.backend = backend
+        self.chunk_rows = chunk_rows  # runs read at a time by a listing that may be longer
         self.ui_base_url = ui_base_url  # the prefix of the listings' dag_run_url
         self.default_tz = default_tz
         self.triggered_run_state = triggered_run_state
@@ -130,8 +201,16 @@ class DagRunService:
         execution_date_gte: str | None,
         execution_date_lte: str | None,
         render: Callable[[list[ListedRun]], bytes],
-    ) -> bytes:
-        """The DAG's runs by execution_date, rendered; an unknown DAG is Invalid (400), as in Airflow."""
+    ) -> bytes | ListingStream:
+        """The DAG's runs by execution_date, rendered as a JSON array (``render``); an unknown DAG
+        is Invalid (400), as in Airflow.
+
+        A listing that may hold more than ``chunk_rows`` runs (no limit, or a larger one) is read
+        in chunks of that many; when there are two or more, it comes back as a
+        :class:`ListingStream` of the array's pieces, each chunk rendered alone, so memory stays
+        flat whatever the number of runs. Anything refused or failing before the first piece is
+        raised here.
+        """
         wanted = (state or "").strip().lower() or None
         if wanted is not None and wanted not in RUN_STATES:
             raise Invalid(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
@@ -143,27 +222,53 @@ class DagRunService:
             execution_date_lte=None if execution_date_lte is None else self.date(execution_date_lte),
         )
         cache = self.listing_cache
-        async with self.backend.reading() as store:
+        if limit is not None and limit <= self.chunk_rows:
+            async with self.backend.reading() as store:
 
-            async def version() -> int | None:
-                found = await store.runs_version(dag_id=dag_id)
-                if not found.dag_exists:
-                    raise Invalid(dag_not_found(dag_id))
-                return found.version
+                async def rows(_pending: PendingBody | None) -> bytes:
+                    listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
+                    if listed is None:
+                        raise Invalid(dag_not_found(dag_id))
+                    return render(listed)
 
-            async def rows() -> bytes:
-                listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
-                if listed is None:
-                    raise Invalid(dag_not_found(dag_id))
-                return render(listed)
+                return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), rows)
 
-            return await cache.cached_render((dag_id, filters), version, rows)
+        # The unit of work is left when this block ends, unless a ListingStream takes it over.
+        async with AsyncExitStack() as unit:
+            store = await unit.enter_async_context(self.backend.reading())
+
+            async def chunked(pending: PendingBody | None) -> bytes | ListingStream:
+                stream = store.stream_runs(dag_id=dag_id, filters=filters, chunk_rows=self.chunk_rows)
+                chunks = await unit.enter_async_context(aclosing(stream))
+                first = await _next_rows(chunks)
+                if first is None:
+                    if not cache.enabled and not (await store.runs_version(dag_id=dag_id)).dag_exists:
+                        raise Invalid(dag_not_found(dag_id))
+                    return render([])
+                second = await _next_rows(chunks)
+                if second is None:
+                    return render(first)
+                return ListingStream(unit.pop_all(), _array_pieces(first, second, chunks, render), pending)
+
+            return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), chunked)
 
     async def latest_runs(self, render: Callable[[list[LatestRun]], bytes]) -> bytes:
         """Each DAG's newest run, by dag_id, rendered."""
         async with self.backend.reading() as store:
 
-            async def rows() -> bytes:
+            async def rows(_pending: PendingBody | None) -> bytes:
                 return render(await store.latest_runs())
 
             return await self.listing_cache.cached_render(LATEST_RUNS_KEY, store.latest_runs_version, rows)
+
+
+def _version_of(store: Store, dag_id: str) -> Callable[[], Awaitable[int | None]]:
+    """The listing cache's version of the DAG's runs; an unknown DAG is Invalid (400)."""
+
+    async def version() -> int | None:
+        found = await store.runs_version(dag_id=dag_id)
+        if not found.dag_exists:
+            raise Invalid(dag_not_found(dag_id))
+        return found.version
+
+    return version
