@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     auto_migrate: bool = True
     token_cache_seconds: float = Field(5.0, ge=0)
+    # How long one reload of the stored tokens may take, connecting included (app/auth.py).
+    token_reload_timeout: float = Field(2.0, gt=0)
     # Run listings and latest_runs kept per worker while the runs they show are unchanged
     # (app/listing_cache.py).
     listing_cache_mb: float = Field(16.0, ge=0)

@@ -107,6 +107,8 @@ def create_app(
         if settings.auth_backend == "none":
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
         yield
+        if app.state.token_store is not None:
+            await app.state.token_store.close()
         if owns_engine:
             await engine.dispose()
 
@@ -134,8 +136,15 @@ def create_app(
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
     app.state.services = Services.over(backend, settings, clock, app.state.listing_cache)
     app.state.metrics = Metrics(engine, app.state.listing_cache)
+    # Token reloads read through an engine of their own, without a pool: authentication never
+    # waits for one of the requests' connections (app/auth.py).
     app.state.token_store = (
-        TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
+        TokenStore(
+            create_engine(settings, null_pool=True, connect_timeout=settings.token_reload_timeout),
+            settings.env_tokens,
+            settings.token_cache_seconds,
+            reload_timeout=settings.token_reload_timeout,
+        )
         if settings.auth_backend == "token"
         else None
     )

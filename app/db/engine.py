@@ -19,23 +19,32 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, null_pool: bool = False, connect_timeout: float | None = None
+) -> AsyncEngine:
     """Build the engine for ``settings.database_url``.
 
     SQLite gets one pooled connection: it serves one process, its writers serialise anyway, and a
     single connection rules out lock-upgrade deadlocks between two deferred transactions.
+    ``null_pool``: no pool at all, a connection per ``connect()`` closed when returned (SQLite
+    too); ``connect_timeout`` bounds opening a Postgres connection and each statement on it.
     """
     kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if settings.is_sqlite:
-        kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        if null_pool:
+            kwargs["poolclass"] = NullPool
+        else:
+            kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(settings.database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {
         "statement_cache_size": settings.db_statement_cache_size,
-        "command_timeout": 30,
+        "command_timeout": 30 if connect_timeout is None else connect_timeout,
         "server_settings": {"application_name": "dagport"},
     }
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
     if settings.behind_pgbouncer:
         # PgBouncer in transaction pooling mode: no named prepared statements may outlive a query.
         connect_args["statement_cache_size"] = 0
