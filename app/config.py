@@ -62,10 +62,10 @@ class Settings(BaseSettings):
     # Run listings and latest_runs kept per worker while the runs they show are unchanged
     # (app/listing_cache.py).
     listing_cache_mb: float = Field(16.0, ge=0)
-    # Runs a listing that may be longer (no limit, or a larger one) reads and sends at a time, and
-    # how long its client may take to accept one such piece before it is cut off
+    # Runs a listing longer than four times this reads and sends at a time, and how long its
+    # client may take to accept one such piece before it is cut off
     # (app/services/dag_runs.py ListingStream, app/routers/dag_runs.py StreamedListing).
-    listing_chunk_rows: int = Field(1000, ge=1, le=10_000)
+    listing_chunk_rows: int = Field(250, ge=1, le=10_000)
     listing_send_timeout: float = Field(30.0, gt=0)
     # FastAPI's native OpenTelemetry (spans, metrics and logs for the process's providers). Off by
     # default: dagport reports through /metrics and its access log, and FastAPI otherwise asks the

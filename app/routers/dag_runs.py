@@ -122,8 +122,8 @@ async def list_dag_runs(
 
     A body rendered before is served again while none of the DAG's runs changed since (one
     primary-key read decides, in the same request): a poller sees every change at once. A long
-    listing (more runs than `DAGPORT_LISTING_CHUNK_ROWS`) is sent as it is read, in chunked
-    transfer encoding: the same bytes, in memory a chunk at a time.
+    listing (more than four times `DAGPORT_LISTING_CHUNK_ROWS` runs) is sent as it is read, in
+    chunked transfer encoding: the same bytes, in memory a chunk at a time.
     """
     base_url = service.ui_base_url
     body = await service.list_runs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,10 @@ from app.services.backend import Backend, Store
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
 
 RUN_STATES = ("queued", "running", "success", "failed")
+
+# A run listing of up to this many chunks of runs is read in one query and sent whole; a longer
+# one is streamed (ListingStream).
+WHOLE_CHUNKS = 4
 
 # latest_runs' entry in the listing cache (a run listing's key is a tuple starting with a dag_id).
 LATEST_RUNS_KEY = "latest_runs"
@@ -124,7 +128,7 @@ class DagRunService:
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
         ui_base_url: str = "",
-        chunk_rows: int = 1000,
+        chunk_rows: int = 250,
     ) -> None:
         self.backend = backend
         self.chunk_rows = chunk_rows  # runs read at a time by a listing that may be longer
@@ -205,11 +209,11 @@ class DagRunService:
         """The DAG's runs by execution_date, rendered as a JSON array (``render``); an unknown DAG
         is Invalid (400), as in Airflow.
 
-        A listing that may hold more than ``chunk_rows`` runs (no limit, or a larger one) is read
-        in chunks of that many; when there are two or more, it comes back as a
-        :class:`ListingStream` of the array's pieces, each chunk rendered alone, so memory stays
-        flat whatever the number of runs. Anything refused or failing before the first piece is
-        raised here.
+        A listing of up to ``WHOLE_CHUNKS * chunk_rows`` runs is read in one query and rendered
+        whole. A longer one is read again in chunks of ``chunk_rows`` (``Store.stream_runs``) and
+        comes back as a :class:`ListingStream` of the array's pieces, each chunk rendered alone,
+        so memory stays flat whatever the number of runs. Anything refused or failing before the
+        first piece is raised here.
         """
         wanted = (state or "").strip().lower() or None
         if wanted is not None and wanted not in RUN_STATES:
@@ -222,35 +226,40 @@ class DagRunService:
             execution_date_lte=None if execution_date_lte is None else self.date(execution_date_lte),
         )
         cache = self.listing_cache
-        if limit is not None and limit <= self.chunk_rows:
+        whole = WHOLE_CHUNKS * self.chunk_rows
+        if limit is not None and limit <= whole:  # a page: one query, never a stream
             async with self.backend.reading() as store:
 
-                async def rows(_pending: PendingBody | None) -> bytes:
+                async def page(_pending: PendingBody | None) -> bytes:
                     listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
                     if listed is None:
                         raise Invalid(dag_not_found(dag_id))
                     return render(listed)
 
-                return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), rows)
+                return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), page)
 
         # The unit of work is left when this block ends, unless a ListingStream takes it over.
         async with AsyncExitStack() as unit:
             store = await unit.enter_async_context(self.backend.reading())
 
-            async def chunked(pending: PendingBody | None) -> bytes | ListingStream:
+            async def rows(pending: PendingBody | None) -> bytes | ListingStream:
+                # One query answers a listing of up to `whole` runs; one more row says it is longer.
+                probe = replace(filters, limit=whole + 1)
+                listed = await store.list_runs(dag_id=dag_id, filters=probe, dag_known=cache.enabled)
+                if listed is None:
+                    raise Invalid(dag_not_found(dag_id))
+                if len(listed) <= whole:
+                    return render(listed)
+                del listed  # read again with the rest, in one statement: one snapshot
                 stream = store.stream_runs(dag_id=dag_id, filters=filters, chunk_rows=self.chunk_rows)
                 chunks = await unit.enter_async_context(aclosing(stream))
                 first = await _next_rows(chunks)
-                if first is None:
-                    if not cache.enabled and not (await store.runs_version(dag_id=dag_id)).dag_exists:
-                        raise Invalid(dag_not_found(dag_id))
-                    return render([])
-                second = await _next_rows(chunks)
-                if second is None:
-                    return render(first)
+                second = None if first is None else await _next_rows(chunks)
+                if second is None:  # runs deleted since the first query
+                    return render(first or [])
                 return ListingStream(unit.pop_all(), _array_pieces(first, second, chunks, render), pending)
 
-            return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), chunked)
+            return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), rows)
 
     async def latest_runs(self, render: Callable[[list[LatestRun]], bytes]) -> bytes:
         """Each DAG's newest run, by dag_id, rendered."""

@@ -2,7 +2,7 @@
 
 The app is called as an ASGI server would call it, so each test sees the messages it sends: a
 listing longer than ``DAGPORT_LISTING_CHUNK_ROWS`` arrives in several body messages whose bytes
-are exactly the listing rendered at once; the unknown-DAG 400 still comes before anything; and a
+are exactly the listing rendered at once (longer than four chunks: seven runs, one a chunk); the unknown-DAG 400 still comes before anything; and a
 stream's connection is returned however it ends (completed, the client gone or stalled, the
 database failing mid-way). The pool is one connection with a one-second timeout: a stream that
 kept its connection would turn the next request into a 503.
@@ -106,12 +106,12 @@ async def test_a_listing_longer_than_a_chunk_arrives_in_pieces_with_the_same_byt
     whole = await call(whole_app)
     assert whole.status == 200 and len(whole.pieces) == 1 and b"content-length" in whole.headers
 
-    app = app_factory(listing_chunk_rows=2, **ONE_CONNECTION)
+    app = app_factory(listing_chunk_rows=1, **ONE_CONNECTION)
     streamed = await call(app)
     assert streamed.status == 200 and streamed.complete
     assert streamed.headers[b"content-type"] == b"application/json"
     assert b"content-length" not in streamed.headers  # sent chunked, as it is read
-    assert len(streamed.pieces) == 5  # four chunks of at most two runs, then the closing bracket
+    assert len(streamed.pieces) == 8  # seven chunks of one run, then the closing bracket
     assert b"".join(streamed.pieces) == whole.pieces[0]
     # Complete and small enough: stored, and served again whole from the cache.
     assert len(app.state.listing_cache) == 1
@@ -121,7 +121,7 @@ async def test_a_listing_longer_than_a_chunk_arrives_in_pieces_with_the_same_byt
 
 @pytest.mark.parametrize("cache_mb", [0, 16])
 async def test_an_unknown_dag_is_still_a_400_before_anything_is_sent(app_factory, cache_mb):
-    app = app_factory(listing_chunk_rows=2, listing_cache_mb=cache_mb, **ONE_CONNECTION)
+    app = app_factory(listing_chunk_rows=1, listing_cache_mb=cache_mb, **ONE_CONNECTION)
     await seeded(app)
     refused = await call(app, "/api/experimental/dags/no_such_dag/dag_runs")
     assert refused.status == 400 and refused.complete
@@ -130,7 +130,7 @@ async def test_an_unknown_dag_is_still_a_400_before_anything_is_sent(app_factory
 
 
 async def test_a_client_that_leaves_mid_stream_gives_its_connection_back(app_factory):
-    app = app_factory(listing_chunk_rows=2, listing_cache_mb=0, **ONE_CONNECTION)
+    app = app_factory(listing_chunk_rows=1, listing_cache_mb=0, **ONE_CONNECTION)
     await seeded(app)
     leave = asyncio.Event()
 
@@ -140,13 +140,13 @@ async def test_a_client_that_leaves_mid_stream_gives_its_connection_back(app_fac
             await asyncio.sleep(0.1)  # the disconnect is noticed while this send waits
 
     gone = await call(app, send_hook=leave_after_the_first_piece, leave=leave)
-    assert gone.status == 200 and not gone.complete and len(gone.pieces) < 5
+    assert gone.status == 200 and not gone.complete and len(gone.pieces) < 8
     after = await call(app)  # one connection, one-second timeout: a leaked one would be a 503
     assert after.status == 200 and after.complete
 
 
 async def test_a_client_that_stops_reading_is_cut_off_and_its_connection_returned(app_factory, caplog):
-    app = app_factory(listing_chunk_rows=2, listing_cache_mb=0, listing_send_timeout=0.2, **ONE_CONNECTION)
+    app = app_factory(listing_chunk_rows=1, listing_cache_mb=0, listing_send_timeout=0.2, **ONE_CONNECTION)
     await seeded(app)
 
     async def stall_on_the_second_piece(exchange: Exchange) -> None:
@@ -163,7 +163,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_its_connection_returne
 async def test_a_database_failure_mid_stream_cuts_the_body_off(app_factory, clean_db, caplog, backend):
     if backend != "postgresql":
         pytest.skip("ends the stream's server connection with pg_terminate_backend")
-    app = app_factory(listing_chunk_rows=2, listing_cache_mb=0, **ONE_CONNECTION)
+    app = app_factory(listing_chunk_rows=1, listing_cache_mb=0, **ONE_CONNECTION)
     await seeded(app)
 
     async def terminate_the_streams_connection(exchange: Exchange) -> None:

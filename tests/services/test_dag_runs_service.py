@@ -77,7 +77,8 @@ class MemoryStore:
         self.listings_read += 1
         if dag_id not in self.runs:
             return None
-        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)
+        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)[filters.offset :]
+        runs = runs if filters.limit is None else runs[: filters.limit]
         return [ListedRun(r.id, r.run_id, r.execution_date.isoformat(), r.state, None) for r in runs]
 
     async def stream_runs(self, *, dag_id: str, filters: RunFilter, chunk_rows: int):
@@ -249,29 +250,29 @@ async def drained(stream: ListingStream) -> list[bytes]:
     return [piece async for piece in stream]
 
 
-async def test_a_listing_longer_than_a_chunk_is_streamed_in_pieces_that_make_the_same_bytes() -> None:
+async def test_a_listing_longer_than_four_chunks_is_streamed_in_pieces_that_make_the_same_bytes() -> None:
     store = await store_with_runs(10)
-    service, backend = service_over(store, chunk_rows=3)
+    service, backend = service_over(store, chunk_rows=2)
     whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
     stream = await listing(service)
     assert isinstance(stream, ListingStream)
     assert (backend.open_units, store.chunks_read) == (1, 2)  # two chunks read before the first piece
     pieces = await drained(stream)
-    assert len(pieces) == 5 and b"".join(pieces) == whole  # four chunks, then the closing bracket
-    assert (backend.open_units, store.chunks_read) == (0, 4)
+    assert len(pieces) == 6 and b"".join(pieces) == whole  # five chunks, then the closing bracket
+    assert (backend.open_units, store.chunks_read) == (0, 5)
     assert orjson.loads(whole) == [{"id": i + 1, "run_id": f"r{i}"} for i in range(10)]
 
 
-async def test_a_listing_of_one_chunk_is_bytes_and_its_unit_of_work_is_left() -> None:
-    store = await store_with_runs(3)
-    service, backend = service_over(store, chunk_rows=3)
+async def test_a_listing_of_up_to_four_chunks_is_read_at_once_and_its_unit_of_work_is_left() -> None:
+    store = await store_with_runs(8)
+    service, backend = service_over(store, chunk_rows=2)
     body = await listing(service)
     assert body == json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
-    assert (await listing(service, "empty"), backend.open_units) == (b"[]", 0)
-    # A page no longer than a chunk is read at once, without a stream.
-    service, backend = service_over(store, chunk_rows=2)
-    assert isinstance(await listing(service, limit=2), bytes) and store.chunks_read == 1
-    assert isinstance(await listing(service, limit=3), ListingStream)
+    assert (await listing(service, "empty"), backend.open_units, store.chunks_read) == (b"[]", 0, 0)
+    await service.trigger("d", run_id="r9", conf=None, execution_date="2022-01-01", replace_microseconds=None)
+    assert isinstance(await listing(service, limit=8), bytes) and store.chunks_read == 0
+    assert isinstance(await listing(service, limit=9), ListingStream)
+    assert isinstance(await listing(service), ListingStream)
 
 
 async def test_an_unknown_dag_is_invalid_before_any_piece_with_the_cache_on_or_off() -> None:
@@ -285,7 +286,7 @@ async def test_an_unknown_dag_is_invalid_before_any_piece_with_the_cache_on_or_o
 
 async def test_a_stream_closed_early_leaves_its_unit_of_work_and_is_not_cached() -> None:
     store = await store_with_runs(10)
-    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=3)
+    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=2)
     stream = await listing(service)
     assert isinstance(stream, ListingStream)
     await anext(stream)
@@ -299,11 +300,11 @@ async def test_a_streamed_listing_that_fits_is_cached_and_one_that_does_not_is_n
     store = await store_with_runs(10)
     store.versions["d"] = 7
     whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
-    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=3)
+    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=2)
     await drained(await listing(service))
     assert await listing(service) == whole  # from the cache: bytes
     assert backend.open_units == 0 and service.listing_cache.pending_bytes == 0
-    small, _ = service_over(store, cache_bytes=len(whole), chunk_rows=3)  # no room for the overhead
+    small, _ = service_over(store, cache_bytes=len(whole), chunk_rows=2)  # no room for the overhead
     await drained(await listing(small))
     assert len(small.listing_cache) == 0 and small.listing_cache.pending_bytes == 0
     assert isinstance(await listing(small), ListingStream)
@@ -314,10 +315,10 @@ async def test_concurrent_streams_together_hold_no_more_for_the_cache_than_it_ma
     store.versions["d"] = 7
     whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
     # Room for one whole body (and its overhead), not for two being gathered at once.
-    service, _ = service_over(store, cache_bytes=len(whole) + ENTRY_OVERHEAD + 10, chunk_rows=3)
+    service, _ = service_over(store, cache_bytes=len(whole) + ENTRY_OVERHEAD + 10, chunk_rows=2)
     streams = [await listing(service) for _ in range(2)]
     bodies: list[list[bytes]] = [[], []]
-    for _ in range(5):  # the pieces of both, taken in turn
+    for _ in range(6):  # the pieces of both, taken in turn
         for body, stream in zip(bodies, streams, strict=True):
             body.append(await anext(stream))
             assert service.listing_cache.pending_bytes + ENTRY_OVERHEAD <= service.listing_cache.max_bytes
