@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=8, help="full listings at once (default 8)")
     p.add_argument("--pool-size", type=int, default=10, help="DAGPORT_DB_POOL_SIZE (default 10)")
     p.add_argument("--admin-dsn", default=ADMIN_DSN, help=f"where to create the database ({ADMIN_DSN})")
+    p.add_argument("--chunk-rows", type=int, help="DAGPORT_LISTING_CHUNK_ROWS (default: dagport's own)")
     p.add_argument("--label", default="", help="a name for this run's column (e.g. a commit)")
     return p.parse_args(argv)
 
@@ -251,6 +252,8 @@ async def run(args: argparse.Namespace) -> int:
                 dsn, workers=1, pool_size=args.pool_size, log=Path(scratch) / "server.log"
             )
             server.env["DAGPORT_TOKEN_CACHE_SECONDS"] = str(TOKEN_CACHE_SECONDS)
+            if args.chunk_rows is not None:
+                server.env["DAGPORT_LISTING_CHUNK_ROWS"] = str(args.chunk_rows)
             server.start()
             found = await listings(server, dag_id, args.concurrency)
             found["pool"] = await held_pool(server, dsn, args.pool_size)
