@@ -1,13 +1,21 @@
 """Token authentication (docs/api.md section 6).
 
-Tokens are checked against an in-memory set of SHA-256 digests: one hash of the presented token
-per request, never a database round trip. The set is reloaded from the database every
+Tokens are checked against in-memory sets of SHA-256 digests: one hash of the presented token per
+request, never a database round trip on the way. Tokens from ``DAGPORT_API_TOKENS`` are always
+known. The set of stored tokens is reloaded from the database when it is older than
 ``DAGPORT_TOKEN_CACHE_SECONDS`` (so a revoked token stops working within that time) and, at most
 once a second, when an unknown token is presented (so a new token works at once).
 
-While the database cannot be read, the tokens known so far keep working (the request itself then
-meets the outage and answers 503, or succeeds once the database is back) and an unknown token is
-503 rather than 401: it cannot be checked. A failed reload is retried at most once a second.
+Reloads never queue behind the requests' pool: the store reads through an engine of its own
+(``create_app`` gives it one without a pool, so each reload opens one connection and closes it),
+one reload at a time, each bounded by ``DAGPORT_TOKEN_RELOAD_TIMEOUT`` (connecting included).
+A request waits for a reload only when the set is due for one.
+
+Fail closed: a stored token is accepted only while the set holding it was read within
+``TOKEN_CACHE_SECONDS``. While reloads fail, every stored token, and any unknown token (it may be
+a new stored one), is 503 ``Cannot verify credentials`` with ``Retry-After``: never accepted on
+the strength of an old read, never 401. Tokens from ``DAGPORT_API_TOKENS`` are checked without
+the database and keep working. A failed reload is retried at most once a second.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ log = logging.getLogger(__name__)
 _UNAVAILABLE = (OSError, TimeoutError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 MISS_RELOAD_INTERVAL = 1.0
+CANNOT_VERIFY = "Cannot verify credentials, try again shortly"
 
 
 def hash_token(token: str) -> str:
@@ -49,25 +58,36 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def _member(digest: bytes, known: tuple[bytes, ...]) -> bool:
+    # Compare against every digest without stopping early: constant in the token's content.
+    found = False
+    for candidate in known:
+        found |= hmac.compare_digest(digest, candidate)
+    return found
+
+
 class TokenStore:
-    def __init__(self, engine: AsyncEngine, env_tokens: Iterable[str], ttl: float) -> None:
-        self._engine = engine
+    def __init__(
+        self, engine: AsyncEngine, env_tokens: Iterable[str], ttl: float, *, reload_timeout: float = 2.0
+    ) -> None:
+        self._engine = engine  # its own (see the module docstring), not the requests' pool
         self._env = tuple(_digest(t) for t in env_tokens)
         self._db: tuple[bytes, ...] = ()
         self._ttl = ttl
+        self._reload_timeout = reload_timeout
         self._loaded_at = float("-inf")
         self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def reload(self) -> None:
-        async with self._engine.connect() as conn:
+        async with asyncio.timeout(self._reload_timeout), self._engine.connect() as conn:
             hashes = await TokenRepository(conn).hashes()
         self._db = tuple(bytes.fromhex(h) for h in hashes)
         self._loaded_at = time.monotonic()
 
     async def _reload_if_older_than(self, age: float) -> bool:
-        """Reload when the set is older than ``age``; False if the database could not be read
-        (now, or less than a second ago)."""
+        """Reload when the set is older than ``age``; False if it could not be read (now, or less
+        than a second ago), so the set is older than ``age``."""
         if time.monotonic() - self._loaded_at <= age:
             return True
         async with self._lock:
@@ -83,23 +103,22 @@ class TokenStore:
                 return False
             return True
 
-    def _known(self, digest: bytes) -> bool:
-        # Compare against every known digest without stopping early: constant in the token's content.
-        found = False
-        for known in self._env + self._db:
-            found |= hmac.compare_digest(digest, known)
-        return found
-
     async def is_valid(self, token: str) -> bool:
-        """Whether the token is accepted; :class:`Unavailable` when it is unknown and the
-        database, which might hold it, cannot be read."""
-        await self._reload_if_older_than(self._ttl)
+        """Whether the token is accepted; :class:`Unavailable` when it may be a stored token and
+        the stored tokens could not be read within ``TOKEN_CACHE_SECONDS``."""
         digest = _digest(token)
-        if self._known(digest):
+        if _member(digest, self._env):
+            return True
+        if not await self._reload_if_older_than(self._ttl):
+            raise Unavailable(CANNOT_VERIFY)
+        if _member(digest, self._db):
             return True
         if not await self._reload_if_older_than(MISS_RELOAD_INTERVAL):
-            raise Unavailable()
-        return self._known(digest)
+            raise Unavailable(CANNOT_VERIFY)
+        return _member(digest, self._db)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
 
 
 def credentials_from(authorization: str | None) -> str | None:

@@ -72,9 +72,16 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     auto_migrate: bool = True
     token_cache_seconds: float = Field(5.0, ge=0)
+    # How long one reload of the stored tokens may take, connecting included (app/auth.py).
+    token_reload_timeout: float = Field(2.0, gt=0)
     # Run listings and latest_runs kept per worker while the runs they show are unchanged
     # (app/listing_cache.py).
     listing_cache_mb: float = Field(16.0, ge=0)
+    # Runs a listing longer than four times this reads and sends at a time, and how long its
+    # client may take to accept one such piece before it is cut off
+    # (app/services/dag_runs.py ListingStream, app/routers/dag_runs.py StreamedListing).
+    listing_chunk_rows: int = Field(250, ge=1, le=10_000)
+    listing_send_timeout: float = Field(30.0, gt=0)
     # FastAPI's native OpenTelemetry (spans, metrics and logs for the process's providers). Off by
     # default: dagport reports through /metrics and its access log, and FastAPI otherwise asks the
     # OpenTelemetry API whether a provider is configured on every request (docs/performance.md).

@@ -87,6 +87,7 @@ class Services:
                 clock=clock,
                 listing_cache=cache,
                 run_links=links,
+                chunk_rows=settings.listing_chunk_rows,
             ),
             tasks=TaskService(backend, clock=clock),
             dags=DagService(
@@ -118,6 +119,8 @@ def create_app(
             yield
         if isinstance(app.state.backend, AirflowBackend):
             await app.state.backend.aclose()
+        if app.state.token_store is not None:
+            await app.state.token_store.close()
         if owns_engine:
             await engine.dispose()
 
@@ -154,9 +157,16 @@ def create_app(
     )
     app.state.backend = backend
     app.state.services = Services.over(backend, settings, clock, app.state.listing_cache)
-    # In passthrough mode Airflow checks each caller's own credentials instead of dagport.
+    # Token reloads read through an engine of their own, without a pool: authentication never
+    # waits for one of the requests' connections (app/auth.py). In passthrough mode Airflow checks
+    # each caller's own credentials instead of dagport.
     app.state.token_store = (
-        TokenStore(engine, settings.env_tokens, settings.token_cache_seconds)
+        TokenStore(
+            create_engine(settings, null_pool=True, connect_timeout=settings.token_reload_timeout),
+            settings.env_tokens,
+            settings.token_cache_seconds,
+            reload_timeout=settings.token_reload_timeout,
+        )
         if settings.auth_backend == "token" and not settings.airflow_passthrough
         else None
     )

@@ -95,8 +95,15 @@ async def _call(app: Any, request: Request) -> int:
         "state": {},
     }
     status = 0
+    received = False
 
     async def receive() -> dict[str, Any]:
+        # As a server: the request once, then nothing until the client leaves (it never does
+        # here). A streamed response listens for that while it sends.
+        nonlocal received
+        if received:
+            await asyncio.Event().wait()
+        received = True
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:

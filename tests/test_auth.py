@@ -245,17 +245,24 @@ async def test_unreachable_database_is_503_never_500_for_known_and_unknown_token
                 "/api/experimental/pools", headers={"Authorization": f"Bearer {token}"}
             )
             assert response.status_code == 503, (token, response.text)
-            assert response.json()["error"] == "Database unavailable, try again shortly"
+            assert (
+                response.json()["error"]
+                == {
+                    TOKEN: "Database unavailable, try again shortly",  # passed; then /pools failed
+                    "dp_unknown": "Cannot verify credentials, try again shortly",
+                }[token]
+            )
             assert response.headers["retry-after"] == "1"
 
 
-async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
-    """A database token loaded before the database became unreadable is still accepted (the request
-    meets the outage itself); an unknown one is 503; reloads are retried at most once a second."""
+async def test_a_stored_token_not_confirmed_within_the_ttl_is_refused_while_reloads_fail(tmp_path):
+    """Fail closed: a token read from the database before it became unreadable is accepted only
+    until the set is TOKEN_CACHE_SECONDS old; then 503 (it cannot be confirmed), as for an unknown
+    token. DAGPORT_API_TOKENS keep working. Reloads are retried at most once a second."""
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    from app.auth import TokenStore
+    from app.auth import CANNOT_VERIFY, TokenStore
     from app.db import migrate
     from app.errors import Unavailable
 
@@ -263,15 +270,16 @@ async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool)
     await migrate.upgrade(engine)
     await create_db_token(engine, "ci", "dp_loaded")
-    store = TokenStore(engine, [TOKEN], ttl=0)
+    store = TokenStore(engine, [TOKEN], ttl=5)
     assert await store.is_valid("dp_loaded")
     path.rename(tmp_path / "gone.db")  # the next connection finds an empty database: no token table
-    store._loaded_at -= 10  # loaded 10 s ago: due for a reload, also on a miss
     try:
-        assert await store.is_valid("dp_loaded")
+        assert await store.is_valid("dp_loaded")  # read less than 5 s ago: no reload yet
+        store._loaded_at -= 10  # read 10 s ago: due for a reload, which fails
+        for token in ("dp_loaded", "dp_unknown"):
+            with pytest.raises(Unavailable, match=f"^{CANNOT_VERIFY}$"):
+                await store.is_valid(token)
         assert await store.is_valid(TOKEN)
-        with pytest.raises(Unavailable):
-            await store.is_valid("dp_unknown")
         loads = 0
         real_reload = store.reload
 
@@ -282,7 +290,111 @@ async def test_tokens_loaded_before_an_outage_keep_working(tmp_path):
 
         store.reload = counting_reload  # type: ignore[method-assign]
         for _ in range(20):
-            assert await store.is_valid("dp_loaded")
+            with pytest.raises(Unavailable):
+                await store.is_valid("dp_loaded")
         assert loads == 0  # within a second of the failure: no new attempt
     finally:
-        await engine.dispose()
+        await store.close()
+
+
+@asynccontextmanager
+async def tokens_database(backend: str, tmp_path: Any) -> AsyncIterator[tuple[str, Any]]:
+    """A migrated database of its own: (its URL, a coroutine function after which no new
+    connection to it can be opened; connections already open keep working)."""
+    from app.config import Settings
+    from app.db import migrate
+    from app.db.engine import create_engine
+    from tests import postgres
+    from tests.processes import throwaway_database
+
+    async def migrated(url: str) -> None:
+        engine = create_engine(Settings(database_url=url), null_pool=True)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    if backend == "sqlite":
+        path = tmp_path / "tokens.db"
+
+        async def unreadable() -> None:
+            path.rename(tmp_path / "gone.db")  # a new connection finds an empty file: no table
+
+        await migrated(f"sqlite:///{path}")
+        yield f"sqlite:///{path}", unreadable
+        return
+    async with throwaway_database("dagport_tokens") as url:
+        await migrated(url)
+        name = url.rsplit("/", 1)[1]
+
+        async def unreadable() -> None:
+            # Nobody, superusers included, may connect to a database that allows no connections.
+            await postgres.admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+
+        try:
+            yield url, unreadable
+        finally:
+            await postgres.admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+async def test_a_revoked_token_stops_working_after_the_ttl_even_while_reloads_fail(backend, tmp_path):
+    """The token is revoked, then the database cannot be reached for reloads: the revocation is
+    not seen, but once TOKEN_CACHE_SECONDS have passed the token is refused with 503, not
+    accepted on the strength of the last successful read. An env token still passes."""
+    import asyncio
+
+    from app.config import Settings
+    from app.db.engine import create_engine
+    from app.main import create_app
+
+    async with tokens_database(backend, tmp_path) as (url, unreadable):
+        writer = create_engine(Settings(database_url=url), null_pool=True)
+        app = create_app(Settings(database_url=url, api_tokens=TOKEN, token_cache_seconds=3))
+        try:
+            await create_db_token(writer, "ci", "dp_revoked_later")
+            async with client_for(app) as c:
+                headers = {"Authorization": "Bearer dp_revoked_later"}
+                assert (await c.get(TEST, headers=headers)).status_code == 200
+                await revoke_db_token(writer, "ci")
+                await unreadable()
+                assert (await c.get(TEST, headers=headers)).status_code == 200  # within the TTL
+                await asyncio.sleep(3.1)
+                refused = await c.get(TEST, headers=headers)
+                assert refused.status_code == 503, refused.text
+                assert refused.json()["error"] == "Cannot verify credentials, try again shortly"
+                assert refused.headers["retry-after"] == "1"
+                assert (await c.get(TEST, headers={"Authorization": f"Bearer {TOKEN}"})).status_code == 200
+        finally:
+            await app.state.token_store.close()
+            await app.state.engine.dispose()
+            await writer.dispose()
+
+
+async def test_authentication_does_not_wait_for_the_request_pool(settings, clean_db):
+    """Every connection of the requests' pool is taken (one, with a 30 s timeout): a stored token
+    due for a reload still authenticates at once, as the reload has a connection of its own."""
+    import asyncio
+
+    from app.config import Settings
+    from app.main import create_app
+
+    await create_db_token(clean_db, "ci", "dp_stored")
+    held = Settings(
+        **{
+            **settings.model_dump(),
+            "db_pool_size": 1,
+            "db_max_overflow": 0,
+            "db_pool_timeout": 30,
+            "token_cache_seconds": 0,  # every request reloads
+        }
+    )
+    app = create_app(held)
+    try:
+        async with app.state.engine.connect(), client_for(app) as c:  # the pool's only connection
+            headers = {"Authorization": "Bearer dp_stored"}
+            for _ in range(3):
+                response = await asyncio.wait_for(c.get(TEST, headers=headers), timeout=5)
+                assert response.status_code == 200, response.text
+    finally:
+        await app.state.token_store.close()
+        await app.state.engine.dispose()

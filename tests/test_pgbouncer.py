@@ -196,7 +196,8 @@ async def test_concurrent_triggers_patches_and_pool_upserts_succeed(
 @pytest.mark.parametrize("setting", PGBOUNCER_SETTINGS, ids=["db_pooler", "statement_cache_0"])
 async def test_concurrent_reads_succeed(database: tuple[str, str], setting: dict[str, object]) -> None:
     _, bounced = database
-    async with api(bounced, **setting) as client:
+    # Chunks of 2 runs, no listing cache: each listing of 24 runs is streamed, through a cursor.
+    async with api(bounced, listing_chunk_rows=2, listing_cache_mb=0, **setting) as client:
         await put_dag(client, REFERENCE_DAGS_DIR / f"{DAG}.json")
         assert await statuses(triggers_and_pool_upserts(client)) == {200: len(RUNS) + 12}
         lists, states, pools = await asyncio.gather(
@@ -205,6 +206,9 @@ async def test_concurrent_reads_succeed(database: tuple[str, str], setting: dict
             asyncio.gather(*(client.get("/pools") for _ in range(10))),
         )
     assert [(r.status_code, len(r.json())) for r in lists] == [(200, len(RUNS))] * 10
+    assert all("content-length" not in r.headers for r in lists)  # streamed
+    assert [item["execution_date"] for item in lists[0].json()] == RUNS
+    assert len({r.content for r in lists}) == 1
     assert [(r.status_code, r.json()) for r in states] == [(200, {"state": "queued"})] * len(RUNS)
     assert [(r.status_code, len(r.json())) for r in pools] == [(200, 1 + len(POOLS))] * 10
 

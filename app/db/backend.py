@@ -8,6 +8,8 @@ layer above knows a driver's exceptions.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 from typing import Any
 
@@ -202,6 +204,22 @@ class SqlStore:
 
     async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
         return await self._runs().list_runs(dag_id=dag_id, filters=filters, dag_known=dag_known)
+
+    async def stream_runs(
+        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
+    ) -> AsyncGenerator[list[ListedRun]]:
+        # Chunks are read after the unit of work has handed the store out, so their failures are
+        # turned into domain errors here, where a statement's would be by UnitOfWork.__aexit__.
+        chunks = self._runs().stream_runs(dag_id=dag_id, filters=filters, chunk_rows=chunk_rows)
+        try:
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    yield chunk
+        except Exception as exc:
+            error = domain_error_of(exc)
+            if error is None or isinstance(exc, DomainError):
+                raise
+            raise error from exc
 
     async def runs_version(self, *, dag_id: str) -> RunsVersion:
         return await self._runs().runs_version(dag_id=dag_id)

@@ -22,7 +22,9 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, null_pool: bool = False, connect_timeout: float | None = None
+) -> AsyncEngine:
     """Build the engine for ``settings.database_url``.
 
     SQLite gets one pooled connection: it serves one process, its writers serialise anyway, and a
@@ -30,6 +32,8 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
     Statement parameters are hidden from log lines and exception texts (``hide_parameters``): they
     carry run configurations, definitions and token hashes, and SQLAlchemy logs them whenever its
     logger is enabled (LOG_LEVEL=DEBUG or INFO) and puts them in every statement error.
+    ``null_pool``: no pool at all, a connection per ``connect()`` closed when returned (SQLite
+    too); ``connect_timeout`` bounds opening a Postgres connection and each statement on it.
     """
     kwargs: dict[str, Any] = {
         "json_serializer": _json_dumps,
@@ -38,7 +42,10 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
     }
     if settings.is_sqlite:
         database = make_url(settings.database_url).database
-        kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
+        if null_pool:
+            kwargs["poolclass"] = NullPool
+        else:
+            kwargs |= {"pool_size": 1, "max_overflow": 0, "pool_timeout": settings.db_pool_timeout}
         engine = create_async_engine(settings.database_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # Before each connection is opened (not when the engine is built: an engine never used
@@ -47,9 +54,11 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
         return engine
     connect_args: dict[str, Any] = {
         "statement_cache_size": settings.db_statement_cache_size,
-        "command_timeout": 30,
+        "command_timeout": 30 if connect_timeout is None else connect_timeout,
         "server_settings": {"application_name": "dagport"},
     }
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
     if settings.behind_pgbouncer:
         # PgBouncer in transaction pooling mode: no named prepared statements may outlive a query.
         connect_args["statement_cache_size"] = 0

@@ -9,14 +9,16 @@
   prepared statement must not outlive a transaction. Reads run through SQLAlchemy Core on the
   engine's pool, in autocommit where that is safe (not through PgBouncer's transaction pooling).
 
-Both return rows as sequences read by position; repositories turn them into typed results.
+Both return rows as sequences read by position; repositories turn them into typed results. Both
+also stream a statement's rows in chunks (:meth:`Reader.stream`), for answers too long to hold:
+an asyncpg cursor inside a read-only transaction, or SQLAlchemy's server-side cursor (``stream``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Literal, Protocol
 
 import asyncpg
@@ -52,6 +54,13 @@ class Reader(Protocol):
 
     async def rows(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Sequence[Any]]: ...
 
+    def stream(
+        self, stmt: Executable, params: dict[str, Any], size: int
+    ) -> AsyncGenerator[Sequence[Sequence[Any]]]:
+        """The rows in chunks of at most ``size``, each fetched when the previous one is taken: one
+        statement, one snapshot. Close the iterator (``aclose``) to end it early."""
+        ...
+
 
 class CoreReader:
     """Reads through SQLAlchemy Core on the unit of work's connection."""
@@ -63,6 +72,16 @@ class CoreReader:
 
     async def rows(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         return (await self.conn.execute(stmt, params)).all()
+
+    async def stream(
+        self, stmt: Executable, params: dict[str, Any], size: int
+    ) -> AsyncGenerator[Sequence[Sequence[Any]]]:
+        result = await self.conn.stream(stmt, params)
+        try:
+            async for chunk in result.partitions(size):
+                yield chunk
+        finally:
+            await result.close()
 
 
 class _Compiled:
@@ -91,13 +110,26 @@ class AsyncpgReader:
         self.conn = conn
         self.dialect = dialect
 
-    async def rows(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+    def _bound(self, stmt: Executable, params: dict[str, Any]) -> tuple[str, list[Any]]:
         compiled = self._compiled.get(id(stmt))
         if compiled is None or compiled.stmt is not stmt:
             compiled = self._compiled[id(stmt)] = _Compiled(stmt, self.dialect)
         defaults = compiled.defaults
-        values = [params[p] if p in params else defaults[p] for p in compiled.params]
-        return await self.conn.fetch(compiled.sql, *values)
+        return compiled.sql, [params[p] if p in params else defaults[p] for p in compiled.params]
+
+    async def rows(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        sql, values = self._bound(stmt, params)
+        return await self.conn.fetch(sql, *values)
+
+    async def stream(
+        self, stmt: Executable, params: dict[str, Any], size: int
+    ) -> AsyncGenerator[Sequence[Sequence[Any]]]:
+        sql, values = self._bound(stmt, params)
+        # An asyncpg cursor lives in a transaction: a read-only one, ended with the stream.
+        async with self.conn.transaction(readonly=True):
+            cursor = await self.conn.cursor(sql, *values)
+            while chunk := await cursor.fetch(size):
+                yield chunk
 
 
 async def _no_reset(_conn: asyncpg.Connection) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from starlette.responses import Response
+import anyio
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from app.dates import iso_utc
 from app.error_handlers import responses
+from app.errors import DomainError, StoreFailure
 from app.json import JSONResponse, dumps_bytes
 from app.routers.dependencies import DagRuns, ExecutionDate, RunStateBody, SingleValuedQuery, TriggerBody
 from app.routing import LeanRoute
@@ -22,7 +26,10 @@ from app.schemas.dag_runs import (
 )
 from app.schemas.listings import latest_runs_listing, run_listing
 from app.security import API_SECURITY
+from app.services.dag_runs import ListingStream
 from app.services.results import Run
+
+log = logging.getLogger("dagport.listings")
 
 router = APIRouter(tags=["dag_runs"], route_class=LeanRoute, dependencies=API_SECURITY)
 
@@ -108,11 +115,15 @@ async def trigger_dag(dag_id: str, body: TriggerBody, service: DagRuns) -> JSONR
     responses=responses(400),
     dependencies=[SingleValuedQuery],
 )
-async def list_dag_runs(dag_id: str, query: Annotated[RunListQuery, Query()], service: DagRuns) -> Response:
+async def list_dag_runs(
+    request: Request, dag_id: str, query: Annotated[RunListQuery, Query()], service: DagRuns
+) -> Response:
     """Every run of the DAG, by execution_date ascending. An unknown DAG is **400** here, as in Airflow.
 
     A body rendered before is served again while none of the DAG's runs changed since (one
-    primary-key read decides, in the same request): a poller sees every change at once.
+    primary-key read decides, in the same request): a poller sees every change at once. A long
+    listing (more than four times `DAGPORT_LISTING_CHUNK_ROWS` runs) is sent as it is read, in
+    chunked transfer encoding: the same bytes, in memory a chunk at a time.
     """
     links = service.run_links
     body = await service.list_runs(
@@ -124,7 +135,56 @@ async def list_dag_runs(dag_id: str, query: Annotated[RunListQuery, Query()], se
         execution_date_lte=query.execution_date_lte,
         render=lambda rows: dumps_bytes(run_listing(links, dag_id, rows)),
     )
+    if isinstance(body, ListingStream):
+        return StreamedListing(body, send_timeout=request.app.state.settings.listing_send_timeout)
     return Response(body, media_type=JSONResponse.media_type)
+
+
+class StreamedListing(StreamingResponse):
+    """A :class:`ListingStream` sent piece by piece, its unit of work closed whatever happens.
+
+    Once the status is sent, a failure can no longer become an error response: the body is cut
+    off (the connection is closed without the last chunk, so no client takes it for whole) and
+    the reason logged. A client that takes longer than ``send_timeout`` to accept a piece is cut
+    off the same way, so a reader that stalls does not hold a database connection.
+    """
+
+    def __init__(self, pieces: ListingStream, *, send_timeout: float) -> None:
+        super().__init__(pieces, media_type=JSONResponse.media_type)
+        self.pieces = pieces
+        self.send_timeout = send_timeout
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        sent = 0
+        try:
+            async for piece in self.pieces:
+                with anyio.move_on_after(self.send_timeout) as waited:
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+                if waited.cancelled_caught:
+                    log.warning(
+                        "run listing cut off after %d bytes: the client took over %g s",
+                        sent,
+                        self.send_timeout,
+                    )
+                    return
+                sent += len(piece)
+        except DomainError as exc:
+            level = logging.ERROR if isinstance(exc, StoreFailure) else logging.WARNING
+            log.log(level, "run listing cut off after %d bytes: %s", sent, exc.message)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the client left or the server is stopping (the task is then cancelled).
+            with anyio.CancelScope(shield=True):
+                try:
+                    await self.pieces.aclose()
+                except Exception as exc:  # the connection broke as the listing ended: it is released
+                    log.warning("run listing ended with %s: %s", type(exc).__name__, exc)
 
 
 @router.get(

@@ -10,6 +10,7 @@ services decide what that means.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,6 +52,16 @@ class Store(Protocol):
     async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
         """The runs by execution_date; ``None`` if the DAG does not exist (``dag_known``: the
         caller already knows it does)."""
+        ...
+
+    def stream_runs(
+        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
+    ) -> AsyncGenerator[list[ListedRun]]:
+        """The runs of :meth:`list_runs`, in order, as chunks of 1 to ``chunk_rows`` runs, each
+        read when the previous one has been taken, all inside the unit of work that gave the store
+        (which stays open until the generator is closed). No chunk when there is none to show,
+        whether or not the DAG exists (the caller asks :meth:`runs_version`). Failures while
+        reading are domain errors, as for every other method."""
         ...
 
     async def runs_version(self, *, dag_id: str) -> RunsVersion: ...

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, aclosing
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,16 @@ from app.errors import (
     run_not_found,
     same_second_detail,
 )
-from app.listing_cache import ListingCache
+from app.listing_cache import ListingCache, PendingBody
 from app.schemas.listings import Links, graph_links
-from app.services.backend import Backend
+from app.services.backend import Backend, Store
 from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
 
 RUN_STATES = ("queued", "running", "success", "failed")
+
+# A run listing of up to this many chunks of runs is read in one query and sent whole; a longer
+# one is streamed (ListingStream).
+WHOLE_CHUNKS = 4
 
 # latest_runs' entry in the listing cache (a run listing's key is a tuple starting with a dag_id).
 LATEST_RUNS_KEY = "latest_runs"
@@ -54,6 +59,74 @@ def found_run(lookup: RunLookup, dag_id: str, execution_date: datetime) -> Run:
     return lookup.run
 
 
+class ListingStream:
+    """A long run listing's body: the pieces of its JSON array, each read from the store when the
+    previous one has been taken (``async for``).
+
+    It holds its unit of work (a connection) until the last piece has been taken or
+    :meth:`aclose` is called, which whoever sends it must do, whatever happens (the client
+    leaving, a failure): a store failure while reading is raised as a domain error from the
+    iteration, after the first piece. A complete body that fits goes to the listing cache.
+    """
+
+    __slots__ = ("_pending", "_pieces", "_unit")
+
+    def __init__(
+        self, unit: AsyncExitStack, pieces: AsyncGenerator[bytes], pending: PendingBody | None
+    ) -> None:
+        self._unit = unit
+        self._pieces = pieces
+        self._pending = pending
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            piece = await anext(self._pieces)
+        except StopAsyncIteration:
+            if self._pending is not None:
+                self._pending.store()
+            await self.aclose()
+            raise
+        if self._pending is not None:
+            self._pending.add(piece)
+        return piece
+
+    async def aclose(self) -> None:
+        """End the listing early (or after its end): the unit of work is left, its connection
+        returned. Safe to call more than once."""
+        if self._pending is not None:
+            self._pending.drop()
+        try:
+            await self._pieces.aclose()
+        finally:
+            await self._unit.aclose()
+
+
+async def _next_rows(chunks: AsyncIterator[list[ListedRun]]) -> list[ListedRun] | None:
+    """The next non-empty chunk, or ``None`` after the last."""
+    async for chunk in chunks:
+        if chunk:
+            return chunk
+    return None
+
+
+async def _array_pieces(
+    first: list[ListedRun],
+    second: list[ListedRun],
+    chunks: AsyncIterator[list[ListedRun]],
+    render: Callable[[list[ListedRun]], bytes],
+) -> AsyncGenerator[bytes]:
+    """One JSON array from the arrays ``render`` makes of each chunk: the same bytes as
+    ``render`` of all the rows at once (no whitespace between items)."""
+    yield render(first)[:-1]
+    yield b"," + render(second)[1:-1]
+    while (chunk := await _next_rows(chunks)) is not None:
+        yield b"," + render(chunk)[1:-1]
+    yield b"]"
+
+
 class DagRunService:
     def __init__(
         self,
@@ -64,8 +137,10 @@ class DagRunService:
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
         run_links: Links | None = None,
+        chunk_rows: int = 250,
     ) -> None:
         self.backend = backend
+        self.chunk_rows = chunk_rows  # runs read at a time by a listing that may be longer
         self.run_links = run_links or graph_links("")  # the listings' dag_run_url
         self.default_tz = default_tz
         self.triggered_run_state = triggered_run_state
@@ -146,8 +221,16 @@ class DagRunService:
         execution_date_gte: str | None,
         execution_date_lte: str | None,
         render: Callable[[list[ListedRun]], bytes],
-    ) -> bytes:
-        """The DAG's runs by execution_date, rendered; an unknown DAG is Invalid (400), as in Airflow."""
+    ) -> bytes | ListingStream:
+        """The DAG's runs by execution_date, rendered as a JSON array (``render``); an unknown DAG
+        is Invalid (400), as in Airflow.
+
+        A listing of up to ``WHOLE_CHUNKS * chunk_rows`` runs is read in one query and rendered
+        whole. A longer one is read again in chunks of ``chunk_rows`` (``Store.stream_runs``) and
+        comes back as a :class:`ListingStream` of the array's pieces, each chunk rendered alone,
+        so memory stays flat whatever the number of runs. Anything refused or failing before the
+        first piece is raised here.
+        """
         wanted = (state or "").strip().lower() or None
         if wanted is not None and wanted not in RUN_STATES:
             raise Invalid(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
@@ -159,27 +242,58 @@ class DagRunService:
             execution_date_lte=None if execution_date_lte is None else self.date(execution_date_lte),
         )
         cache = self.listing_cache
-        async with self.backend.reading() as store:
+        whole = WHOLE_CHUNKS * self.chunk_rows
+        if limit is not None and limit <= whole:  # a page: one query, never a stream
+            async with self.backend.reading() as store:
 
-            async def version() -> int | None:
-                found = await store.runs_version(dag_id=dag_id)
-                if not found.dag_exists:
-                    raise Invalid(dag_not_found(dag_id))
-                return found.version
+                async def page(_pending: PendingBody | None) -> bytes:
+                    listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
+                    if listed is None:
+                        raise Invalid(dag_not_found(dag_id))
+                    return render(listed)
 
-            async def rows() -> bytes:
-                listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
+                return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), page)
+
+        # The unit of work is left when this block ends, unless a ListingStream takes it over.
+        async with AsyncExitStack() as unit:
+            store = await unit.enter_async_context(self.backend.reading())
+
+            async def rows(pending: PendingBody | None) -> bytes | ListingStream:
+                # One query answers a listing of up to `whole` runs; one more row says it is longer.
+                probe = replace(filters, limit=whole + 1)
+                listed = await store.list_runs(dag_id=dag_id, filters=probe, dag_known=cache.enabled)
                 if listed is None:
                     raise Invalid(dag_not_found(dag_id))
-                return render(listed)
+                if len(listed) <= whole:
+                    return render(listed)
+                del listed  # read again with the rest, in one statement: one snapshot
+                stream = store.stream_runs(dag_id=dag_id, filters=filters, chunk_rows=self.chunk_rows)
+                chunks = await unit.enter_async_context(aclosing(stream))
+                first = await _next_rows(chunks)
+                second = None if first is None else await _next_rows(chunks)
+                if second is None:  # runs deleted since the first query
+                    return render(first or [])
+                return ListingStream(unit.pop_all(), _array_pieces(first, second, chunks, render), pending)
 
-            return await cache.cached_render((dag_id, filters), version, rows)
+            return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), rows)
 
     async def latest_runs(self, render: Callable[[list[LatestRun]], bytes]) -> bytes:
         """Each DAG's newest run, by dag_id, rendered."""
         async with self.backend.reading() as store:
 
-            async def rows() -> bytes:
+            async def rows(_pending: PendingBody | None) -> bytes:
                 return render(await store.latest_runs())
 
             return await self.listing_cache.cached_render(LATEST_RUNS_KEY, store.latest_runs_version, rows)
+
+
+def _version_of(store: Store, dag_id: str) -> Callable[[], Awaitable[int | None]]:
+    """The listing cache's version of the DAG's runs; an unknown DAG is Invalid (400)."""
+
+    async def version() -> int | None:
+        found = await store.runs_version(dag_id=dag_id)
+        if not found.dag_exists:
+            raise Invalid(dag_not_found(dag_id))
+        return found.version
+
+    return version

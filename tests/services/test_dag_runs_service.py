@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from app.errors import Conflict, Invalid, NotFound
-from app.listing_cache import ListingCache
-from app.services.dag_runs import DagRunService
+from app.listing_cache import ENTRY_OVERHEAD, ListingCache
+from app.services.dag_runs import DagRunService, ListingStream
 from app.services.results import (
     ListedRun,
     Run,
@@ -37,6 +38,7 @@ class MemoryStore:
         self.runs: dict[str, list[Run]] = {dag_id: [] for dag_id in dags}
         self.versions: dict[str, int] = {}
         self.listings_read = 0
+        self.chunks_read = 0
 
     async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
         if command.dag_id not in self.start_dates:
@@ -75,21 +77,33 @@ class MemoryStore:
         self.listings_read += 1
         if dag_id not in self.runs:
             return None
-        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)
+        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)[filters.offset :]
+        runs = runs if filters.limit is None else runs[: filters.limit]
         return [ListedRun(r.id, r.run_id, r.execution_date.isoformat(), r.state, None) for r in runs]
+
+    async def stream_runs(self, *, dag_id: str, filters: RunFilter, chunk_rows: int):
+        listed = await self.list_runs(dag_id=dag_id, filters=filters, dag_known=False) or []
+        for start in range(0, len(listed), chunk_rows):
+            self.chunks_read += 1
+            yield listed[start : start + chunk_rows]
 
 
 class MemoryBackend:
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
         self.commits = 0
+        self.open_units = 0
 
     async def ping(self) -> bool:
         return True
 
     @asynccontextmanager
     async def reading(self):
-        yield self.store
+        self.open_units += 1
+        try:
+            yield self.store
+        finally:
+            self.open_units -= 1
 
     @asynccontextmanager
     async def writing(self):
@@ -102,7 +116,9 @@ class MemoryBackend:
         self.commits += 1
 
 
-def service_over(store: MemoryStore, cache_bytes: int = 0) -> tuple[DagRunService, MemoryBackend]:
+def service_over(
+    store: MemoryStore, cache_bytes: int = 0, chunk_rows: int = 1000
+) -> tuple[DagRunService, MemoryBackend]:
     backend = MemoryBackend(store)
     service = DagRunService(
         backend,
@@ -110,6 +126,7 @@ def service_over(store: MemoryStore, cache_bytes: int = 0) -> tuple[DagRunServic
         triggered_run_state="queued",
         clock=lambda: NOW,
         listing_cache=ListingCache(cache_bytes),
+        chunk_rows=chunk_rows,
     )
     return service, backend
 
@@ -197,3 +214,116 @@ async def test_a_listing_is_rendered_again_only_when_the_backend_version_moves()
             execution_date_lte=None,
             render=render,
         )
+
+
+# -- listings read in chunks -------------------------------------------------------------------------
+
+
+def json_render(rows: list[ListedRun]) -> bytes:
+    return orjson.dumps([{"id": r.id, "run_id": r.run_id} for r in rows])
+
+
+async def store_with_runs(count: int) -> MemoryStore:
+    store = MemoryStore({"d": None, "empty": None})
+    service, _ = service_over(store)
+    for day in range(count):
+        date = (datetime(2021, 1, 1, tzinfo=UTC) + timedelta(days=day)).isoformat()
+        await service.trigger(
+            "d", run_id=f"r{day}", conf=None, execution_date=date, replace_microseconds=None
+        )
+    return store
+
+
+def listing(service: DagRunService, dag_id: str = "d", limit: int | None = None):
+    return service.list_runs(
+        dag_id,
+        state=None,
+        limit=limit,
+        offset=0,
+        execution_date_gte=None,
+        execution_date_lte=None,
+        render=json_render,
+    )
+
+
+async def drained(stream: ListingStream) -> list[bytes]:
+    return [piece async for piece in stream]
+
+
+async def test_a_listing_longer_than_four_chunks_is_streamed_in_pieces_that_make_the_same_bytes() -> None:
+    store = await store_with_runs(10)
+    service, backend = service_over(store, chunk_rows=2)
+    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    stream = await listing(service)
+    assert isinstance(stream, ListingStream)
+    assert (backend.open_units, store.chunks_read) == (1, 2)  # two chunks read before the first piece
+    pieces = await drained(stream)
+    assert len(pieces) == 6 and b"".join(pieces) == whole  # five chunks, then the closing bracket
+    assert (backend.open_units, store.chunks_read) == (0, 5)
+    assert orjson.loads(whole) == [{"id": i + 1, "run_id": f"r{i}"} for i in range(10)]
+
+
+async def test_a_listing_of_up_to_four_chunks_is_read_at_once_and_its_unit_of_work_is_left() -> None:
+    store = await store_with_runs(8)
+    service, backend = service_over(store, chunk_rows=2)
+    body = await listing(service)
+    assert body == json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    assert (await listing(service, "empty"), backend.open_units, store.chunks_read) == (b"[]", 0, 0)
+    await service.trigger("d", run_id="r9", conf=None, execution_date="2022-01-01", replace_microseconds=None)
+    assert isinstance(await listing(service, limit=8), bytes) and store.chunks_read == 0
+    assert isinstance(await listing(service, limit=9), ListingStream)
+    assert isinstance(await listing(service), ListingStream)
+
+
+async def test_an_unknown_dag_is_invalid_before_any_piece_with_the_cache_on_or_off() -> None:
+    store = await store_with_runs(3)
+    for cache_bytes in (0, 1 << 20):
+        service, backend = service_over(store, cache_bytes=cache_bytes, chunk_rows=2)
+        with pytest.raises(Invalid, match=r"^Dag id x not found in DagModel$"):
+            await listing(service, "x")
+        assert backend.open_units == 0
+
+
+async def test_a_stream_closed_early_leaves_its_unit_of_work_and_is_not_cached() -> None:
+    store = await store_with_runs(10)
+    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=2)
+    stream = await listing(service)
+    assert isinstance(stream, ListingStream)
+    await anext(stream)
+    await stream.aclose()
+    await stream.aclose()  # twice is harmless
+    assert backend.open_units == 0 and service.listing_cache.pending_bytes == 0
+    assert isinstance(await listing(service), ListingStream)  # nothing was stored
+
+
+async def test_a_streamed_listing_that_fits_is_cached_and_one_that_does_not_is_not() -> None:
+    store = await store_with_runs(10)
+    store.versions["d"] = 7
+    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=2)
+    await drained(await listing(service))
+    assert await listing(service) == whole  # from the cache: bytes
+    assert backend.open_units == 0 and service.listing_cache.pending_bytes == 0
+    small, _ = service_over(store, cache_bytes=len(whole), chunk_rows=2)  # no room for the overhead
+    await drained(await listing(small))
+    assert len(small.listing_cache) == 0 and small.listing_cache.pending_bytes == 0
+    assert isinstance(await listing(small), ListingStream)
+
+
+async def test_concurrent_streams_together_hold_no_more_for_the_cache_than_it_may_keep() -> None:
+    store = await store_with_runs(10)
+    store.versions["d"] = 7
+    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    # Room for one whole body (and its overhead), not for two being gathered at once.
+    service, _ = service_over(store, cache_bytes=len(whole) + ENTRY_OVERHEAD + 10, chunk_rows=2)
+    streams = [await listing(service) for _ in range(2)]
+    bodies: list[list[bytes]] = [[], []]
+    for _ in range(6):  # the pieces of both, taken in turn
+        for body, stream in zip(bodies, streams, strict=True):
+            body.append(await anext(stream))
+            assert service.listing_cache.pending_bytes + ENTRY_OVERHEAD <= service.listing_cache.max_bytes
+    for stream in streams:
+        assert await drained(stream) == []
+    assert [b"".join(body) for body in bodies] == [whole, whole]
+    assert len(service.listing_cache) == 1 and service.listing_cache.pending_bytes == 0
+    assert await listing(service) == whole

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import fields, replace
 from datetime import datetime
 from functools import lru_cache
@@ -300,6 +302,25 @@ def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
     ).order_by(cut.c.execution_date)
 
 
+def _list_runs_query(dag_id: str, filters: RunFilter) -> tuple[Any, dict[str, Any]]:
+    """The listing's prebuilt statement for these filters, and its parameters."""
+    stmt = _list_runs_statement(
+        filters.state is not None,
+        filters.execution_date_gte is not None,
+        filters.execution_date_lte is not None,
+        filters.limit is not None,
+    )
+    params = {
+        "dag_id": dag_id,
+        "state": filters.state,
+        "gte": filters.execution_date_gte,
+        "lte": filters.execution_date_lte,
+        "offset": filters.offset,
+        "limit": filters.limit,
+    }
+    return stmt, {k: v for k, v in params.items() if v is not None}
+
+
 class DagRunRepository(Repository):
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -337,24 +358,19 @@ class DagRunRepository(Repository):
         Runs imply their DAG (foreign key): only an empty page costs a second query, unless the
         caller already knows the DAG exists (``dag_known``: it read :meth:`runs_version`).
         """
-        stmt = _list_runs_statement(
-            filters.state is not None,
-            filters.execution_date_gte is not None,
-            filters.execution_date_lte is not None,
-            filters.limit is not None,
-        )
-        params = {
-            "dag_id": dag_id,
-            "state": filters.state,
-            "gte": filters.execution_date_gte,
-            "lte": filters.execution_date_lte,
-            "offset": filters.offset,
-            "limit": filters.limit,
-        }
-        rows = await self.rows(stmt, {k: v for k, v in params.items() if v is not None})
+        rows = await self.rows(*_list_runs_query(dag_id, filters))
         if not rows and not dag_known and not await self.dag_exists(dag_id=dag_id):
             return None
         return list(map(ListedRun._make, rows))
+
+    async def stream_runs(
+        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
+    ) -> AsyncGenerator[list[ListedRun]]:
+        """The same runs as :meth:`list_runs`, in chunks of at most ``chunk_rows``, read from one
+        statement as they are taken; no chunk when there is no run (nor when the DAG is unknown)."""
+        async with aclosing(self.reader.stream(*_list_runs_query(dag_id, filters), chunk_rows)) as chunks:
+            async for rows in chunks:
+                yield list(map(ListedRun._make, rows))
 
     async def runs_version(self, *, dag_id: str) -> RunsVersion:
         """Whether the DAG exists, and its runs' stamp (``None`` before its first run)."""
