@@ -30,7 +30,7 @@ from tests.processes import (
 # Starts server processes (conftest.py: system). One xdist group: its server starts once, on one worker.
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("metrics_workers")]
 
-TOKEN = "metrics-token"
+TOKEN = "metrics-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 POOL_SIZE = 3
 ROUTES = ("/api/experimental/test", "/api/experimental/pools")
