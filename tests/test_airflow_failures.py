@@ -196,3 +196,25 @@ async def test_with_a_cache_repeated_polls_do_not_reach_airflow(dagport_db_url: 
             answer = await api.get("/api/experimental/dags/d/dag_runs/2025-01-01T00:00:00+00:00")
             assert answer.json() == {"state": "running"}
     assert len(airflow.requests) == 1
+
+
+async def test_refused_passthrough_credentials_leave_nothing_behind(dagport_db_url: str) -> None:
+    """Callers sending ever new wrong Basic credentials get 401 and grow no table of dagport's."""
+    routes = {"/auth/token": (401, {"detail": "Invalid credentials"}, 0.0)}
+    async with StandIn(routes) as airflow:
+        settings = Settings(
+            database_url=dagport_db_url,
+            backend="airflow",
+            airflow_url=airflow.url,
+            airflow_auth="passthrough",
+        )
+        app = create_app(settings)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as client:
+            for n in range(20):
+                answer = await client.get("/api/experimental/dags/d/paused", auth=(f"user{n}", "wrong"))
+                assert answer.status_code == 401
+                assert answer.json()["error"] == "Airflow refused the credentials: Invalid credentials"
+        credentials = app.state.backend.client.credentials
+        assert (len(credentials._locks), len(credentials._tokens)) == (0, 0)
+        await app.state.backend.aclose()
+        await app.state.engine.dispose()

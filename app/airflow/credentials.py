@@ -176,16 +176,20 @@ class Passthrough:
         cached = self._tokens.get(digest)
         if cached is not None and _fresh(cached[1]):
             return cached[0]
+        # One exchange per credentials at a time; the lock is dropped afterwards, also when Airflow
+        # refuses them (so callers sending ever new wrong credentials cannot grow this table).
         lock = self._locks.setdefault(digest, asyncio.Lock())
-        async with lock:
-            cached = self._tokens.get(digest)
-            if cached is None or not _fresh(cached[1]):
-                username, password = _basic(value)
-                assert self._client is not None
-                token = await exchange(self._client, username, password)
-                cached = ({"Authorization": f"Bearer {token}"}, jwt_expiry(token))
-                self._tokens[digest] = cached
-        self._locks.pop(digest, None)
+        try:
+            async with lock:
+                cached = self._tokens.get(digest)
+                if cached is None or not _fresh(cached[1]):
+                    username, password = _basic(value)
+                    assert self._client is not None
+                    token = await exchange(self._client, username, password)
+                    cached = ({"Authorization": f"Bearer {token}"}, jwt_expiry(token))
+                    self._tokens[digest] = cached
+        finally:
+            self._locks.pop(digest, None)
         return cached[0]
 
     async def refresh(self, sent: dict[str, str]) -> bool:
