@@ -18,6 +18,7 @@ Pure ASGI rather than BaseHTTPMiddleware: no extra task, no body buffering on th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -141,6 +142,8 @@ class ApiProtocolMiddleware:
             if refusal is None:
                 await self.app(scope, receive_wrapper, send_wrapper)
             else:
+                if refusal.status == 413:
+                    await _drain_declared_body(scope, receive, self.max_body_bytes)
                 await _send_error(send_wrapper, refusal, request_id)
         finally:
             route = route_template(scope, self.metrics.templates)
@@ -215,6 +218,28 @@ class Refusal(NamedTuple):
     message: str
     headers: list[tuple[bytes, bytes]]
     detail: list[dict[str, Any]] | None = None
+
+
+# A body declared too large is still read (and dropped) before the 413 when it is at most this many
+# times the limit and arrives within DRAIN_SECONDS: closing a connection with unread data in it
+# resets it, and the client, still sending, then loses the answer (nginx's lingering close does
+# the same). Larger or slower bodies are refused at once and the connection closed.
+DRAIN_FACTOR = 4
+DRAIN_SECONDS = 5.0
+
+
+async def _drain_declared_body(scope: Scope, receive: Receive, limit: int) -> None:
+    length = _content_length(scope)
+    if length is None or length > DRAIN_FACTOR * limit:
+        return
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    return
+    except TimeoutError:
+        return
 
 
 async def _send_error(send: Send, refusal: Refusal, request_id: str) -> None:
