@@ -28,6 +28,7 @@ BIG_DAG = "reliability_10k"
 BIG_DAG_TASKS = 10_000
 POOL_LIMITED = ReplicaSettings(pool_size=1, pool_timeout=1.0)
 POOL_MARGIN = 2.0  # seconds a 503 may take beyond DB_POOL_TIMEOUT (scheduling on a busy machine)
+LISTING_MARGIN = 5.0  # seconds more for a 200 of a burst listing: reading and sending 10,000 runs
 SLOW_CLIENT_BOUND = 1.0  # seconds a normal request may take while slow clients hold sockets
 
 
@@ -237,7 +238,8 @@ async def full_pool(ctx: Context, section: Section) -> None:
 
     Held: its only connection is taken by a PATCH waiting for a run's row lock, so 30 concurrent
     reads must all be 503 once the pool timeout expires (not hang). Then, with nothing held, 30
-    concurrent listings of 10,000+ runs: each 200 or 503, none slower than the timeout + margin.
+    concurrent listings of 10,000+ runs: each 200 or 503, no 503 slower than the timeout + margin
+    (a 200 may take a listing's own work longer).
     """
     replica = Replica("r3", free_port(), ctx.postgres.url, ctx.work, POOL_LIMITED).start()
     try:
@@ -262,7 +264,14 @@ async def full_pool(ctx: Context, section: Section) -> None:
         f"held pool: {ex.describe()} after {ex.seconds:.2f} s" for ex in starved if ex.seconds > bound
     ]
     problems += [f"burst: {ex.describe()}" for ex in burst if not (ex.status == 200 or _unavailable(ex))]
-    problems += [f"burst: {ex.describe()} after {ex.seconds:.2f} s" for ex in burst if ex.seconds > bound]
+    # A 503 must come within the pool timeout (+ margin): nobody waits longer for a connection. A
+    # 200 also reads and sends its 10,000 runs (a stream holds the connection while it is sent),
+    # so it is given that work's time on top.
+    problems += [
+        f"burst: {ex.describe()} after {ex.seconds:.2f} s"
+        for ex in burst
+        if ex.seconds > (bound + LISTING_MARGIN if ex.status == 200 else bound)
+    ]
     problems += [
         f"{name}: {ex.describe()}"
         for name, ex in (("holder", holder.result()), ("after", after))
