@@ -109,6 +109,27 @@ def multiprocess_directory(workers: int) -> Iterator[None]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+class CallMetrics:
+    """A counter of calls by (template, method, status) and their latency histogram by the first
+    ``latency_labels`` of those. The labelled children are kept: ``labels()`` takes a lock and
+    builds its key on every call; the set of keys is bounded (templates x methods x statuses)."""
+
+    def __init__(self, counter: Counter, latency: Histogram, latency_labels: int) -> None:
+        self.counter = counter
+        self.latency = latency
+        self.latency_labels = latency_labels
+        self._children: dict[tuple[str, str, Any], tuple[Any, Any]] = {}
+
+    def observe(self, template: str, method: str, status: Any, seconds: float) -> None:
+        key = (template, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.counter.labels(*key), self.latency.labels(*key[: self.latency_labels]))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+
 class Metrics:
     """One registry per app (tests build many apps in one process).
 
@@ -144,18 +165,8 @@ class Metrics:
                 self.registry.register(collector)
         self._published: dict[str, tuple[Gauge | Counter, tuple[str, ...]]] = {}
         self._counted: dict[tuple[str, tuple[str, ...]], float] = {}
-        # (route, method, status) -> the two labelled children: labels() takes a lock and builds
-        # its key on every call; the set of keys is bounded (route templates x methods x statuses).
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-
-    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route, method))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        # (route, method, status): the bound method itself, no extra call on the request path.
+        self.observe = CallMetrics(self.requests, self.latency, latency_labels=2).observe
 
     def exposition(self) -> bytes:
         """The text a scrape answers (this worker's scrape-time figures published first)."""

@@ -192,7 +192,9 @@ class AirflowClient:
         finally:
             self.metrics.observe(template, method, status, time.perf_counter() - started)
 
-    def _answer(self, response: httpx.Response) -> Answer:
+    @staticmethod
+    def _decoded(response: httpx.Response) -> Answer:
+        """The answer with its body decoded (JSON, else text); an Airflow 5xx is a 502."""
         status = response.status_code
         content = response.content
         try:
@@ -202,6 +204,12 @@ class AirflowClient:
         answer = Answer(status, body)
         if status >= 500:
             raise UpstreamFailure(f"Airflow answered {status} {response.reason_phrase}: {answer.detail}")
+        return answer
+
+    def _answer(self, response: httpx.Response) -> Answer:
+        """:meth:`_decoded`, and a refusal of the credentials as the mode says (see the module)."""
+        answer = self._decoded(response)
+        status = answer.status
         if status in (401, 403):
             if self.credentials.service:
                 log.error(
@@ -216,13 +224,9 @@ class AirflowClient:
         return answer
 
     async def post_unauthenticated(self, path: str, json: Any, *, template: str) -> Answer:
-        """A call that carries its own credentials in the body (``/auth/token``)."""
-        response = await self._request("POST", path, {}, json, None, template)
-        status = response.status_code
-        body = orjson.loads(response.content) if response.content else None
-        if status >= 500:
-            raise UpstreamFailure(f"Airflow answered {status} {response.reason_phrase}")
-        return Answer(status, body)
+        """A call that carries its own credentials in the body (``/auth/token``): its 401 is the
+        caller's to interpret."""
+        return self._decoded(await self._request("POST", path, {}, json, None, template))
 
     async def get_public(self, path: str, *, template: str) -> Answer:
         """A call Airflow answers without credentials (``/api/v2/version``, ``/monitor/health``)."""

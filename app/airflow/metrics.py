@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from app.observability import LATENCY_BUCKETS
+from app.observability import LATENCY_BUCKETS, CallMetrics
 
 
 class UpstreamMetrics:
@@ -31,16 +29,8 @@ class UpstreamMetrics:
             ["reason"],
             registry=registry,
         )
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-
-    def observe(self, endpoint: str, method: str, status: str, seconds: float) -> None:
-        key = (endpoint, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (self.calls.labels(endpoint, method, status), self.latency.labels(endpoint))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        # (endpoint template, method, status), the latency by endpoint template
+        self.observe = CallMetrics(self.calls, self.latency, latency_labels=1).observe
 
     def spared(self, reason: str) -> None:
         self.spared_reads.labels(reason).inc()

@@ -200,56 +200,70 @@ class AirflowStore:
             for r in runs
         ]
 
+    def _run_window(
+        self, dag_id: str, filters: RunFilter, page_size: int = PAGE
+    ) -> AsyncGenerator[dict[str, Any] | None]:
+        return self._window(
+            f"/dags/{dag_id}/dagRuns",
+            self._run_params(filters),
+            "dag_runs",
+            offset=filters.offset,
+            limit=filters.limit,
+            page_size=page_size,
+            template="/dags/{dag_id}/dagRuns",
+        )
+
     async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
-        params = self._run_params(filters)
-        path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
         if filters.limit is None and filters.offset == 0:
-            runs = await self._pages(path, params, "dag_runs", template=template)
+            path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
+            runs = await self._pages(path, self._run_params(filters), "dag_runs", template=template)
         else:
-            runs = await self._window(path, params, filters.offset, filters.limit, template)
+            runs = []
+            async for body in self._run_window(dag_id, filters):
+                if body is None:
+                    return None
+                runs.extend(body["dag_runs"])
         return None if runs is None else await self._listed(dag_id, runs)
 
     async def stream_runs(
         self, *, dag_id: str, filters: RunFilter, chunk_rows: int
     ) -> AsyncGenerator[list[ListedRun]]:
         """Airflow's pages one at a time (at most 100 runs each, never more than ``chunk_rows``)."""
-        params = self._run_params(filters)
-        path, template = f"/dags/{dag_id}/dagRuns", "/dags/{dag_id}/dagRuns"
-        offset, remaining = filters.offset, filters.limit
-        page_size = max(1, min(PAGE, chunk_rows))
-        while remaining is None or remaining > 0:
-            size = page_size if remaining is None else min(page_size, remaining)
-            answer = await self.client.get(
-                path, {**params, "limit": size, "offset": offset}, template=template
-            )
-            if answer.status == 404:
+        async for body in self._run_window(dag_id, filters, max(1, min(PAGE, chunk_rows))):
+            if body is None:
                 return
-            page = expect(answer, 200)["dag_runs"]
-            if page:
-                yield await self._listed(dag_id, page)
-            offset += len(page)
-            if remaining is not None:
-                remaining -= len(page)
-            if len(page) < size:
-                return
+            if body["dag_runs"]:
+                yield await self._listed(dag_id, body["dag_runs"])
 
     async def _window(
-        self, path: str, params: dict[str, Any], offset: int, limit: int | None, template: str
-    ) -> list[Any] | None:
-        """``limit`` items from ``offset`` (all after it when ``limit`` is None), page by page."""
-        items: list[Any] = []
-        while limit is None or len(items) < limit:
-            size = PAGE if limit is None else min(PAGE, limit - len(items))
+        self,
+        path: str,
+        params: dict[str, Any],
+        key: str,
+        *,
+        offset: int,
+        limit: int | None,
+        page_size: int,
+        template: str,
+        missing: bool = True,
+    ) -> AsyncGenerator[dict[str, Any] | None]:
+        """The bodies of a paged listing, page after page: at most ``limit`` items of ``key`` from
+        ``offset`` (all when ``limit`` is None). ``missing``: a 404 yields one ``None`` (an unknown
+        DAG) rather than refusing the request."""
+        taken = 0
+        while limit is None or taken < limit:
+            size = page_size if limit is None else min(page_size, limit - taken)
             answer = await self.client.get(
-                path, {**params, "limit": size, "offset": offset + len(items)}, template=template
+                path, {**params, "limit": size, "offset": offset + taken}, template=template
             )
-            if answer.status == 404:
-                return None
-            page = expect(answer, 200)["dag_runs"]
-            items.extend(page)
-            if len(page) < size:
-                break
-        return items
+            if missing and answer.status == 404:
+                yield None
+                return
+            body = expect(answer, 200)
+            yield body
+            taken += len(body[key])
+            if len(body[key]) < size:
+                return
 
     async def runs_version(self, *, dag_id: str) -> RunsVersion:
         """Whether the DAG exists; Airflow offers no change stamp, so listings are read every time."""
@@ -356,18 +370,24 @@ class AirflowStore:
     async def find_task_instance(
         self, *, dag_id: str, execution_date: datetime, task_id: str
     ) -> TaskInstanceLookup:
+        return (await self._find_instance(dag_id, execution_date, task_id))[0]
+
+    async def _find_instance(
+        self, dag_id: str, execution_date: datetime, task_id: str
+    ) -> tuple[TaskInstanceLookup, dict[str, Any] | None]:
+        """The lookup, and the run it found (Airflow's object), for a caller that goes on with it."""
         task, run = await asyncio.gather(
             self.client.get(f"/dags/{dag_id}/tasks/{q(task_id)}", template="/dags/{dag_id}/tasks/{task_id}"),
             self._run_at(dag_id, execution_date),
         )
         if run is NO_DAG:
-            return TaskInstanceLookup(False, False, False, None)
+            return TaskInstanceLookup(False, False, False, None), None
         if task.status == 404:
-            return TaskInstanceLookup(True, False, run is not None, None)
+            return TaskInstanceLookup(True, False, run is not None, None), None
         expect(task, 200)
         if run is None:
-            return TaskInstanceLookup(True, True, False, None)
-        return await self._instance(dag_id, run, task_id)  # type: ignore[arg-type]
+            return TaskInstanceLookup(True, True, False, None), None
+        return await self._instance(dag_id, run, task_id), run  # type: ignore[arg-type]
 
     async def _instance(self, dag_id: str, run: dict[str, Any], task_id: str) -> TaskInstanceLookup:
         answer = await self.client.get(
@@ -387,8 +407,8 @@ class AirflowStore:
         report: TaskInstanceReport,
         now: datetime,
     ) -> TaskInstanceLookup:
-        lookup = await self.find_task_instance(dag_id=dag_id, execution_date=execution_date, task_id=task_id)
-        if lookup.instance is None:
+        lookup, run = await self._find_instance(dag_id, execution_date, task_id)
+        if lookup.instance is None or run is None:
             return lookup
         if report.state not in SETTABLE_TI_STATES:
             raise Invalid(
@@ -405,9 +425,6 @@ class AirflowStore:
             template="/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
         )
         expect(answer, 200)
-        run = await self._run_at(dag_id, execution_date)
-        if not isinstance(run, dict):
-            return TaskInstanceLookup(True, True, False, None)
         return await self._instance(dag_id, run, task_id)
 
     async def run_lineage(self, *, dag_id: str, execution_date: datetime) -> LineageLookup:
@@ -458,16 +475,20 @@ class AirflowStore:
             params["tags"] = tag
         listed: list[dict[str, Any]] = []
         total = 0
-        while len(listed) < limit:
-            size = min(PAGE, limit - len(listed))
-            answer = await self.client.get(
-                "/dags", {**params, "limit": size, "offset": offset + len(listed)}, template="/dags"
-            )
-            body = expect(answer, 200)
+        pages = self._window(
+            "/dags",
+            params,
+            "dags",
+            offset=offset,
+            limit=limit,
+            page_size=PAGE,
+            template="/dags",
+            missing=False,
+        )
+        async for body in pages:
+            assert body is not None  # missing=False: a 404 is refused, not yielded
             total = body["total_entries"]
             listed.extend(body["dags"])
-            if len(body["dags"]) < size:
-                break
         dags = await self._bounded([(lambda d=d["dag_id"]: self._dag(d)) for d in listed])
         return DagPage(dags=[d for d in dags if d is not None], total=total)
 
