@@ -281,7 +281,7 @@ async def check_airflow(settings: Settings, engine: Any) -> str | None:
         return str(exc)
     finally:
         await backend.aclose()
-    log.info("in front of Airflow %s at %s", version, settings.airflow_url)
+    log.info("in front of Airflow %s at %s", version, backend.where)
     return None
 
 

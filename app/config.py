@@ -99,10 +99,20 @@ class Settings(BaseSettings):
     airflow_token: str = ""
     airflow_ui_url: str = ""
     airflow_cache_seconds: float = Field(0.0, ge=0)
+    # The read cache's size per worker, answers weighed by their bytes (app/gateway/client.py).
+    airflow_cache_mb: float = Field(32.0, ge=0)
     airflow_timeout: float = Field(10.0, gt=0)
     airflow_max_connections: int = Field(20, ge=1)
+    # Calls to Airflow one caller may have in flight at once per worker (unset: half of
+    # AIRFLOW_MAX_CONNECTIONS), so that one client never takes every connection.
+    airflow_caller_connections: int | None = Field(None, ge=1)
     # How many calls to Airflow one request (latest_runs over many DAGs) makes at once.
     airflow_fanout: int = Field(8, ge=1)
+    # How many calls to Airflow one request may make in all; past it, 503 naming this setting.
+    airflow_max_calls: int = Field(500, ge=1)
+    # Passthrough: how long a Basic caller's Airflow token is used before the password is checked
+    # with Airflow again (a changed password or a removed user is seen within this time).
+    airflow_recheck_seconds: float = Field(300.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -165,6 +175,13 @@ class Settings(BaseSettings):
     def airflow_passthrough(self) -> bool:
         """Callers' own credentials go to Airflow; dagport's token check is off."""
         return self.fronts_airflow and self.airflow_auth == "passthrough"
+
+    @property
+    def airflow_caller_connection_limit(self) -> int:
+        """Calls one caller may have in flight to Airflow (AIRFLOW_CALLER_CONNECTIONS, else half)."""
+        if self.airflow_caller_connections is not None:
+            return min(self.airflow_caller_connections, self.airflow_max_connections)
+        return max(1, (self.airflow_max_connections + 1) // 2)
 
     @property
     def is_sqlite(self) -> bool:

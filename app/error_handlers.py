@@ -31,6 +31,7 @@ from app.errors import (
     NotSupported,
     StoreFailure,
     TooLarge,
+    TooMuchWork,
     Unauthenticated,
     Unavailable,
     UpstreamFailure,
@@ -53,6 +54,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     NotSupported: 501,
     UpstreamFailure: 502,
     Unavailable: 503,
+    TooMuchWork: 503,
     UpstreamTimeout: 504,
 }
 RETRY_AFTER = {"Retry-After": "1"}
@@ -143,7 +145,8 @@ async def _domain_error(request: Request, exc: DomainError) -> Response:
         log.warning("unavailable: %s", exc.message)
     if status in (502, 504):
         log.warning("upstream: %s", exc.message)
-    headers = RETRY_AFTER if status == 503 else WWW_AUTH_HEADERS if status == 401 else None
+    # A full pool or an outage passes; a request over the upstream budget is refused alike again.
+    headers = RETRY_AFTER if isinstance(exc, Unavailable) else WWW_AUTH_HEADERS if status == 401 else None
     return error_response(request, status, exc.message, detail=exc.detail, headers=headers)
 
 
@@ -225,12 +228,13 @@ _ERROR_DOCS: dict[int, tuple[str, str]] = {
         "Airflow answered 500 Internal Server Error",
     ),
     503: (
-        "Database unavailable (or, in front of Airflow, Airflow refused the connection)",
+        "Database unavailable (in front of Airflow: Airflow refused the connection, or the request "
+        "needs more calls to Airflow than DAGPORT_AIRFLOW_MAX_CALLS allows)",
         "Database unavailable, try again shortly",
     ),
     504: (
         "In front of Airflow: Airflow did not answer in time",
-        "Airflow at http://airflow:8080 did not answer within 10 s",
+        "Airflow did not answer within 10 s",
     ),
 }
 

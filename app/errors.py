@@ -72,6 +72,10 @@ class UpstreamTimeout(DomainError):
     """The system dagport fronts did not answer in time."""
 
 
+class TooMuchWork(DomainError):
+    """Answering would take more calls to the system dagport fronts than one request may make."""
+
+
 def dag_not_found(dag_id: str) -> str:
     return f"Dag id {dag_id} not found in DagModel"
 

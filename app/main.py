@@ -15,13 +15,14 @@ from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.airflow.backend import AirflowBackend
-from app.airflow.passthrough import CallerCredentialsMiddleware
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
 from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.error_handlers import install_error_handlers
+from app.gateway.context import UpstreamContextMiddleware
+from app.gateway.transport import masked
 from app.listing_cache import ListingCache
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
@@ -75,7 +76,7 @@ class Services:
         cls, backend: Backend, settings: Settings, clock: Callable[[], datetime], cache: ListingCache
     ) -> Services:
         links = (
-            airflow_run_links(settings.airflow_ui_url or settings.airflow_url)
+            airflow_run_links(masked(settings.airflow_ui_url or settings.airflow_url, mask=""))
             if settings.fronts_airflow
             else graph_links(settings.ui_base_url)
         )
@@ -190,8 +191,8 @@ def create_app(
     docs.install(app)
     app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)
-    if settings.airflow_passthrough:
-        app.add_middleware(CallerCredentialsMiddleware)
+    if settings.fronts_airflow:
+        app.add_middleware(UpstreamContextMiddleware)
     app.add_middleware(
         ApiProtocolMiddleware,
         max_body_bytes=settings.max_body_bytes,

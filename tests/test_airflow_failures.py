@@ -1,13 +1,12 @@
 """What a real Airflow cannot be made to answer on demand: an Airflow 2 at start-up, a 5xx, a hang past
 the timeout, and a count of concurrent calls. A small local HTTP server stands in for Airflow here
-(:class:`StandIn`, a real socket and real HTTP); everything else is tested against a real Airflow in
-tests/test_airflow_backend.py.
+(tests/airflow_standin.py, a real socket and real HTTP); everything else is tested against a real
+Airflow in tests/test_airflow_backend.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
+from tests.airflow_standin import StandIn
 
 TOKEN = "stand-in-test-token-0001"
 VERSION_3 = {"version": "3.3.2", "git_version": None}
@@ -31,62 +31,6 @@ RUN = {
     "dag_run_id": "r1", "dag_id": "d", "logical_date": "2025-01-01T00:00:00Z", "run_after": "2025-01-01T00:00:00Z",
     "queued_at": None, "start_date": None, "end_date": None, "state": "running", "run_type": "manual",
 }  # fmt: skip
-
-
-class StandIn:
-    """A local HTTP server standing in for Airflow: ``routes`` maps a path to (status, body, delay)."""
-
-    def __init__(self, routes: dict[str, tuple[int, Any, float]]) -> None:
-        self.routes = routes
-        self.requests: list[str] = []
-        self.in_flight = 0
-        self.most_in_flight = 0
-        self.server: asyncio.Server | None = None
-        self.url = ""
-
-    async def __aenter__(self) -> StandIn:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                request_line, *header_lines = head.decode("latin-1").split("\r\n")
-                length = next(
-                    (
-                        int(h.split(":", 1)[1])
-                        for h in header_lines
-                        if h.lower().startswith("content-length:")
-                    ),
-                    0,
-                )
-                if length:
-                    await reader.readexactly(length)
-                path = request_line.split(" ")[1].split("?")[0]
-                self.requests.append(path)
-                status, body, delay = self.routes.get(path, (404, {"detail": "Not Found"}, 0.0))
-                self.in_flight += 1
-                self.most_in_flight = max(self.most_in_flight, self.in_flight)
-                try:
-                    await asyncio.sleep(delay)
-                finally:
-                    self.in_flight -= 1
-                payload = json.dumps(body).encode()
-                writer.write(
-                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n\r\n".encode()
-                    + payload
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
 
 
 @pytest.fixture(scope="module")
@@ -168,14 +112,18 @@ async def test_airflow_5xx_is_a_502_and_a_hang_a_504(dagport_db_url: str) -> Non
         slow = await api.get("/api/experimental/dags/slow/paused")
         assert (slow.status_code, slow.json()["error"]) == (
             504,
-            f"Airflow at {airflow.url} did not answer within 0.5 s",
+            "Airflow did not answer within 0.5 s",
         )
         not_ready = await api.get("/ready")  # /monitor/health is a 404 here
         assert not_ready.status_code == 503
 
 
 async def test_polling_clients_keep_at_most_one_upstream_call_in_flight(dagport_db_url: str) -> None:
-    routes = {"/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.2)}
+    """The first round finds the run by date; the next ones read it by the run id that date gave."""
+    routes = {
+        "/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.2),
+        "/api/v2/dags/d/dagRuns/r1": (200, RUN, 0.2),
+    }
     async with StandIn(routes) as airflow, dagport(settings_for(airflow.url, dagport_db_url)) as api:
         for _ in range(3):  # three rounds of 32 concurrent polls of one run
             answers = await asyncio.gather(
@@ -183,11 +131,19 @@ async def test_polling_clients_keep_at_most_one_upstream_call_in_flight(dagport_
             )
             assert {(a.status_code, a.text) for a in answers} == {(200, '{"state":"running"}')}
     assert airflow.most_in_flight == 1
-    assert len(airflow.requests) == 3
+    assert airflow.requests == [
+        "/api/v2/dags/d/dagRuns",
+        "/api/v2/dags/d/dagRuns/r1",
+        "/api/v2/dags/d/dagRuns/r1",
+    ]
 
 
 async def test_with_a_cache_repeated_polls_do_not_reach_airflow(dagport_db_url: str) -> None:
-    routes = {"/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.0)}
+    """The first poll finds the run by date, the second reads it by id, the others are cached."""
+    routes = {
+        "/api/v2/dags/d/dagRuns": (200, {"dag_runs": [RUN], "total_entries": 1}, 0.0),
+        "/api/v2/dags/d/dagRuns/r1": (200, RUN, 0.0),
+    }
     async with (
         StandIn(routes) as airflow,
         dagport(settings_for(airflow.url, dagport_db_url, airflow_cache_seconds=60)) as api,
@@ -195,7 +151,7 @@ async def test_with_a_cache_repeated_polls_do_not_reach_airflow(dagport_db_url: 
         for _ in range(10):
             answer = await api.get("/api/experimental/dags/d/dag_runs/2025-01-01T00:00:00+00:00")
             assert answer.json() == {"state": "running"}
-    assert len(airflow.requests) == 1
+    assert airflow.requests == ["/api/v2/dags/d/dagRuns", "/api/v2/dags/d/dagRuns/r1"]
 
 
 async def test_refused_passthrough_credentials_leave_nothing_behind(dagport_db_url: str) -> None:
@@ -215,6 +171,6 @@ async def test_refused_passthrough_credentials_leave_nothing_behind(dagport_db_u
                 assert answer.status_code == 401
                 assert answer.json()["error"] == "Airflow refused the credentials: Invalid credentials"
         credentials = app.state.backend.client.credentials
-        assert (len(credentials._locks), len(credentials._tokens)) == (0, 0)
+        assert (len(credentials._exchanges), len(credentials._tokens)) == (0, 0)
         await app.state.backend.aclose()
         await app.state.engine.dispose()

@@ -1,4 +1,4 @@
-"""The stable integer ids dagport gives Airflow's runs and pools (app/airflow/ids.py), on both of
+"""The stable integer ids dagport gives Airflow's runs and pools (app/db/repositories/airflow_ids.py), on both of
 dagport's databases: assigned once, the same from every worker, never changed."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.airflow.ids import CHUNK, IdRegistry
+from app.db.repositories.airflow_ids import CHUNK, IdRegistry
 
 
 async def test_a_name_keeps_its_number_across_registries(clean_db: AsyncEngine) -> None:

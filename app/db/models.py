@@ -303,7 +303,7 @@ api_token = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-# In front of Airflow (app/airflow/ids.py): the integer ids the experimental API shows for what
+# In front of Airflow (app/db/repositories/airflow_ids.py): the integer ids the experimental API shows for what
 # Airflow 3 names only (a run in a listing, a pool), assigned on first sight and never changed.
 airflow_object_id = Table(
     "airflow_object_id",

@@ -26,9 +26,13 @@ ops_router = APIRouter(tags=["operations"], route_class=LeanRoute)
 READY_TIMEOUT_SECONDS = 2.0
 
 
-@api_router.get("/test", summary="Check credentials", response_model=TestResponse, responses=responses())
-async def test() -> JSONResponse:
-    """Answers `{"status": "OK"}` when the credentials are good (it exists to check them)."""
+@api_router.get("/test", summary="Check credentials", response_model=TestResponse, responses=responses(403))
+async def test(request: Request) -> JSONResponse:
+    """Answers `{"status": "OK"}` when the credentials are good (it exists to check them). In front
+    of Airflow with passthrough credentials, Airflow checks them (401 / 403 as it answers)."""
+    check_caller = getattr(request.app.state.backend, "check_caller", None)
+    if check_caller is not None:
+        await check_caller()
     return JSONResponse({"status": "OK"})
 
 

@@ -1,4 +1,4 @@
-"""Stable integer ids for the runs and pools of a fronted Airflow (app/airflow/ids.py).
+"""Stable integer ids for the runs and pools of a fronted Airflow (app/db/repositories/airflow_ids.py).
 
 Airflow 3 names runs by run_id and pools by name; the experimental API numbers both. Each is
 given a number the first time dagport sees it, one row per (kind, scope, name), never updated.

@@ -1,0 +1,117 @@
+"""Every Airflow endpoint dagport calls, and the one place a path to it is built.
+
+An :class:`Endpoint` is a template (``/dags/{dag_id}/dagRuns/{dag_run_id}``); :meth:`Endpoint.at`
+fills it, each parameter quoted as one path segment (``quote(value, safe="")``: ``/``, ``?``,
+``#`` and ``%`` become data). The transport accepts only the :class:`Target` this returns, so no
+caller's value reaches Airflow except as the segment it is meant to be.
+
+A value Airflow's router would not read as data is refused before any call: an empty segment,
+one of only dots (``.``, ``..``: clients and servers remove them from paths), and ``~`` (Airflow's
+"every DAG" / "every run" wildcard). :data:`ANY` is how a caller asks for the wildcard itself.
+The template is also the label of the call in ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from string import Formatter
+from typing import Final
+from urllib.parse import quote
+
+API: Final = "/api/v2"
+
+
+class Wildcard:
+    """Airflow's ``~`` segment (every DAG, every run): only ever put there on purpose."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY: Final = Wildcard()
+
+_DOTS = re.compile(r"\.+")
+
+
+class Unaddressable(Exception):
+    """A parameter Airflow's REST API cannot be asked about at a path (see the module).
+
+    Callers turn it into the answer "no such thing" (:meth:`AirflowClient.get` does): nothing of
+    that name can be reached through Airflow's REST API."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"{name} {value!r} cannot be addressed through Airflow's REST API")
+        self.name = name
+        self.value = value
+
+
+def addressable(value: str) -> bool:
+    """Whether ``value`` can be a path segment of Airflow's REST API (see the module)."""
+    return not (value == "" or value == "~" or _DOTS.fullmatch(value))
+
+
+def segment(name: str, value: str | Wildcard) -> str:
+    """``value`` as one path segment, or :class:`Unaddressable`."""
+    if isinstance(value, Wildcard):
+        return "~"
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not addressable(value):
+        raise Unaddressable(name, value)
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A filled endpoint: the path from Airflow's root and its template (the metrics label)."""
+
+    path: str
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    template: str  # relative to ``base``; also the metrics label
+    base: str = API
+    names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(name for _, name, _, _ in Formatter().parse(self.template) if name is not None)
+        object.__setattr__(self, "names", names)
+
+    def at(self, **params: str | Wildcard) -> Target:
+        """The path with each parameter quoted as one segment (see the module)."""
+        if set(params) != set(self.names):
+            raise TypeError(f"{self.template} takes {sorted(self.names)}, got {sorted(params)}")
+        filled = self.template.format_map({name: segment(name, value) for name, value in params.items()})
+        return Target(self.base + filled, self.template)
+
+
+# -- the endpoints -------------------------------------------------------------------------------
+# Airflow 3's public REST API v2 (airflow-core/src/airflow/api_fastapi/core_api/routes/public/).
+
+VERSION = Endpoint("/version")
+HEALTH = Endpoint("/monitor/health")
+TOKEN = Endpoint("/auth/token", base="")
+
+DAGS = Endpoint("/dags")
+DAG = Endpoint("/dags/{dag_id}")
+DAG_DETAILS = Endpoint("/dags/{dag_id}/details")
+DAG_SOURCE = Endpoint("/dagSources/{dag_id}")
+TASKS = Endpoint("/dags/{dag_id}/tasks")
+TASK = Endpoint("/dags/{dag_id}/tasks/{task_id}")
+
+DAG_RUNS = Endpoint("/dags/{dag_id}/dagRuns")
+DAG_RUN = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}")
+UPSTREAM_ASSET_EVENTS = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents")
+TASK_INSTANCES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances")
+TASK_INSTANCE = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}")
+
+POOLS = Endpoint("/pools")
+POOL = Endpoint("/pools/{pool_name}")
+
+ASSETS = Endpoint("/assets")
+ASSET_EVENTS = Endpoint("/assets/events")
