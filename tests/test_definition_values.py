@@ -117,3 +117,14 @@ async def test_the_text_backslash_zero_is_no_nul(client) -> None:
     response = await client.put("/dags/text", content=text, headers=YAML)
     assert response.status_code == 201, response.text
     assert (await client.get("/dags/text/tasks/a")).json()["doc_md"] == "a\\0b"
+
+
+async def test_a_megabyte_of_base_60_is_a_string_read_at_once(client) -> None:
+    """YAML 1.1 reads `1:59:59` as a base-60 integer; PyYAML computed this one for half a minute
+    of CPU, holding the GIL, and then failed (a 500). A definition reads it as YAML 1.2 does: text."""
+    description = "1" + ":59" * 330_000
+    text = f"dag_id: sexagesimal\ndescription: {description}\ntasks: [{{task_id: a, params: {{at: 1:30}}}}]\n"
+    response = await client.put("/dags/sexagesimal", content=text, headers=YAML)
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["description"] == description
+    assert (await client.get("/dags/sexagesimal/tasks/a")).json()["params"] == "{'at': '1:30'}"

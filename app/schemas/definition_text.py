@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,28 +26,81 @@ class DagDefinitionError(Exception):
         super().__init__(f"Invalid DAG definition: {len(self.problems)} problem(s)")
 
 
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that keeps dates as strings (parse_date reads them) and rejects duplicate keys."""
+_INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG = (f"tag:yaml.org,2002:{name}" for name in ("int", "float", "timestamp"))
+# YAML 1.1's integers and floats as PyYAML resolves them (decimal, 0x hex, 0 octal, 0b binary,
+# underscores; a float has a point: `1e5` is text), without base 60: YAML 1.1 reads `1:30` as 90,
+# YAML 1.2 as the text "1:30", and PyYAML computes a long base-60 scalar in quadratic time (a 1 MB
+# one took half a minute of CPU). Here `1:30` is text, as in YAML 1.2.
+_INT_RE = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_NUMBER_RE = {_INT_TAG: _INT_RE, _FLOAT_TAG: _FLOAT_RE}
 
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable keys are reported by the base constructor
-            if key in seen:
+def _short(value: object) -> str:
+    """A value quoted in a message: Python's repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def yaml_loader(base: type) -> type:
+    """``base`` (libyaml's ``yaml.CSafeLoader`` or PyYAML's ``yaml.SafeLoader``: the resolvers and
+    constructors are Python's in both) with the format's rules: dates stay strings (parse_date
+    reads them), base 60 (`1:30`) is a string as in YAML 1.2, and a repeated key is an error."""
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: ClassVar[dict] = {
+            first: [(tag, _NUMBER_RE.get(tag, rx)) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+        def construct_number(self, node: yaml.Node) -> int | float:
+            """An int or float, implicit or tagged: a tagged base-60 one (`!!int 1:30`) is refused."""
+            value = self.construct_scalar(node)
+            if ":" in value:
+                kind = "an integer" if node.tag == _INT_TAG else "a number"
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None,
+                    None,
+                    f"{_short(value)} is not {kind}: base 60 (YAML 1.1) is not read",
+                    node.start_mark,
                 )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            if node.tag == _INT_TAG:
+                return self.construct_yaml_int(node)
+            return self.construct_yaml_float(node)
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool):
+                    continue  # unhashable keys are reported by the base constructor
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(_INT_TAG, Loader.construct_number)
+    Loader.add_constructor(_FLOAT_TAG, Loader.construct_number)
+    return Loader
+
+
+_YamlLoader = yaml_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class _JsonContentError(ValueError):
