@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.json import loads
+from app.json import NumberTooLarge, loads
 from app.schemas.common import SAFE_TEXT_PATTERN, RequestBody, any_case_pattern, api_error, check_identifier
 from app.services.dag_runs import RUN_STATES
 
@@ -96,6 +96,11 @@ class TriggerRequest(RequestBody):
         if isinstance(value, str):
             try:
                 decoded = loads(value)
+            except NumberTooLarge as exc:
+                raise api_error(
+                    CONF_ERROR,
+                    hint=f"conf is a string holding {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                ) from None
             except JSONDecodeError as exc:
                 raise api_error(
                     CONF_ERROR,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -54,6 +55,36 @@ def _short(value: object) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+class LongInteger:
+    """Stands for an integer of more decimal digits than Python reads or writes (its int-string
+    conversion limit, sys.get_int_max_str_digits(): 4,300). The decoders put it where the number
+    was, instead of raising a ValueError nothing would catch, and walk_document reports it at its
+    path, as it does the other values a definition cannot hold."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<an integer of more than {sys.get_int_max_str_digits()} digits>"
+
+
+LONG_INTEGER = LongInteger()
+
+
+def _too_long(number: int) -> bool:
+    """Whether ``number`` has more decimal digits than Python writes (a YAML integer in hex, octal
+    or binary can: only reading decimal text is limited)."""
+    limit = sys.get_int_max_str_digits()
+    return bool(limit) and number.bit_length() > 3 * limit and abs(number) >= 10**limit
+
+
+def _json_int(text: str) -> int | LongInteger:
+    """JSON's integers (digits with an optional minus): int() fails only on too many digits."""
+    try:
+        return int(text)
+    except ValueError:
+        return LONG_INTEGER
+
+
 def yaml_loader(base: type) -> type:
     """``base`` (libyaml's ``yaml.CSafeLoader`` or PyYAML's ``yaml.SafeLoader``: the resolvers and
     constructors are Python's in both) with the format's rules: dates stay strings (parse_date
@@ -76,9 +107,15 @@ def yaml_loader(base: type) -> type:
                     f"{_short(value)} is not {kind}: base 60 (YAML 1.1) is not read",
                     node.start_mark,
                 )
-            if node.tag == _INT_TAG:
-                return self.construct_yaml_int(node)
-            return self.construct_yaml_float(node)
+            if node.tag != _INT_TAG:
+                return self.construct_yaml_float(node)
+            try:
+                number = self.construct_yaml_int(node)
+            except ValueError:
+                if not _INT_RE.match(value):
+                    raise  # `!!int abc`: no integer at all
+                return LONG_INTEGER  # decimal, with more digits than int() reads
+            return LONG_INTEGER if _too_long(number) else number
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
             seen = set()
@@ -122,7 +159,9 @@ def _reject_constant(name: str) -> None:
 
 def _load_json(text: str) -> object:
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_constant=_reject_constant)
+        return json.loads(
+            text, object_pairs_hook=_json_object, parse_constant=_reject_constant, parse_int=_json_int
+        )
     except json.JSONDecodeError as exc:
         msg = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except _JsonContentError as exc:
@@ -296,6 +335,11 @@ def _value_problem(value: object) -> str | None:
         return None
     if kind is float:
         return None if math.isfinite(value) else f"must be a finite number, got {value!r}"  # type: ignore[arg-type]
+    if kind is LongInteger:
+        return (
+            f"is an integer of more than {sys.get_int_max_str_digits()} digits, which a definition "
+            "cannot hold: integers fit in 64 bits"
+        )
     return "is " + _NOT_JSON.get(kind, f"a {kind.__name__}, which a definition cannot hold")
 
 
@@ -335,7 +379,8 @@ def _scan(value: object) -> tuple[int, bool]:
 def walk_document(value: object, loc: tuple = ()) -> tuple[int, list[dict]]:
     """The number of values in ``value`` (containers, keys and scalars), and every place that
     holds what JSON cannot: a NUL character (Postgres text cannot hold one; SQLite would store
-    it), a value of a YAML-only type, a key that is not a string, nesting beyond MAX_DEPTH.
+    it), a value of a YAML-only type, an integer too long to read (LongInteger), a key that is not
+    a string, nesting beyond MAX_DEPTH.
     Iterative: a deep document cannot exhaust the stack."""
     count = 0
     problems: list[dict] = []

@@ -227,6 +227,24 @@ async def test_conf_string_holding_json_that_is_not_an_object_says_what_it_holds
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
 
 
+async def test_a_conf_number_too_large_to_read_is_400(client, clean_db):
+    """An integer of 4,400 digits (over Python's int-string limit and a double's range), in conf
+    or in a conf string."""
+    await load_bash(client)
+    number = "1" + "0" * 4400
+    response = await client.post(URL, content=f'{{"conf": {{"n": {number}}}}}'.encode())
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "Request body holds a number too large to read (line 1, column 16)"
+    }
+    response = await trigger(client, {"conf": f'{{"n": {number}}}'})
+    assert response.status_code == 400
+    assert error_body(response) == conf_error_body(
+        "conf is a string holding a number too large to read (line 1, column 7)"
+    )
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
 async def test_conf_is_checked_before_the_date_and_the_dag(client):
     response = await trigger(client, {"conf": [1], "execution_date": "foo"}, dag_id="no_such_dag")
     assert response.status_code == 400
