@@ -119,6 +119,25 @@ async def test_the_text_backslash_zero_is_no_nul(client) -> None:
     assert (await client.get("/dags/text/tasks/a")).json()["doc_md"] == "a\\0b"
 
 
+@pytest.mark.parametrize(
+    ("value", "msg"),
+    [
+        ("!!int abc", "'abc' is not a valid !!int (line 3, column 30)"),
+        ('!!float ""', "'' is not a valid !!float (line 3, column 30)"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool (line 3, column 30)"),
+        ("!!timestamp 2021-13-45", "'2021-13-45' is not a valid !!timestamp (line 3, column 30)"),
+        ("!!timestamp soon", "'soon' is not a valid !!timestamp (line 3, column 30)"),
+        ("!!set [1]", "expected a mapping node, but found sequence (line 3, column 30)"),
+    ],
+)
+async def test_a_scalar_its_explicit_tag_cannot_read_is_400(client, value, msg) -> None:
+    """PyYAML's constructors raise ValueError, KeyError, IndexError, AttributeError or TypeError
+    for these: they were 500s."""
+    text = f"dag_id: tagged\ntasks:\n  - {{task_id: a, params: {{v: {value}}}}}\n"
+    response = await client.put("/dags/tagged", content=text, headers=YAML)
+    assert problems(response) == [{"loc": "", "msg": f"Invalid YAML: {msg}"}]
+
+
 async def test_a_megabyte_of_base_60_is_a_string_read_at_once(client) -> None:
     """YAML 1.1 reads `1:59:59` as a base-60 integer; PyYAML computed this one for half a minute
     of CPU, holding the GIL, and then failed (a 500). A definition reads it as YAML 1.2 does: text."""

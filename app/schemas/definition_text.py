@@ -117,7 +117,25 @@ def yaml_loader(base: type) -> type:
                 return LONG_INTEGER  # decimal, with more digits than int() reads
             return LONG_INTEGER if _too_long(number) else number
 
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            """PyYAML's constructors raise ValueError, KeyError, IndexError or AttributeError for
+            a scalar whose explicit tag they cannot read (`!!bool maybe`, `!!timestamp 2021-13-01`):
+            a YAML error at the scalar, as for any other."""
+            if not isinstance(node, yaml.ScalarNode):
+                return super().construct_object(node, deep=deep)
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, LookupError, AttributeError):
+                tag = node.tag.removeprefix("tag:yaml.org,2002:")
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{_short(node.value)} is not a valid !!{tag}", node.start_mark
+                ) from None
+
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            if not isinstance(node, yaml.MappingNode):  # `!!map [1]`, `!!set [1]`
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+                )
             seen = set()
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
