@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from json import JSONDecodeError
 from typing import Any
 
 import orjson
@@ -15,8 +16,23 @@ class JSONResponse(_StarletteJSONResponse):
         return orjson.dumps(content)
 
 
+# orjson reads an integer beyond 64 bits as a double, and refuses a number beyond a double's range
+# (an integer of 309 digits or more, 1e400) with this message, which reads like a bug.
+_ORJSON_INFINITE = "number is infinity when parsed as double"
+
+
+class NumberTooLarge(JSONDecodeError):
+    """JSON holding a number beyond a double's range (about 1.8e308), which cannot be read."""
+
+
 def loads(data: bytes | str) -> Any:
-    return orjson.loads(data)
+    """Decoded JSON; a JSONDecodeError (a ValueError) for text that is not JSON, or NumberTooLarge."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg == _ORJSON_INFINITE:
+            raise NumberTooLarge("a number too large to read", exc.doc, exc.pos) from None
+        raise
 
 
 def dumps(value: Any) -> str:

@@ -260,11 +260,18 @@ def log_request(scope: dict[str, Any], request_id: str, route: str, status: int,
 
 # -- log formatting --------------------------------------------------------------------------------
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# A record's own attributes, and extras that only repeat the message: uvicorn passes
+# ``color_message``, the message with ANSI color escapes for a terminal.
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message and any ``extra`` fields."""
+    """One JSON object a line: time, level, logger, message and any ``extra`` fields, except a
+    colored copy of the message (uvicorn's ``color_message``)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from app.schemas.dag_definition import (
     TRIGGER_RULES,
@@ -18,7 +20,7 @@ from app.schemas.dag_definition import (
     TaskSpec,
     parse_dag_definition,
 )
-from app.schemas.definition_text import load_definition_text
+from app.schemas.definition_text import load_definition_text, yaml_loader
 from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
 
 EXAMPLE_FILES = sorted(EXAMPLE_DAGS_DIR.glob("*")) + sorted(REFERENCE_DAGS_DIR.glob("*"))
@@ -899,6 +901,65 @@ def test_json_extension_is_json_only_and_other_names_fall_back_to_yaml() -> None
     assert load_definition_text(text, filename="d.txt") == {"dag_id": "d", "tasks": [{"task_id": "a"}]}
     with pytest.raises(DagDefinitionError):
         load_definition_text(text, filename="d.json")
+
+
+# The loader is built on libyaml's parser when PyYAML has it, else on PyYAML's own: both must agree.
+YAML_BASES = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
+
+
+@pytest.mark.parametrize("base", YAML_BASES, ids=lambda base: base.__name__)
+@pytest.mark.parametrize("text", ["1:30", "-1:30", "+190:20:30", "1:30.5", "-1:20:30.25", "1_0:30"])
+def test_yaml_base_60_numbers_are_strings(base: type, text: str) -> None:
+    """YAML 1.1 reads `1:30` as 90 (and PyYAML computes a long one in quadratic time); YAML 1.2,
+    and a definition, as the text "1:30"."""
+    assert yaml.load(f"v: {text}\n", Loader=yaml_loader(base)) == {"v": text}
+    assert load_definition_text(f"v: {text}\n", filename="d.yaml") == {"v": text}
+
+
+@pytest.mark.parametrize("base", YAML_BASES, ids=lambda base: base.__name__)
+def test_yaml_numbers_but_base_60_read_as_yaml_1_1_reads_them(base: type) -> None:
+    forms = {
+        "685230": 685230,
+        "+685_230": 685230,
+        "-685230": -685230,
+        "0": 0,
+        "-0": 0,
+        "0x_0A_74_AE": 685230,
+        "02472256": 685230,
+        "0b1010_0111_0100_1010_1110": 685230,
+        "6.8523015e+5": 685230.15,
+        "685.230_15e+03": 685230.15,
+        "685_230.15": 685230.15,
+        ".5": 0.5,
+        "1.": 1.0,
+        "-.inf": -math.inf,
+        "+.INF": math.inf,
+        "1e5": "1e5",  # no point: text in YAML 1.1
+        "0o17": "0o17",  # YAML 1.2's octal: text in YAML 1.1
+        "!!float 1": 1.0,
+        '!!int "0x1f"': 31,
+    }
+    loaded = yaml.load("\n".join(f"{i}: {text}" for i, text in enumerate(forms)), Loader=yaml_loader(base))
+    assert list(loaded.values()) == list(forms.values())
+    assert [type(v) for v in loaded.values()] == [type(v) for v in forms.values()]
+    assert math.isnan(yaml.load("v: .NaN", Loader=yaml_loader(base))["v"])
+
+
+@pytest.mark.parametrize("base", YAML_BASES, ids=lambda base: base.__name__)
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("!!int 1:30", "'1:30' is not an integer: base 60 (YAML 1.1) is not read"),
+        ("!!float 1:30.5", "'1:30.5' is not a number: base 60 (YAML 1.1) is not read"),
+    ],
+)
+def test_yaml_base_60_tagged_as_a_number_is_refused(base: type, text: str, problem: str) -> None:
+    with pytest.raises(yaml.constructor.ConstructorError) as raised:
+        yaml.load(f"v: {text}\n", Loader=yaml_loader(base))
+    assert raised.value.problem == problem
+    with pytest.raises(DagDefinitionError) as info:
+        load_definition_text(f"v: {text}\n", filename="d.yaml")
+    assert info.value.problems == [{"loc": "", "msg": f"Invalid YAML: {problem} (line 1, column 4)"}]
 
 
 def test_yaml_merge_keys_are_not_duplicates() -> None:

@@ -117,3 +117,92 @@ async def test_the_text_backslash_zero_is_no_nul(client) -> None:
     response = await client.put("/dags/text", content=text, headers=YAML)
     assert response.status_code == 201, response.text
     assert (await client.get("/dags/text/tasks/a")).json()["doc_md"] == "a\\0b"
+
+
+@pytest.mark.parametrize(
+    ("value", "msg"),
+    [
+        ("!!int abc", "'abc' is not a valid !!int (line 3, column 30)"),
+        ('!!float ""', "'' is not a valid !!float (line 3, column 30)"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool (line 3, column 30)"),
+        ("!!timestamp 2021-13-45", "'2021-13-45' is not a valid !!timestamp (line 3, column 30)"),
+        ("!!timestamp soon", "'soon' is not a valid !!timestamp (line 3, column 30)"),
+        ("!!set [1]", "expected a mapping node, but found sequence (line 3, column 30)"),
+    ],
+)
+async def test_a_scalar_its_explicit_tag_cannot_read_is_400(client, value, msg) -> None:
+    """PyYAML's constructors raise ValueError, KeyError, IndexError, AttributeError or TypeError
+    for these: they were 500s."""
+    text = f"dag_id: tagged\ntasks:\n  - {{task_id: a, params: {{v: {value}}}}}\n"
+    response = await client.put("/dags/tagged", content=text, headers=YAML)
+    assert problems(response) == [{"loc": "", "msg": f"Invalid YAML: {msg}"}]
+
+
+async def test_a_megabyte_of_base_60_is_a_string_read_at_once(client) -> None:
+    """YAML 1.1 reads `1:59:59` as a base-60 integer; PyYAML computed this one for half a minute
+    of CPU, holding the GIL, and then failed (a 500). A definition reads it as YAML 1.2 does: text."""
+    description = "1" + ":59" * 330_000
+    text = f"dag_id: sexagesimal\ndescription: {description}\ntasks: [{{task_id: a, params: {{at: 1:30}}}}]\n"
+    response = await client.put("/dags/sexagesimal", content=text, headers=YAML)
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["description"] == description
+    assert (await client.get("/dags/sexagesimal/tasks/a")).json()["params"] == "{'at': '1:30'}"
+
+
+LONG = "1" + "0" * 4400  # more digits than Python's int() reads (4,300)
+TOO_LONG = "is an integer of more than 4300 digits, which a definition cannot hold: integers fit in 64 bits"
+
+
+@pytest.mark.parametrize(
+    ("text", "headers"),
+    [
+        (
+            f'{{"dag_id": "long", "description": {LONG}, "tasks": [{{"task_id": "a", "params": {{"n": [1, -{LONG}]}}}}]}}',
+            {},
+        ),
+        (f"dag_id: long\ndescription: {LONG}\ntasks:\n- task_id: a\n  params:\n    n: [1, -{LONG}]\n", YAML),
+        # Hex, octal and binary are read whatever their length, into numbers too long to write.
+        (
+            f"dag_id: long\ndescription: 0x{'f' * 4000}\ntasks:\n- task_id: a\n  params:\n    n: [1, -0b{'1' * 15000}]\n",
+            YAML,
+        ),
+    ],
+    ids=["json", "yaml", "yaml-hex-binary"],
+)
+async def test_an_integer_too_long_to_read_is_400_naming_the_path(client, text, headers) -> None:
+    """Python reads and writes at most 4,300 decimal digits: its ValueError, in decoding or later in
+    validation, was a 500."""
+    response = await client.put("/dags/long", content=text, headers=headers)
+    assert problems(response) == [
+        {"loc": "description", "msg": f"description {TOO_LONG}"},
+        {"loc": "tasks[0].params.n[1]", "msg": f"n[1] {TOO_LONG}"},
+    ]
+    assert (await client.get("/dags/long")).status_code == 404
+
+
+async def test_an_integer_too_long_to_read_as_a_yaml_key_is_400(client) -> None:
+    text = f"dag_id: long\ntasks:\n- task_id: a\n  params:\n    ? {LONG}\n    : k\n"
+    response = await client.put("/dags/long", content=text, headers=YAML)
+    assert problems(response) == [
+        {
+            "loc": "tasks[0].params",
+            "msg": "params has a key that is not a string: <an integer of more than 4300 digits>",
+        }
+    ]
+
+
+async def test_the_longest_readable_integers_get_the_64_bit_message(client) -> None:
+    """4,300 decimal digits, and a hex number of 4,215: read, and refused as any integer beyond 64 bits."""
+    hex_digits = "f" * 3500
+    text = f"dag_id: long\ntasks: [{{task_id: a, params: {{n: {'9' * 4300}, h: 0x{hex_digits}}}}}]\n"
+    response = await client.put("/dags/long", content=text, headers=YAML)
+    assert problems(response) == [
+        {
+            "loc": "tasks[0].params.h",
+            "msg": f"params.h must be an integer of at most 64 bits, got {str(int(hex_digits, 16))[:97]}...",
+        },
+        {
+            "loc": "tasks[0].params.n",
+            "msg": f"params.n must be an integer of at most 64 bits, got {'9' * 97}...",
+        },
+    ]

@@ -206,3 +206,27 @@ async def test_statement_parameters_reach_neither_logs_nor_errors(settings, caps
     assert "no_such_table" in str(raised.value)
     assert "s3cr3t-value" not in logged
     assert "s3cr3t-value" not in str(raised.value)
+
+
+def test_json_lines_leave_out_uvicorns_colored_copy_of_the_message():
+    """uvicorn logs with ``extra={"color_message": ...}``: the message again, with ANSI escapes for
+    a terminal. A JSON line carries the plain message only."""
+    record = logging.getLogger("uvicorn.error").makeRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        "Finished server process [%d]",
+        (4242,),
+        None,
+        extra={"color_message": "Finished server process [\x1b[36m%d\x1b[0m]", "request_id": "r-1"},
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line.keys() == {"ts", "level", "logger", "msg", "request_id"}
+    assert (line["level"], line["logger"], line["msg"]) == (
+        "info",
+        "uvicorn.error",
+        "Finished server process [4242]",
+    )
+    assert line["request_id"] == "r-1"  # other extras are kept
+    assert "\\u001b" not in JsonFormatter().format(record)

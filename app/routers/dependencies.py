@@ -14,7 +14,7 @@ from fastapi import Depends, Path, Request
 
 from app.dates import parse_date
 from app.errors import Invalid
-from app.json import MAX_DEPTH, loads, too_deep
+from app.json import MAX_DEPTH, NumberTooLarge, loads, too_deep
 from app.schemas.common import validate_body
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.pools import PoolCreate
@@ -118,6 +118,8 @@ async def read_json_object(request: Request, *, empty: dict[str, Any] | None = N
         raise Invalid("Request body is not valid JSON")
     try:
         body = loads(raw)
+    except NumberTooLarge as exc:
+        raise Invalid(f"Request body holds {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except ValueError:
         raise Invalid("Request body is not valid JSON") from None
     if not isinstance(body, dict):

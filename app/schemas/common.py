@@ -16,9 +16,13 @@ M = TypeVar("M", bound=BaseModel)
 API_MESSAGE = "api_message"
 
 
-def api_error(message: str) -> PydanticCustomError:
-    """A validation error whose text is the API's message, verbatim (braces are escaped)."""
-    return PydanticCustomError(API_MESSAGE, "{message}", {"message": message})
+def api_error(message: str, *, hint: str | None = None) -> PydanticCustomError:
+    """A validation error whose text is the API's message, verbatim (braces are escaped).
+
+    ``hint``, where ``message`` is Airflow's sentence (which clients match, so it stays as it is):
+    what is wrong with the value and what to do, the field's ``detail`` entry (app/errors.py)."""
+    context = {"message": message} if hint is None else {"message": message, "hint": hint}
+    return PydanticCustomError(API_MESSAGE, "{message}", context)
 
 
 class RequestBody(BaseModel):
@@ -35,26 +39,29 @@ def _loc(parts: tuple[Any, ...]) -> str:
 
 
 def validate_body(model: type[M], data: dict[str, Any]) -> M:
-    """Validate a parsed JSON object; every problem becomes a 400 naming its field."""
+    """Validate a parsed JSON object; every problem becomes a 400 naming its field. The message is
+    the first problem's; an api_error's hint is its field's ``detail`` entry, not the message."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         detail = []
-        for err in exc.errors(include_url=False):
+        for err in errors:
             loc = _loc(tuple(err["loc"]))
             if err["type"] == API_MESSAGE:
-                msg = err["msg"]
+                msg = err["ctx"].get("hint", err["msg"])
             elif err["type"] == "missing":
                 msg = f"Missing required field '{err['loc'][-1]}'"
             else:
                 msg = f"{err['msg']}, got {err.get('input')!r}"
             detail.append({"loc": loc, "msg": msg})
-        first = exc.errors(include_url=False)[0]
-        message = (
-            detail[0]["msg"]
-            if first["type"] in (API_MESSAGE, "missing")
-            else f"Invalid {detail[0]['loc']}: {detail[0]['msg']}"
-        )
+        first = errors[0]
+        if first["type"] == API_MESSAGE:
+            message = first["msg"]
+        elif first["type"] == "missing":
+            message = detail[0]["msg"]
+        else:
+            message = f"Invalid {detail[0]['loc']}: {detail[0]['msg']}"
         raise Invalid(message, detail=detail) from None
 
 

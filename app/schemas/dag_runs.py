@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.json import loads
+from app.json import NumberTooLarge, loads
 from app.schemas.common import SAFE_TEXT_PATTERN, RequestBody, any_case_pattern, api_error, check_identifier
 from app.services.dag_runs import RUN_STATES
 
 RUN_ID_PATTERN = SAFE_TEXT_PATTERN.replace("[^", "[^/", 1)  # no "/" and no character check_identifier refuses
 CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
+_SEND_CONF = "send conf as a JSON object, or as a string holding one"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
 
@@ -90,21 +91,29 @@ class TriggerRequest(RequestBody):
     def _conf(cls, value: Any) -> dict[str, Any] | None:
         if value is None or isinstance(value, dict):
             return value
+        # Airflow's sentence is the error (clients match it); what conf is instead, and what to
+        # send, is its detail.
         if isinstance(value, str):
-            # Airflow's sentence first (clients match it), then what is wrong with the string.
             try:
                 decoded = loads(value)
+            except NumberTooLarge as exc:
+                raise api_error(
+                    CONF_ERROR,
+                    hint=f"conf is a string holding {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                ) from None
             except JSONDecodeError as exc:
                 raise api_error(
-                    f"{CONF_ERROR}; conf is a string that is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                    f"column {exc.colno}): send conf as a JSON object, or as a string holding one"
+                    CONF_ERROR,
+                    hint=f"conf is a string that is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                    f"column {exc.colno}): {_SEND_CONF}",
                 ) from None
             if isinstance(decoded, dict):
                 return decoded
             raise api_error(
-                f"{CONF_ERROR}; conf is a string holding JSON {_json_kind(decoded)}, not an object"
+                CONF_ERROR,
+                hint=f"conf is a string holding JSON {_json_kind(decoded)}, not an object: {_SEND_CONF}",
             )
-        raise api_error(CONF_ERROR)
+        raise api_error(CONF_ERROR, hint=f"conf is {_json_kind(value)}, not an object: {_SEND_CONF}")
 
     @field_validator("replace_microseconds", mode="before")
     @classmethod

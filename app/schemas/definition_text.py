@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,28 +27,135 @@ class DagDefinitionError(Exception):
         super().__init__(f"Invalid DAG definition: {len(self.problems)} problem(s)")
 
 
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that keeps dates as strings (parse_date reads them) and rejects duplicate keys."""
+_INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG = (f"tag:yaml.org,2002:{name}" for name in ("int", "float", "timestamp"))
+# YAML 1.1's integers and floats as PyYAML resolves them (decimal, 0x hex, 0 octal, 0b binary,
+# underscores; a float has a point: `1e5` is text), without base 60: YAML 1.1 reads `1:30` as 90,
+# YAML 1.2 as the text "1:30", and PyYAML computes a long base-60 scalar in quadratic time (a 1 MB
+# one took half a minute of CPU). Here `1:30` is text, as in YAML 1.2.
+_INT_RE = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_NUMBER_RE = {_INT_TAG: _INT_RE, _FLOAT_TAG: _FLOAT_RE}
 
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable keys are reported by the base constructor
-            if key in seen:
+def _short(value: object) -> str:
+    """A value quoted in a message: Python's repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+class LongInteger:
+    """Stands for an integer of more decimal digits than Python reads or writes (its int-string
+    conversion limit, sys.get_int_max_str_digits(): 4,300). The decoders put it where the number
+    was, instead of raising a ValueError nothing would catch, and walk_document reports it at its
+    path, as it does the other values a definition cannot hold."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<an integer of more than {sys.get_int_max_str_digits()} digits>"
+
+
+LONG_INTEGER = LongInteger()
+
+
+def _too_long(number: int) -> bool:
+    """Whether ``number`` has more decimal digits than Python writes (a YAML integer in hex, octal
+    or binary can: only reading decimal text is limited)."""
+    limit = sys.get_int_max_str_digits()
+    return bool(limit) and number.bit_length() > 3 * limit and abs(number) >= 10**limit
+
+
+def _json_int(text: str) -> int | LongInteger:
+    """JSON's integers (digits with an optional minus): int() fails only on too many digits."""
+    try:
+        return int(text)
+    except ValueError:
+        return LONG_INTEGER
+
+
+def yaml_loader(base: type) -> type:
+    """``base`` (libyaml's ``yaml.CSafeLoader`` or PyYAML's ``yaml.SafeLoader``: the resolvers and
+    constructors are Python's in both) with the format's rules: dates stay strings (parse_date
+    reads them), base 60 (`1:30`) is a string as in YAML 1.2, and a repeated key is an error."""
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: ClassVar[dict] = {
+            first: [(tag, _NUMBER_RE.get(tag, rx)) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+        def construct_number(self, node: yaml.Node) -> int | float:
+            """An int or float, implicit or tagged: a tagged base-60 one (`!!int 1:30`) is refused."""
+            value = self.construct_scalar(node)
+            if ":" in value:
+                kind = "an integer" if node.tag == _INT_TAG else "a number"
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None,
+                    None,
+                    f"{_short(value)} is not {kind}: base 60 (YAML 1.1) is not read",
+                    node.start_mark,
                 )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            if node.tag != _INT_TAG:
+                return self.construct_yaml_float(node)
+            try:
+                number = self.construct_yaml_int(node)
+            except ValueError:
+                if not _INT_RE.match(value):
+                    raise  # `!!int abc`: no integer at all
+                return LONG_INTEGER  # decimal, with more digits than int() reads
+            return LONG_INTEGER if _too_long(number) else number
+
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            """PyYAML's constructors raise ValueError, KeyError, IndexError or AttributeError for
+            a scalar whose explicit tag they cannot read (`!!bool maybe`, `!!timestamp 2021-13-01`):
+            a YAML error at the scalar, as for any other."""
+            if not isinstance(node, yaml.ScalarNode):
+                return super().construct_object(node, deep=deep)
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, LookupError, AttributeError):
+                tag = node.tag.removeprefix("tag:yaml.org,2002:")
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{_short(node.value)} is not a valid !!{tag}", node.start_mark
+                ) from None
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            if not isinstance(node, yaml.MappingNode):  # `!!map [1]`, `!!set [1]`
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+                )
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may legitimately repeat keys
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool):
+                    continue  # unhashable keys are reported by the base constructor
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(_INT_TAG, Loader.construct_number)
+    Loader.add_constructor(_FLOAT_TAG, Loader.construct_number)
+    return Loader
+
+
+_YamlLoader = yaml_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class _JsonContentError(ValueError):
@@ -68,7 +177,9 @@ def _reject_constant(name: str) -> None:
 
 def _load_json(text: str) -> object:
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_constant=_reject_constant)
+        return json.loads(
+            text, object_pairs_hook=_json_object, parse_constant=_reject_constant, parse_int=_json_int
+        )
     except json.JSONDecodeError as exc:
         msg = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except _JsonContentError as exc:
@@ -242,6 +353,11 @@ def _value_problem(value: object) -> str | None:
         return None
     if kind is float:
         return None if math.isfinite(value) else f"must be a finite number, got {value!r}"  # type: ignore[arg-type]
+    if kind is LongInteger:
+        return (
+            f"is an integer of more than {sys.get_int_max_str_digits()} digits, which a definition "
+            "cannot hold: integers fit in 64 bits"
+        )
     return "is " + _NOT_JSON.get(kind, f"a {kind.__name__}, which a definition cannot hold")
 
 
@@ -281,7 +397,8 @@ def _scan(value: object) -> tuple[int, bool]:
 def walk_document(value: object, loc: tuple = ()) -> tuple[int, list[dict]]:
     """The number of values in ``value`` (containers, keys and scalars), and every place that
     holds what JSON cannot: a NUL character (Postgres text cannot hold one; SQLite would store
-    it), a value of a YAML-only type, a key that is not a string, nesting beyond MAX_DEPTH.
+    it), a value of a YAML-only type, an integer too long to read (LongInteger), a key that is not
+    a string, nesting beyond MAX_DEPTH.
     Iterative: a deep document cannot exhaust the stack."""
     count = 0
     problems: list[dict] = []

@@ -262,6 +262,19 @@ async def test_create_pool_with_malformed_json_is_400(client):
     assert error_of(response) == {"error": "Request body is not valid JSON"}
 
 
+@pytest.mark.parametrize(
+    "slots", ["1" + "0" * 4999, "-1" + "0" * 400, "1e400"], ids=["5000-digits", "minus-401-digits", "1e400"]
+)
+async def test_create_pool_with_a_number_too_large_to_read_is_400(client, slots):
+    """An integer over Python's 4,300 digits, or any number beyond a double's range."""
+    response = await client.post("/pools", content=f'{{"name": "big", "slots": {slots}}}'.encode())
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "error": "Request body holds a number too large to read (line 1, column 26)"
+    }
+    assert (await client.get("/pools")).json() == [DEFAULT_POOL]
+
+
 @pytest.mark.parametrize("body", [b'["new_pool", 1, "d"]', b"null", b'"text"', b"42"])
 async def test_create_pool_with_non_object_body_is_400(client, body):
     response = await client.post("/pools", content=body, headers={"Content-Type": "application/json"})

@@ -48,12 +48,14 @@ def error_body(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def conf_error_body(message: str = CONF_ERROR) -> dict[str, Any]:
-    return {"error": message, "detail": [{"loc": "body.conf", "msg": message}]}
+def conf_error_body(hint: str) -> dict[str, Any]:
+    """Airflow's sentence, exactly (its own test asserts it); what conf is and what to send instead
+    in detail."""
+    return {"error": CONF_ERROR, "detail": [{"loc": "body.conf", "msg": hint}]}
 
 
-# Airflow's sentence first, then what is wrong with a conf string and what to send instead.
-NOT_JSON_CONF = f"{CONF_ERROR}; conf is a string that is not valid JSON ({{}}): send conf as a JSON object, or as a string holding one"
+SEND_CONF = "send conf as a JSON object, or as a string holding one"
+NOT_JSON_CONF = f"conf is a string that is not valid JSON ({{}}): {SEND_CONF}"
 SAME_SECOND_HINT = (
     "A run of this DAG was already triggered in this second (a run without execution_date is dated "
     "now with its microseconds zeroed): pass an execution_date of its own, or "
@@ -172,12 +174,16 @@ async def test_conf_empty_object_is_accepted(client, clean_db):
     assert await stored_confs(clean_db) == [{}]
 
 
-@pytest.mark.parametrize("conf", [[1, 2], 5, 1.5, True], ids=repr)
-async def test_conf_that_is_not_an_object_is_400(client, clean_db, conf):
+@pytest.mark.parametrize(
+    ("conf", "kind"),
+    [([1, 2], "an array"), (5, "a number"), (1.5, "a number"), (True, "a boolean")],
+    ids=repr,
+)
+async def test_conf_that_is_not_an_object_is_400(client, clean_db, conf, kind):
     await load_bash(client)
     response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
     assert response.status_code == 400
-    assert error_body(response) == conf_error_body()
+    assert error_body(response) == conf_error_body(f"conf is {kind}, not an object: {SEND_CONF}")
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
 
 
@@ -216,15 +222,79 @@ async def test_conf_string_holding_json_that_is_not_an_object_says_what_it_holds
     await load_bash(client)
     response = await trigger(client, {"conf": conf, "execution_date": "2016-11-02"})
     assert response.status_code == 400
-    message = f"{CONF_ERROR}; conf is a string holding JSON {kind}, not an object"
-    assert error_body(response) == conf_error_body(message)
+    hint = f"conf is a string holding JSON {kind}, not an object: {SEND_CONF}"
+    assert error_body(response) == conf_error_body(hint)
+    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
+
+
+async def test_a_conf_number_too_large_to_read_is_400(client, clean_db):
+    """An integer of 4,400 digits (over Python's int-string limit and a double's range), in conf
+    or in a conf string."""
+    await load_bash(client)
+    number = "1" + "0" * 4400
+    response = await client.post(URL, content=f'{{"conf": {{"n": {number}}}}}'.encode())
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "Request body holds a number too large to read (line 1, column 16)"
+    }
+    response = await trigger(client, {"conf": f'{{"n": {number}}}'})
+    assert response.status_code == 400
+    assert error_body(response) == conf_error_body(
+        "conf is a string holding a number too large to read (line 1, column 7)"
+    )
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
 
 
 async def test_conf_is_checked_before_the_date_and_the_dag(client):
     response = await trigger(client, {"conf": [1], "execution_date": "foo"}, dag_id="no_such_dag")
     assert response.status_code == 400
-    assert error_body(response) == conf_error_body()
+    assert error_body(response) == conf_error_body(f"conf is an array, not an object: {SEND_CONF}")
+
+
+async def test_a_conf_string_answers_airflows_exact_sentence(client):
+    """Airflow's own test of this endpoint posts this body and asserts the error text, exactly."""
+    await load_bash(client)
+    response = await trigger(client, {"conf": "This is a string not a dict"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "Dag Run conf must be a dictionary object, other types are not supported",
+        "detail": [
+            {
+                "loc": "body.conf",
+                "msg": "conf is a string that is not valid JSON (unexpected character, expected a JSON "
+                f"value at line 1, column 1): {SEND_CONF}",
+            }
+        ],
+    }
+
+
+async def test_the_error_is_the_first_problems_sentence_and_detail_lists_each(client):
+    response = await trigger(client, {"run_id": "a/b", "conf": "[1]"})
+    assert response.status_code == 400
+    assert error_body(response) == {
+        "error": "run_id must be 1 to 250 characters without '/', got 'a/b'",
+        "detail": [
+            {"loc": "body.run_id", "msg": "run_id must be 1 to 250 characters without '/', got 'a/b'"},
+            {
+                "loc": "body.conf",
+                "msg": f"conf is a string holding JSON an array, not an object: {SEND_CONF}",
+            },
+        ],
+    }
+    response = await trigger(client, {"conf": "[1]", "replace_microseconds": "maybe"})
+    assert error_body(response) == {
+        "error": CONF_ERROR,
+        "detail": [
+            {
+                "loc": "body.conf",
+                "msg": f"conf is a string holding JSON an array, not an object: {SEND_CONF}",
+            },
+            {
+                "loc": "body.replace_microseconds",
+                "msg": "replace_microseconds must be true or false, got 'maybe'",
+            },
+        ],
+    }
 
 
 # -- run_id ----------------------------------------------------------------------------------------
