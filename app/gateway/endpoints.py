@@ -90,28 +90,76 @@ class Endpoint:
         return Target(self.base + filled, self.template)
 
 
-# -- the endpoints -------------------------------------------------------------------------------
+# -- the endpoints ---------------------------------------------------------------------------------
 # Airflow 3's public REST API v2 (airflow-core/src/airflow/api_fastapi/core_api/routes/public/).
 
 VERSION = Endpoint("/version")
 HEALTH = Endpoint("/monitor/health")
 TOKEN = Endpoint("/auth/token", base="")
+CONFIG = Endpoint("/config")
+CONFIG_OPTION = Endpoint("/config/section/{section}/option/{option}")
+PLUGINS = Endpoint("/plugins")
+PROVIDERS = Endpoint("/providers")
 
 DAGS = Endpoint("/dags")
 DAG = Endpoint("/dags/{dag_id}")
 DAG_DETAILS = Endpoint("/dags/{dag_id}/details")
 DAG_SOURCE = Endpoint("/dagSources/{dag_id}")
+DAG_STATS = Endpoint("/dagStats")
+DAG_WARNINGS = Endpoint("/dagWarnings")
+DAG_TAGS = Endpoint("/dagTags")
+PARSE_DAG_FILE = Endpoint("/parseDagFile/{file_token}")
 TASKS = Endpoint("/dags/{dag_id}/tasks")
 TASK = Endpoint("/dags/{dag_id}/tasks/{task_id}")
+IMPORT_ERRORS = Endpoint("/importErrors")
+IMPORT_ERROR = Endpoint("/importErrors/{import_error_id}")
+EVENT_LOGS = Endpoint("/eventLogs")
+EVENT_LOG = Endpoint("/eventLogs/{event_log_id}")
 
 DAG_RUNS = Endpoint("/dags/{dag_id}/dagRuns")
+DAG_RUNS_BATCH = Endpoint("/dags/{dag_id}/dagRuns/list")  # dag_id: ANY
 DAG_RUN = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}")
+DAG_RUN_CLEAR = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/clear")
 UPSTREAM_ASSET_EVENTS = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents")
 TASK_INSTANCES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances")
+TASK_INSTANCES_BATCH = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list")  # ANY, ANY
 TASK_INSTANCE = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}")
+TASK_INSTANCE_DRY_RUN = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run")
+MAPPED_TASK_INSTANCE = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}")
+MAPPED_TASK_INSTANCES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped")
+TASK_INSTANCE_DEPENDENCIES = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"
+)
+MAPPED_TASK_INSTANCE_DEPENDENCIES = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"
+)
+TASK_INSTANCE_TRIES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries")
+TASK_INSTANCE_TRY = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}"
+)
+MAPPED_TASK_INSTANCE_TRIES = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries"
+)
+MAPPED_TASK_INSTANCE_TRY = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}"
+)
+TASK_INSTANCE_LOG = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}")
+TASK_INSTANCE_LINKS = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links")
+XCOM_ENTRIES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries")
+XCOM_ENTRY = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}")
+CLEAR_TASK_INSTANCES = Endpoint("/dags/{dag_id}/clearTaskInstances")
 
 POOLS = Endpoint("/pools")
 POOL = Endpoint("/pools/{pool_name}")
+VARIABLES = Endpoint("/variables")
+VARIABLE = Endpoint("/variables/{variable_key}")
+CONNECTIONS = Endpoint("/connections")
+CONNECTION = Endpoint("/connections/{connection_id}")
+CONNECTION_TEST = Endpoint("/connections/test")
 
 ASSETS = Endpoint("/assets")
+ASSET = Endpoint("/assets/{asset_id}")
 ASSET_EVENTS = Endpoint("/assets/events")
+ASSET_QUEUED_EVENTS = Endpoint("/assets/{asset_id}/queuedEvents")
+DAG_ASSET_QUEUED_EVENTS = Endpoint("/dags/{dag_id}/assets/queuedEvents")
+DAG_ASSET_QUEUED_EVENT = Endpoint("/dags/{dag_id}/assets/{asset_id}/queuedEvents")
