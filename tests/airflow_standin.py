@@ -47,6 +47,7 @@ class StandIn:
         self.server: asyncio.Server | None = None
         self.url = ""
         self._changed = asyncio.Condition()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def requests(self) -> list[str]:
@@ -72,8 +73,14 @@ class StandIn:
     async def __aexit__(self, *exc: object) -> None:
         assert self.server is not None
         self.server.close()
+        for handler in list(self._handlers):  # close the connections still open (keep-alive)
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.add(handler)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -102,5 +109,8 @@ class StandIn:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except asyncio.CancelledError:
+            pass  # closed by __aexit__: the connection ends here, the server too
         finally:
+            self._handlers.discard(handler)
             writer.close()

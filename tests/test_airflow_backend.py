@@ -304,6 +304,34 @@ async def test_pause_and_unpause_reach_airflow(api: httpx.AsyncClient, airflow: 
     assert (await api.get("/dags/dagport_pool/paused/maybe")).status_code == 400
 
 
+async def test_a_dag_id_never_steers_the_service_account_to_other_endpoints(
+    api: httpx.AsyncClient, airflow: AirflowDeployment
+) -> None:
+    """The review's attack: `.?dag_id_pattern=~` once made dagport PATCH /api/v2/dags?dag_id_pattern=~
+    (every DAG) with its service account; `..` and `~` reached other endpoints. Each is a 404 with
+    the lookup's text, and no DAG's pause state moves."""
+
+    async def pause_states() -> dict[str, bool]:
+        dags = (await airflow.api("GET", "/dags", params={"limit": 100})).json()["dags"]
+        return {d["dag_id"]: d["is_paused"] for d in dags}
+
+    before = await pause_states()
+    for encoded, dag_id in (
+        ("%2E%3Fdag_id_pattern=~", ".?dag_id_pattern=~"),
+        ("%2E", "."),
+        ("%2E%2E", ".."),
+        ("~", "~"),
+        ("%2E%2E%3Fx", "..?x"),
+    ):
+        for value in ("true", "false"):
+            answer = await api.get(f"/dags/{encoded}/paused/{value}")
+            assert (answer.status_code, answer.json()["error"]) == (404, f"Dag id {dag_id} not found"), encoded
+        listing = await api.get(f"/dags/{encoded}/dag_runs")
+        assert listing.json()["error"] == f"Dag id {dag_id} not found in DagModel", encoded
+    assert await pause_states() == before
+    assert (await api.get("/pools/%2E%2E")).json()["error"] == "Pool '..' doesn't exist"
+
+
 async def test_pools_round_trip_into_airflow(api: httpx.AsyncClient, airflow: AirflowDeployment) -> None:
     created = await api.post(
         "/pools", json={"name": "dagport_pool", "slots": "3", "description": "made by dagport"}
@@ -435,8 +463,10 @@ async def test_passthrough_sends_each_caller_s_own_credentials(
         answer = await wrong.get(f"/dags/{ECHO}/paused")
         assert answer.status_code == 401
         assert "www-authenticate" in answer.headers
+        assert (await wrong.get("/test")).status_code == 401  # /test asks Airflow
     async with client(front(airflow_auth="passthrough"), {}) as nobody:
         assert (await nobody.get(f"/dags/{ECHO}/paused")).status_code == 401
+        assert (await nobody.get("/test")).status_code == 401
     jwt = await airflow.token(*ADMIN)
     async with client(front(airflow_auth="passthrough"), {"Authorization": f"Bearer {jwt}"}) as bearer:
         assert (await bearer.get(f"/dags/{ECHO}/paused")).status_code == 200
