@@ -15,10 +15,15 @@ from typing import Any
 class DomainError(Exception):
     """A refusal with the message a client reads and, for field problems, ``detail``."""
 
-    def __init__(self, message: str, *, detail: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, detail: list[dict[str, Any]] | None = None, title: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        # The API's own name for this error where it has one (Airflow 2's stable API puts some
+        # messages there: "DAG not found"); the experimental API does not show it.
+        self.title = title
 
 
 class Invalid(DomainError):

@@ -26,7 +26,7 @@ from app.gateway.transport import masked
 from app.listing_cache import ListingCache
 from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
-from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks
+from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks, v1
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.definition_text import DefinitionLimits
 from app.schemas.listings import airflow_run_links, graph_links
@@ -189,6 +189,10 @@ def create_app(
     for prefix, router in included:
         app.include_router(router, prefix=prefix)
     docs.install(app)
+    # Airflow 2's stable API, an application of its own (its OpenAPI document, its error shape).
+    client = backend.client if isinstance(backend, AirflowBackend) else None
+    app.mount(v1.PREFIX, v1.create_v1_app(settings, client, service.VERSION))
+    included += [(v1.PREFIX, router) for router in v1.ROUTERS]
     app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)
     if settings.fronts_airflow:
@@ -200,6 +204,7 @@ def create_app(
         root_path=settings.root_path,
         tokens=app.state.token_store,
         protected_prefix=API_PREFIX,
+        v1_prefix=v1.PREFIX,
     )
     app.openapi = _openapi_with_request_models(app)  # type: ignore[method-assign]
     return app

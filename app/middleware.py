@@ -40,7 +40,11 @@ from app.errors import (
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 from app.routing import HEAD_REQUEST
+from app.v1_format import MEDIA_TYPE, V1_HEADERS, problem, render
 
+# Under /api/v1, what needs no credentials: what Airflow 2 served without, and the v1 docs pages.
+V1_OPEN_PATHS = ("/health", "/version", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+V1_OPEN_PREFIX = "/static/"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 # On every response: never sniff a type other than the declared one (a DAG's /code is text/plain
@@ -65,6 +69,7 @@ class ApiProtocolMiddleware:
         root_path: str = "",
         tokens: TokenStore | None = None,
         protected_prefix: str = "",
+        v1_prefix: str = "",
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -72,6 +77,10 @@ class ApiProtocolMiddleware:
         self.root_path = root_path
         self.tokens = tokens
         self.protected = root_path + protected_prefix
+        # Airflow 2's stable API: its own error shape, no trailing-slash rewrite, and two paths
+        # that need no credentials (as Airflow 2 served them).
+        self.v1 = root_path + v1_prefix if v1_prefix else None
+        self.v1_open = frozenset(f"{self.v1}{p}" for p in V1_OPEN_PATHS) if self.v1 else frozenset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +105,8 @@ class ApiProtocolMiddleware:
         added = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
 
         path: str = scope["path"]
-        if len(path) > 1 and path.endswith("/"):
+        v1 = self.v1 is not None and _under(path, self.v1)
+        if len(path) > 1 and path.endswith("/") and not v1:
             scope = dict(scope, path=path.rstrip("/") or "/")
             raw = scope.get("raw_path")
             if raw:
@@ -138,21 +148,33 @@ class ApiProtocolMiddleware:
             return message
 
         try:
-            refusal = await self._refusal(scope)
+            refusal = await self._refusal(scope, v1)
             if refusal is None:
                 await self.app(scope, receive_wrapper, send_wrapper)
             else:
                 if refusal.status == 413:
                     await _drain_declared_body(scope, receive, self.max_body_bytes)
-                await _send_error(send_wrapper, refusal, request_id)
+                await (_send_problem if v1 else _send_error)(send_wrapper, refusal, request_id)
         finally:
             route = route_template(scope, self.metrics.templates)
             elapsed = time.perf_counter() - started
             self.metrics.observe(route, method, status, elapsed)
             log_request(scope, request_id, route, status, elapsed)
 
-    async def _refusal(self, scope: Scope) -> Refusal | None:
+    def _v1_open(self, path: str) -> bool:
+        return path in self.v1_open or path.startswith(f"{self.v1}{V1_OPEN_PREFIX}")
+
+    async def _refusal(self, scope: Scope, v1: bool) -> Refusal | None:
         """A request refused before the app sees it, or None."""
+        if v1 and self.tokens is not None and not self._v1_open(scope["path"]):
+            # Airflow 2 answered every refusal of credentials 403, never 401 (docs/api-v1.md).
+            token = credentials_from(_header(scope, b"authorization"))
+            try:
+                valid = token is not None and await self.tokens.is_valid(token)
+            except Unavailable as exc:
+                return Refusal(503, exc.message, [(b"retry-after", b"1")])
+            if not valid:
+                return Refusal(403, "", [])
         if self.tokens is not None and _under(scope["path"], self.protected):
             # Authentication here rather than as a FastAPI dependency on every route: one check,
             # no dependency resolution (everything under the API prefix needs a token).
@@ -240,6 +262,25 @@ async def _drain_declared_body(scope: Scope, receive: Receive, limit: int) -> No
                     return
     except TimeoutError:
         return
+
+
+async def _send_problem(send: Send, refusal: Refusal, request_id: str) -> None:
+    """A refusal under /api/v1, in Airflow 2's problem+json shape (app/v1_format.py)."""
+    encoded = render(problem(refusal.status, refusal.message or None))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.status,
+            "headers": [
+                (b"content-type", MEDIA_TYPE.encode()),
+                (b"content-length", str(len(encoded)).encode()),
+                (b"connection", b"close"),
+                *V1_HEADERS,
+                *refusal.headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": encoded})
 
 
 async def _send_error(send: Send, refusal: Refusal, request_id: str) -> None:

@@ -325,7 +325,9 @@ async def test_a_dag_id_never_steers_the_service_account_to_other_endpoints(
     ):
         for value in ("true", "false"):
             answer = await api.get(f"/dags/{encoded}/paused/{value}")
-            assert (answer.status_code, answer.json()["error"]) == (404, f"Dag id {dag_id} not found"), encoded
+            assert (answer.status_code, answer.json()["error"]) == (404, f"Dag id {dag_id} not found"), (
+                encoded
+            )
         listing = await api.get(f"/dags/{encoded}/dag_runs")
         assert listing.json()["error"] == f"Dag id {dag_id} not found in DagModel", encoded
     assert await pause_states() == before

@@ -1,0 +1,167 @@
+"""Airflow 2's stable API's conventions, as every /api/v1 route keeps them (app/routers/v1/conventions.py,
+app/v1_format.py, the middleware's v1 area): bodies, errors, credentials, routing, the store mode.
+Against the local stand-in for Airflow (tests/airflow_standin.py); the operations themselves are
+tested against a real Airflow (tests/test_v1_*.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.main import create_app
+from tests.airflow_standin import StandIn
+
+TOKEN = "v1-conventions-token-0001"
+FORBIDDEN = {
+    "detail": None,
+    "status": 403,
+    "title": "Forbidden",
+    "type": "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/PermissionDenied",
+}
+HEALTH = {
+    "metadatabase": {"status": "healthy"},
+    "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": "2026-12-07T18:00:00.123456Z"},
+    "triggerer": {"status": None, "latest_triggerer_heartbeat": None},
+    "dag_processor": {"status": "healthy", "latest_dag_processor_heartbeat": "2026-12-07T18:00:01Z"},
+}
+
+
+@pytest.fixture(scope="module")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1') / 'dagport.db'}"
+    engine = create_engine(Settings(database_url=url))
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def v1(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, StandIn]]:
+    airflow = StandIn(
+        {
+            "/api/v2/monitor/health": (200, HEALTH, 0.0),
+            "/api/v2/version": (200, {"version": "3.3.2", "git_version": None}, 0.0),
+        }
+    )
+    async with airflow:
+        settings = Settings(
+            database_url=database_url,
+            api_tokens=TOKEN,
+            backend="airflow",
+            airflow_url=airflow.url,
+            airflow_token="a-static-token",
+        )
+        app = create_app(settings)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://dagport.test"
+        ) as c:
+            yield c, airflow
+        await app.state.backend.aclose()
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_bodies_are_written_as_airflow_2_wrote_them(v1: Any) -> None:
+    client, _ = v1
+    answer = await client.get("/api/v1/version")
+    assert answer.status_code == 200
+    assert answer.text == '{\n  "git_version": null,\n  "version": "3.3.2"\n}\n'
+    assert answer.headers["content-type"] == "application/json"
+    assert (answer.headers["cache-control"], answer.headers["x-robots-tag"]) == (
+        "no-store",
+        "noindex, nofollow",
+    )
+    health = await client.get("/api/v1/health")
+    assert health.json() == {
+        "dag_processor": {"latest_dag_processor_heartbeat": "2026-12-07T18:00:01+00:00", "status": "healthy"},
+        "metadatabase": {"status": "healthy"},
+        "scheduler": {"latest_scheduler_heartbeat": "2026-12-07T18:00:00.123456+00:00", "status": "healthy"},
+        "triggerer": {"latest_triggerer_heartbeat": None, "status": None},
+    }
+
+
+async def test_refused_credentials_are_403_never_401(v1: Any) -> None:
+    """Airflow 2.11 (FAB's public role) answered missing, malformed and wrong credentials 403."""
+    client, airflow = v1
+    for headers in ({}, auth("not-a-known-token-000"), {"Authorization": "Basic !!!"}):
+        answer = await client.get("/api/v1/dags", headers=headers)
+        assert answer.status_code == 403
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "www-authenticate" not in answer.headers
+        assert answer.json() == FORBIDDEN
+    assert airflow.seen == []  # refused before Airflow is asked
+    for open_path in ("/api/v1/health", "/api/v1/version"):
+        assert (await client.get(open_path)).status_code == 200
+
+
+async def test_routing_errors_have_werkzeug_s_texts(v1: Any) -> None:
+    client, _ = v1
+    unknown = await client.get("/api/v1/no_such_endpoint", headers=auth())
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {
+            "detail": "The requested URL was not found on the server. If you entered the URL manually please "
+            "check your spelling and try again.",
+            "status": 404,
+            "title": "Not Found",
+            "type": "about:blank",
+        },
+    )
+    trailing = await client.get("/api/v1/health/", headers=auth())  # no trailing-slash rewrite in v1
+    assert trailing.status_code == 404
+    wrong = await client.put("/api/v1/version", headers=auth())
+    assert (wrong.status_code, wrong.json()["detail"], wrong.json()["type"]) == (
+        405,
+        "The method is not allowed for the requested URL.",
+        "about:blank",
+    )
+
+
+async def test_airflow_down_is_503_in_v1_s_shape(database_url: str) -> None:
+    async with StandIn({}) as gone:
+        url = gone.url
+    app = create_app(
+        Settings(
+            database_url=database_url, api_tokens=TOKEN, backend="airflow", airflow_url=url, airflow_token="x"
+        )
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as client:
+        answer = await client.get("/api/v1/version")
+    await app.state.backend.aclose()
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "Airflow refused the connection"
+    assert answer.json()["type"].endswith("#section/Errors/Unknown")
+
+
+async def test_in_dagport_s_own_store_v1_says_where_it_is_served(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, api_tokens=TOKEN))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as client:
+        for method, path in (
+            ("GET", "/api/v1/dags"),
+            ("POST", "/api/v1/dags/x/dagRuns"),
+            ("GET", "/api/v1/health"),
+        ):
+            answer = await client.request(method, path, headers=auth())
+            assert answer.status_code == 404, path
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["detail"] == (
+                "dagport serves /api/v1 in front of Airflow 3 only (DAGPORT_BACKEND=airflow)"
+            )
+
+
+async def test_v1_has_an_openapi_document_of_its_own(v1: Any) -> None:
+    client, _ = v1
+    document = (await client.get("/api/v1/openapi.json")).json()
+    assert document["info"]["title"] == "dagport: Airflow 2's stable REST API"
+    assert "/health" in document["paths"] and "/version" in document["paths"]
+    experimental = (await client.get("/openapi.json")).json()
+    assert not any(path.startswith("/api/v1") for path in experimental["paths"])
