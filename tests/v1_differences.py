@@ -162,6 +162,13 @@ REGISTRY: tuple[Documented, ...] = _document(
         kinds=("value",),
     ),
     Documented(
+        ("xcom_get", "xcom_get_deserialize"), "body",
+        "Airflow 3 keeps XCom values in Postgres jsonb, which orders an object's keys by length: the repr "
+        "of push's return value ({'rows', 'status', 'items'} as pushed) lists rows, items, status",
+        SECTIONS["airflow3"], where=("/value",), kinds=("value",),
+        got=("{'rows': 3, 'items': [1, 2, 3], 'status': 'ok'}",),
+    ),
+    Documented(
         TASK_CLASS_REFS, "body",
         "Airflow 3's operators live in the standard provider: class_ref names their module there",
         SECTIONS["airflow3"], where=("module_path",), kinds=("value",),
