@@ -20,8 +20,8 @@ ONLY, and :func:`bring_to_recorded_state` makes, in the recording's order:
 No scheduler, dag-processor or triggerer ever runs, as in the recording: runs triggered during a
 replay stay ``queued``, a deleted DAG is not parsed back, and ``/monitor/health`` answers as the
 recording's ``/health`` did (scheduler "unhealthy" without a heartbeat, dag-processor and triggerer
-null). The whole takes about 30-40 s on two cores (``deployment.timings``: ``migrate``, ``healthy``,
-``v1_state``).
+null). The whole takes about 30 s on two cores, measured in ``deployment.timings``: ``migrate``
+6-8 s, the api-server ``healthy`` 9-11 s, ``v1_state`` (this module) 11-16 s.
 
 Not reproduced, because the recording does not show it: ``ref_postgres``'s password (v1 never
 answers it; :data:`CONNECTIONS` sets one). Event-log rows are this deployment's own history.
