@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ ADMIN = ("admin", "admin")
 VIEWER = ("viewer", "viewer")
 USERS = {"admin": ("admin", "ADMIN"), "viewer": ("viewer", "VIEWER")}  # name: (password, role)
 PROCESSES = ("api-server", "scheduler", "dag-processor")
+HEALTH_PARTS = {"scheduler": "scheduler", "dag-processor": "dag_processor"}  # process: /monitor/health key
 FINISHED = frozenset({"success", "failed"})
 
 Say = Callable[[str], None]
@@ -194,6 +195,9 @@ def _pss_kb(pid: int) -> int:
 class AirflowDeployment:
     """Airflow's api-server, scheduler and dag-processor over a database of their own.
 
+    ``processes`` names the long-running processes :meth:`start` starts (all three unless told; the
+    api-server always): a deployment without a scheduler leaves triggered runs ``queued``, one
+    without a dag-processor parses nothing by itself (:meth:`run_in_venv` runs the CLI for that).
     ``timings`` records, in seconds, how long ``migrate`` took and how long after the processes
     were started Airflow was ``healthy`` (both printed through ``say`` too).
     """
@@ -205,9 +209,14 @@ class AirflowDeployment:
         *,
         dags_folder: Path = DAGS_FOLDER,
         parallelism: int = 4,
+        processes: Sequence[str] = PROCESSES,
         say: Say = say_to_stderr,
     ) -> None:
+        unknown = set(processes) - set(PROCESSES)
+        if unknown or "api-server" not in processes:
+            raise ValueError(f"processes must include api-server and name only {PROCESSES}, not {processes}")
         self.venv, self.work, self.dags_folder, self.say = venv, work, dags_folder, say
+        self.process_names = tuple(name for name in PROCESSES if name in processes)
         self.home = work / "airflow-home"
         self.log_dir = work / "logs"
         self.port = free_port()
@@ -263,7 +272,7 @@ class AirflowDeployment:
         return [airflow, name]
 
     async def start(self) -> None:
-        """A new database, migrated; the three processes started; back once Airflow is healthy."""
+        """A new database, migrated; the processes started; back once Airflow is healthy."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         (self.home / "passwords.json").write_text(
@@ -280,7 +289,7 @@ class AirflowDeployment:
             self.timings["migrate"] = time.monotonic() - started
             self.say(f"db migrate: {self.timings['migrate']:.1f} s (database {self.database})")
             started = time.monotonic()
-            for name in PROCESSES:
+            for name in self.process_names:
                 self._start(name)
             await self.wait_healthy()
             self.timings["healthy"] = time.monotonic() - started
@@ -303,6 +312,7 @@ class AirflowDeployment:
         for a failure message."""
         paths = [self.log_dir / "migrate.log"]
         paths += [self.log_dir / f"{name}.{kind}" for name in PROCESSES for kind in ("out", "err")]
+        paths += sorted(self.log_dir.glob("cli-*.log"), key=lambda path: path.stat().st_mtime)
         parts = [
             f"--- {path.name}\n{path.read_text(errors='replace')[-chars:]}\n"
             for path in paths
@@ -311,9 +321,11 @@ class AirflowDeployment:
         return "".join(parts) + f"(all logs: {self.log_dir})\n"
 
     async def wait_healthy(self, within: float = 180.0) -> dict[str, Any]:
-        """Polls /api/v2/monitor/health until the metadatabase, the scheduler and the dag-processor
-        are healthy; returns the last answer."""
+        """Polls /api/v2/monitor/health until the metadatabase, and the scheduler and the
+        dag-processor where this deployment runs them, are healthy; returns the last answer."""
         deadline = time.monotonic() + within
+        parts = ["metadatabase"]
+        parts += [part for name, part in HEALTH_PARTS.items() if name in self.process_names]
         last: object = None
         while True:
             self._check_running()
@@ -322,10 +334,7 @@ class AirflowDeployment:
                 last = response.text
                 if response.status_code == 200:
                     health = response.json()
-                    if all(
-                        (health.get(part) or {}).get("status") == "healthy"
-                        for part in ("metadatabase", "scheduler", "dag_processor")
-                    ):
+                    if all((health.get(part) or {}).get("status") == "healthy" for part in parts):
                         return health
             except httpx.TransportError as exc:
                 last = repr(exc)
@@ -346,6 +355,36 @@ class AirflowDeployment:
         if self._client is not None:  # its pooled connections went with the server
             await self._client.aclose()
             self._client = None
+
+    async def run_in_venv(
+        self, program: str, *args: str, log: str, within: float = 180.0, env: Mapping[str, str] | None = None
+    ) -> str:
+        """Runs the venv's ``bin/<program>`` (``airflow``: the CLI; ``python``: a script that imports
+        Airflow) with this deployment's environment (plus ``env``) and waits for it; its output goes
+        to ``<log_dir>/cli-<log>.log`` (in :meth:`output`) and is returned. A non-zero exit or
+        ``within`` seconds passing raises :class:`AirflowFailed` with the output's tail."""
+        path = self.log_dir / f"cli-{log}.log"
+        argv = [str(self.venv / "bin" / program), *args]
+        with path.open("ab") as out:
+            out.write(f"$ {' '.join(argv)}\n".encode())
+            out.flush()
+            start = out.tell()
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdout=out, stderr=asyncio.subprocess.STDOUT, env={**self.environment(), **(env or {})},
+                start_new_session=True,
+            )  # fmt: skip
+            try:
+                code = await asyncio.wait_for(process.wait(), within)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+                code = None
+        output = path.read_bytes()[start:].decode(errors="replace")
+        if code != 0:
+            outcome = f"exited {code}" if code is not None else f"did not finish within {within:g} s"
+            raise AirflowFailed(f"{program} {' '.join(args)} {outcome}\n{output[-4000:]}")
+        return output
 
     async def start_api_server(self, within: float = 120.0) -> None:
         """Starts the api-server again on the same port; back once /api/v2/version answers."""
@@ -436,7 +475,7 @@ class AirflowDeployment:
         process.popen.wait()
 
     async def stop(self) -> None:
-        """Ends the three processes and drops the database."""
+        """Ends the processes and drops the database."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None
