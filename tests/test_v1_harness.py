@@ -564,13 +564,16 @@ def test_the_summary_counts_every_verdict() -> None:
 
 
 def test_the_ported_dag_files_are_the_recordings() -> None:
-    """Same file names and ids; no Airflow 2 import is left."""
+    """Same file names and ids; no Airflow 2 import is left but in example_bash.py, kept as
+    recorded (Airflow 3.3.2 still loads `from airflow import DAG` and `airflow.operators.bash`), so
+    that its source reads back exactly as Airflow 2.11 served it."""
     files = sorted(path.name for path in V1_DAGS_FOLDER.glob("*.py"))
     assert files == [f"{dag_id}.py" for dag_id in REFERENCE_DAG_IDS]
     gone = re.compile(r"^(from airflow import|from airflow\.(operators|datasets|lineage)\b)", re.M)
     for path in V1_DAGS_FOLDER.glob("*.py"):
         text = path.read_text()
-        assert gone.findall(text) == [], path.name
+        if path.name != "example_bash.py":
+            assert gone.findall(text) == [], path.name
         assert f'dag_id="{path.stem}"' in text, path.name
 
 

@@ -1,0 +1,70 @@
+"""Airflow 2.11's recorded /api/v1 exchanges (tests/data/airflow-2.11-v1-transcripts.jsonl), replayed
+against dagport in front of a real Airflow 3.3.2 brought to the recording's starting state
+(tests/v1_state.py, the ``v1_airflow`` fixture): each answer must be the recorded one, or differ only
+as tests/v1_differences.py documents (with the docs/api-v1.md section that says why).
+
+dagport runs in process in passthrough mode, so the recording's users (admin, viewer, no or wrong
+credentials) reach Airflow 3 as they reached Airflow 2. The replay changes the deployment (runs,
+deletions, pools): it runs once, and the tests read its verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from fnmatch import fnmatchcase
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import create_engine
+from app.main import create_app
+from tests.airflow_deployment import AirflowDeployment
+from tests.v1_differences import SERVED
+from tests.v1_replay import OTHER, SAME, Verdict, replay, summary
+
+pytestmark = pytest.mark.airflow
+
+
+@pytest.fixture(scope="module")
+async def verdicts(
+    v1_airflow: AirflowDeployment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[list[Verdict]]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-replay') / 'dagport.db'}"
+    engine = create_engine(Settings(database_url=url))
+    await migrate.upgrade(engine)
+    settings = Settings(
+        database_url=url,
+        backend="airflow",
+        airflow_url=v1_airflow.url,
+        airflow_auth="passthrough",
+        airflow_timeout=60,
+    )
+    app = create_app(settings, engine=engine)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dagport.test", timeout=60
+    ) as client:
+        found = await replay("http://dagport.test", client=client)
+    await app.state.backend.aclose()
+    await engine.dispose()
+    v1_airflow.say("v1 replay:\n" + summary(found))
+    yield found
+
+
+def served(name: str) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in SERVED)
+
+
+async def test_every_served_exchange_answers_as_airflow_2_11_or_as_documented(verdicts: list[Verdict]) -> None:
+    others = [v.describe() for v in verdicts if v.verdict == OTHER and served(v.name)]
+    assert others == [], "\n\n".join(others)
+
+
+async def test_the_replay_covers_the_whole_recording(verdicts: list[Verdict]) -> None:
+    counts: dict[str, Any] = {}
+    for verdict in verdicts:
+        counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
+    assert len(verdicts) == 256
+    assert counts.get(SAME, 0) > 0
