@@ -31,8 +31,8 @@ from app.db import migrate
 from app.db.backend import UNAVAILABLE_SQLSTATE_CLASSES, SqlBackend, sqlstate_of
 from app.db.engine import create_engine
 from app.db.repositories.tokens import TokenRepository
+from app.definitions.decoding import DefinitionLimits
 from app.observability import configure_logging, multiprocess_directory
-from app.schemas.definition_text import DefinitionLimits
 
 log = logging.getLogger("dagport")
 

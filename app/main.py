@@ -20,6 +20,7 @@ from app.config import Settings
 from app.dates import utcnow
 from app.db.backend import SqlBackend
 from app.db.engine import create_engine
+from app.definitions.decoding import DefinitionLimits
 from app.error_handlers import install_error_handlers
 from app.gateway.context import UpstreamContextMiddleware
 from app.gateway.transport import masked
@@ -28,7 +29,6 @@ from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks, v1
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
-from app.schemas.definition_text import DefinitionLimits
 from app.schemas.listings import airflow_run_links, graph_links
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
