@@ -2,7 +2,7 @@
 
 Every command first names its database on stderr (stdout stays the command's output), and a
 database it cannot use is one line of advice on stderr, exit status 1, never a traceback
-(:func:`database_problem`).
+(:func:`app.db.failures.database_advice`).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
 
 from app.auth import hash_token, new_token
 from app.config import Settings
 from app.dag_loader import definition_files, example_files, load_files
 from app.dates import utcnow
 from app.db import migrate
-from app.db.backend import UNAVAILABLE_SQLSTATE_CLASSES, SqlBackend, sqlstate_of
+from app.db.backend import SqlBackend
 from app.db.engine import create_engine
+from app.db.failures import database_advice
 from app.db.repositories.tokens import TokenRepository
 from app.definitions.decoding import DefinitionLimits
 from app.observability import configure_logging, multiprocess_directory
@@ -75,40 +75,6 @@ def announce_database(settings: Settings, report: Callable[[str], None] = _stder
     report(f"database {display_url(settings.database_url)}")
 
 
-def _server(url: URL) -> str:
-    return f"{url.host or 'localhost'}:{url.port or 5432}"
-
-
-def database_problem(exc: BaseException, settings: Settings) -> str | None:
-    """One line of advice for a database the command cannot use; ``None`` for anything else (a
-    bug keeps its traceback)."""
-    url = make_url(settings.database_url)
-    if settings.is_sqlite:
-        if isinstance(exc, DBAPIError) and "unable to open database file" in str(exc.orig):
-            path = Path(url.database or "").resolve()
-            return f"cannot open the SQLite file {path}: does {path.parent} exist, and is it writable?"
-        return None
-    server = _server(url)
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve the database host {url.host!r} ({exc.strerror}): check DAGPORT_DATABASE_URL"
-    if isinstance(exc, (OSError, TimeoutError)):
-        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc) or type(exc).__name__
-        return f"cannot connect to Postgres at {server} ({reason}): is Postgres running?"
-    if not isinstance(exc, DBAPIError):
-        return None
-    state = sqlstate_of(exc.orig) or ""
-    message = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
-    if state == "3D000":
-        user = f" -U {url.username}" if url.username else ""
-        create = f"createdb -h {url.host or 'localhost'} -p {url.port or 5432}{user} {url.database}"
-        return f'database "{url.database}" does not exist on {server}: create it with `{create}`'
-    if state.startswith("28"):
-        return f"Postgres at {server} refused the login ({message}): check the user and password"
-    if state[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
-        return f"Postgres at {server} cannot take the connection now ({message})"
-    return None
-
-
 def _guarded(settings: Settings, command: Callable[[], int], report: Callable[[str], None] = _stderr) -> int:
     """Run ``command``; a :class:`CliError` or a database problem is one ``report``ed line, exit 1."""
     try:
@@ -116,7 +82,7 @@ def _guarded(settings: Settings, command: Callable[[], int], report: Callable[[s
     except CliError as exc:
         problem: str | None = str(exc)
     except Exception as exc:
-        problem = database_problem(exc, settings)
+        problem = database_advice(exc, settings)
         if problem is None:
             raise
     report(problem or "")
