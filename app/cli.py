@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from app.auth import hash_token, new_token
 from app.config import Settings
 from app.dag_loader import definition_files, example_files, load_files
 from app.dates import utcnow
@@ -30,7 +29,7 @@ from app.db import migrate
 from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.db.failures import database_advice
-from app.db.repositories.tokens import TokenRepository
+from app.db.tokens import create_token, has_tokens, list_tokens, revoke_token
 from app.definitions.decoding import DefinitionLimits
 from app.observability import configure_logging, multiprocess_directory
 
@@ -171,17 +170,6 @@ def dags_load(paths: list[str]) -> Callable[[Settings], Awaitable[int]]:
 # -- tokens --------------------------------------------------------------------------------------
 
 
-async def create_token(engine: Any, name: str, deliver: Callable[[str], None] | None = None) -> str | None:
-    """A new token named ``name``, or None if the name is taken. ``deliver`` is called with the
-    token before the transaction commits: if it raises, no token is stored."""
-    token = new_token()
-    async with engine.begin() as conn:
-        created = await TokenRepository(conn).create(name=name, token_hash=hash_token(token), now=utcnow())
-        if created and deliver is not None:
-            deliver(token)
-    return token if created else None
-
-
 def tokens_create(name: str) -> Callable[[Settings], Awaitable[int]]:
     async def run(settings: Settings) -> int:
         async def work(engine: Any) -> int:
@@ -201,8 +189,7 @@ def tokens_create(name: str) -> Callable[[Settings], Awaitable[int]]:
 async def tokens_list(settings: Settings) -> int:
     async def work(engine: Any) -> int:
         await ensure_schema(engine, settings)
-        async with engine.connect() as conn:
-            rows = await TokenRepository(conn).list()
+        rows = await list_tokens(engine)
         if not rows:
             print("dagport: no tokens stored; create one with `dagport tokens create NAME`", file=sys.stderr)
         for row in rows:
@@ -218,8 +205,7 @@ def tokens_revoke(name: str) -> Callable[[Settings], Awaitable[int]]:
     async def run(settings: Settings) -> int:
         async def work(engine: Any) -> int:
             await ensure_schema(engine, settings)
-            async with engine.begin() as conn:
-                revoked = await TokenRepository(conn).revoke(name=name)
+            revoked = await revoke_token(engine, name)
             if not revoked:
                 print(f"dagport: no token named {name!r}", file=sys.stderr)
                 return 1
@@ -319,9 +305,7 @@ async def prepare(settings: Settings) -> int:
                 limits=DefinitionLimits.of(settings),
             )
         if settings.auth_backend == "token" and not settings.env_tokens and not settings.airflow_passthrough:
-            async with engine.connect() as conn:
-                has_tokens = await TokenRepository(conn).count() > 0
-            if not has_tokens:
+            if not await has_tokens(engine):
                 await create_token(engine, "initial", lambda token: announce_initial_token(settings, token))
         return 0
 

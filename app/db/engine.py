@@ -6,7 +6,7 @@ import asyncio
 import os
 import sqlite3
 from collections import deque
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 from sqlalchemy import event
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
+
+# An engine as the rest of the app names its type: only app/db imports SQLAlchemy.
+Engine: TypeAlias = AsyncEngine
 
 
 def _json_dumps(value: Any) -> str:

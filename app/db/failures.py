@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.config import Settings
@@ -37,6 +37,10 @@ ASYNCPG_UNAVAILABLE = (
     asyncpg.InternalClientError,
     OSError,
 )
+
+# Everything by which a read fails when the database is down, refusing or too slow (a lost
+# connection, a refused login, a missing table, a timeout): what a reader that fails closed catches.
+READ_FAILURES = (OSError, TimeoutError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Meaning(Enum):
