@@ -8,18 +8,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.airflow.backend import AirflowBackend
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
 from app.db.backend import SqlBackend
-from app.db.engine import create_engine
+from app.db.engine import Engine, create_engine, pool_figures
 from app.definitions.decoding import DefinitionLimits
 from app.error_handlers import install_error_handlers
 from app.gateway.context import UpstreamContextMiddleware
@@ -105,7 +105,7 @@ class Services:
 def create_app(
     settings: Settings | None = None,
     *,
-    engine: AsyncEngine | None = None,
+    engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     settings = settings or Settings()
@@ -147,7 +147,7 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
-    app.state.metrics = Metrics(engine, app.state.listing_cache)
+    app.state.metrics = Metrics(partial(pool_figures, engine), app.state.listing_cache)
     backend: Backend = (
         # In multiprocess mode the upstream counters live in the shared files the registry sums.
         AirflowBackend(
