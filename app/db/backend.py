@@ -48,11 +48,10 @@ from app.services.results import (
 )
 
 
-class SqlBackend:
-    """Units of work over one engine, as the settings say to read (``read_path``)."""
-
-    accepts_definitions = True
-    outage_message = "Database unavailable"
+class Database:
+    """Units of work over one engine, as the settings say to read (``read_path``), admitted by
+    one :class:`PoolGate`: what every access to dagport's tables goes through (the services'
+    backend below, and the Airflow backend's id registry, app/db/repositories/airflow_ids.py)."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
@@ -66,6 +65,19 @@ class SqlBackend:
             engine if settings.behind_pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
 
+    def reading(self) -> UnitOfWork:
+        return UnitOfWork(self, write=False)
+
+    def writing(self) -> UnitOfWork:
+        return UnitOfWork(self, write=True)
+
+
+class SqlBackend(Database):
+    """dagport's tables as the services' backend (``app.services.backend.Backend``)."""
+
+    accepts_definitions = True
+    outage_message = "Database unavailable"
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
@@ -73,12 +85,6 @@ class SqlBackend:
         except Exception:  # any failure means "not ready"; the reason is not the balancer's business
             return False
         return True
-
-    def reading(self) -> UnitOfWork:
-        return UnitOfWork(self, write=False)
-
-    def writing(self) -> UnitOfWork:
-        return UnitOfWork(self, write=True)
 
 
 class UnitOfWork:
@@ -89,7 +95,7 @@ class UnitOfWork:
 
     __slots__ = ("_backend", "_context", "_pooled", "_write")
 
-    def __init__(self, backend: SqlBackend, *, write: bool) -> None:
+    def __init__(self, backend: Database, *, write: bool) -> None:
         self._backend = backend
         self._write = write
         self._context: Any = None
