@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     auth_backend: Literal["token", "none"] = "token"
     api_tokens: str = ""
-    # Where the first-run token is written when stdout is not a terminal (app/cli.py, prepare).
+    # Where the first-run token is written when stdout is not a terminal (app/startup.py, prepare).
     initial_token_file: Path = Path("dagport-initial-token")
     dags_folder: Path | None = None
     load_examples: bool = False

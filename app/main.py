@@ -107,13 +107,21 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
+    prepare: bool = False,
 ) -> FastAPI:
+    """The app over ``settings``; ``prepare``: its lifespan runs the start-up preparation
+    (app/startup.py) before it serves, for a server ``dagport serve`` did not prepare."""
     settings = settings or Settings()
     owns_engine = engine is None
     engine = engine or create_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if prepare:
+            # Imported here: alembic and the loaders cost a worker that does not prepare ~0.1 s.
+            from app.startup import prepare_worker
+
+            await prepare_worker(settings)
         if settings.auth_backend == "none" and not settings.airflow_passthrough:
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
         async with app.state.metrics.publishing(settings.metrics_publish_seconds):
@@ -211,7 +219,18 @@ def create_app(
 
 
 def serve_app() -> FastAPI:
-    """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds.
+    """The factory for uvicorn started directly (``uvicorn app.main:serve_app --factory``): each
+    worker's lifespan prepares (migrates, loads, a first token: app/startup.py) before it serves."""
+    return _worker_app(prepare=True)
+
+
+def prepared_app() -> FastAPI:
+    """The factory ``dagport serve`` hands uvicorn, once it has prepared for all its workers."""
+    return _worker_app(prepare=False)
+
+
+def _worker_app(*, prepare: bool) -> FastAPI:
+    """A worker configures its logging, then builds its app.
 
     Then everything built so far (modules, routes, models) is moved out of the garbage collector's
     reach with ``gc.freeze()``: they live as long as the worker, and each full collection would walk
@@ -220,7 +239,7 @@ def serve_app() -> FastAPI:
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    app = create_app(settings, prepare=prepare)
     gc.freeze()
     return app
 

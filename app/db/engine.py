@@ -6,6 +6,9 @@ import asyncio
 import os
 import sqlite3
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias
 
 import orjson
@@ -97,6 +100,28 @@ def pool_figures(engine: AsyncEngine) -> PoolFigures:
     if reads is not None:
         in_use, idle = in_use + reads[0], idle + reads[1]
     return PoolFigures(in_use, idle, pool.size() if hasattr(pool, "size") else 0)
+
+
+@asynccontextmanager
+async def short_lived_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine for one command or one start-up, disposed when the block ends: no pool on
+    Postgres (each use opens a connection and closes it), SQLite's one connection otherwise."""
+    engine = create_engine(settings, null_pool=not settings.is_sqlite)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def display_url(database_url: str) -> str:
+    """The database URL as a user writes it, password masked; a SQLite file also as an absolute path."""
+    url = make_url(database_url)
+    shown = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            shown += f" ({path.resolve()})"
+    return shown
 
 
 def _create_private_database_file(database: str | None) -> None:
