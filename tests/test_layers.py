@@ -122,6 +122,22 @@ def test_each_layer_imports_only_what_it_may(folder: str) -> None:
     assert offences == []
 
 
+# Only app/db speaks to the database's libraries; the rest of the app reaches it through app/db's
+# functions and types (Engine, pool_figures, app/db/tokens.py). Tests, bench and reliability may.
+DATABASE_LIBRARIES = ("sqlalchemy", "asyncpg")
+
+
+def test_only_app_db_imports_the_database_libraries() -> None:
+    offences = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in modules("app")
+        if not path.is_relative_to(ROOT / "app" / "db")
+        for name in sorted(imports(path))
+        if name.split(".")[0] in DATABASE_LIBRARIES
+    ]
+    assert offences == []
+
+
 def private_uses(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     aliases: set[str] = set()
