@@ -26,32 +26,17 @@ import binascii
 import hashlib
 import hmac
 import logging
-import secrets
 import time
 from collections.abc import Iterable
 
-import asyncpg
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from app.db.repositories.tokens import TokenRepository
+from app.db.engine import Engine
+from app.db.tokens import read_token_hashes
 from app.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-# What reading the token table raises when the database is down, refusing or too slow.
-_UNAVAILABLE = (OSError, TimeoutError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
-
 MISS_RELOAD_INTERVAL = 1.0
 CANNOT_VERIFY = "Cannot verify credentials, try again shortly"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return "dp_" + secrets.token_urlsafe(32)
 
 
 def _digest(token: str) -> bytes:
@@ -68,7 +53,7 @@ def _member(digest: bytes, known: tuple[bytes, ...]) -> bool:
 
 class TokenStore:
     def __init__(
-        self, engine: AsyncEngine, env_tokens: Iterable[str], ttl: float, *, reload_timeout: float = 2.0
+        self, engine: Engine, env_tokens: Iterable[str], ttl: float, *, reload_timeout: float = 2.0
     ) -> None:
         self._engine = engine  # its own (see the module docstring), not the requests' pool
         self._env = tuple(_digest(t) for t in env_tokens)
@@ -80,8 +65,8 @@ class TokenStore:
         self._lock = asyncio.Lock()
 
     async def reload(self) -> None:
-        async with asyncio.timeout(self._reload_timeout), self._engine.connect() as conn:
-            hashes = await TokenRepository(conn).hashes()
+        """Read the stored tokens again; :class:`Unavailable` when they cannot be read (app/db/tokens.py)."""
+        hashes = await read_token_hashes(self._engine, within=self._reload_timeout)
         self._db = tuple(bytes.fromhex(h) for h in hashes)
         self._loaded_at = time.monotonic()
 
@@ -97,9 +82,9 @@ class TokenStore:
                 return False
             try:
                 await self.reload()
-            except _UNAVAILABLE as exc:
+            except Unavailable as exc:
                 self._failed_at = time.monotonic()
-                log.warning("API tokens could not be reloaded: %s: %s", type(exc).__name__, exc)
+                log.warning("API tokens could not be reloaded: %s", exc.message)
                 return False
             return True
 

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     auth_backend: Literal["token", "none"] = "token"
     api_tokens: str = ""
-    # Where the first-run token is written when stdout is not a terminal (app/cli.py, prepare).
+    # Where the first-run token is written when stdout is not a terminal (app/startup.py, prepare).
     initial_token_file: Path = Path("dagport-initial-token")
     dags_folder: Path | None = None
     load_examples: bool = False
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     header_timeout: float = Field(10.0, ge=0)
     # How long uvicorn keeps an idle connection open between requests.
     keep_alive_timeout: int = Field(5, ge=1)
-    # How large a DAG definition may be (app/schemas/definition_text.py): values once YAML aliases are
+    # How large a DAG definition may be (app/definitions/decoding.py): values once YAML aliases are
     # resolved and default_args applied to every task; tasks; upstream entries.
     max_definition_nodes: int = Field(1_000_000, ge=1)
     max_definition_tasks: int = Field(10_000, ge=1)

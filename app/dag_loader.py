@@ -7,11 +7,11 @@ from datetime import datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 
+from app.definitions.compiler import parse_definition
+from app.definitions.decoding import DefinitionLimits
+from app.definitions.spec import DagDefinitionError
 from app.errors import DomainError
-from app.schemas.dag_definition import DagDefinitionError
-from app.schemas.definition_text import DefinitionLimits
 from app.services.backend import Backend
-from app.services.dags import parse_definition
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
 

@@ -8,18 +8,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.airflow.backend import AirflowBackend
 from app.auth import TokenStore
 from app.config import Settings
 from app.dates import utcnow
 from app.db.backend import SqlBackend
-from app.db.engine import create_engine
+from app.db.engine import Engine, create_engine, pool_figures
+from app.definitions.decoding import DefinitionLimits
 from app.error_handlers import install_error_handlers
 from app.gateway.context import UpstreamContextMiddleware
 from app.gateway.transport import masked
@@ -28,7 +29,6 @@ from app.middleware import ApiProtocolMiddleware
 from app.observability import Metrics, configure_logging, route_templates
 from app.routers import dag_runs, dags, docs, lineage, pools, service, tasks, v1
 from app.schemas.dag_runs import RunStatePatch, TriggerRequest
-from app.schemas.definition_text import DefinitionLimits
 from app.schemas.listings import airflow_run_links, graph_links
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
@@ -105,15 +105,23 @@ class Services:
 def create_app(
     settings: Settings | None = None,
     *,
-    engine: AsyncEngine | None = None,
+    engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
+    prepare: bool = False,
 ) -> FastAPI:
+    """The app over ``settings``; ``prepare``: its lifespan runs the start-up preparation
+    (app/startup.py) before it serves, for a server ``dagport serve`` did not prepare."""
     settings = settings or Settings()
     owns_engine = engine is None
     engine = engine or create_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if prepare:
+            # Imported here: alembic and the loaders cost a worker that does not prepare ~0.1 s.
+            from app.startup import prepare_worker
+
+            await prepare_worker(settings)
         if settings.auth_backend == "none" and not settings.airflow_passthrough:
             log.warning("DAGPORT_AUTH_BACKEND=none: the API accepts requests WITHOUT credentials")
         async with app.state.metrics.publishing(settings.metrics_publish_seconds):
@@ -147,7 +155,7 @@ def create_app(
     app.state.engine = engine
     app.state.clock = clock
     app.state.listing_cache = ListingCache(int(settings.listing_cache_mb * 2**20))
-    app.state.metrics = Metrics(engine, app.state.listing_cache)
+    app.state.metrics = Metrics(partial(pool_figures, engine), app.state.listing_cache)
     backend: Backend = (
         # In multiprocess mode the upstream counters live in the shared files the registry sums.
         AirflowBackend(
@@ -211,7 +219,18 @@ def create_app(
 
 
 def serve_app() -> FastAPI:
-    """The factory ``dagport serve`` hands uvicorn: each worker configures its logging, then builds.
+    """The factory for uvicorn started directly (``uvicorn app.main:serve_app --factory``): each
+    worker's lifespan prepares (migrates, loads, a first token: app/startup.py) before it serves."""
+    return _worker_app(prepare=True)
+
+
+def prepared_app() -> FastAPI:
+    """The factory ``dagport serve`` hands uvicorn, once it has prepared for all its workers."""
+    return _worker_app(prepare=False)
+
+
+def _worker_app(*, prepare: bool) -> FastAPI:
+    """A worker configures its logging, then builds its app.
 
     Then everything built so far (modules, routes, models) is moved out of the garbage collector's
     reach with ``gc.freeze()``: they live as long as the worker, and each full collection would walk
@@ -220,7 +239,7 @@ def serve_app() -> FastAPI:
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    app = create_app(settings, prepare=prepare)
     gc.freeze()
     return app
 

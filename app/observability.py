@@ -21,17 +21,18 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.reads import read_pool_in_use
 from app.listing_cache import ListingCache
+
+if TYPE_CHECKING:  # the figures' type only: metrics read them through a function they are given
+    from app.db.engine import PoolFigures
 
 access_log = logging.getLogger("dagport.access")
 
@@ -43,26 +44,21 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class PoolCollector(Collector):
     """Database pool usage, read when Prometheus scrapes (no bookkeeping on the request path)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, figures: Callable[[], PoolFigures]) -> None:
+        self.figures = figures  # app.db.engine.pool_figures over the app's engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        pool: Any = self.engine.pool
+        figures = self.figures()
         gauge = GaugeMetricFamily(
             "dagport_db_pool_connections", "Database connections of the server's pools", labels=["state"]
         )
-        in_use = pool.checkedout() if hasattr(pool, "checkedout") else 0
-        idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
-        reads = read_pool_in_use(self.engine)  # the asyncpg read pool, if open (app/db/reads.py)
-        if reads is not None:
-            in_use, idle = in_use + reads[0], idle + reads[1]
-        gauge.add_metric(["in_use"], in_use)
-        gauge.add_metric(["idle"], idle)
+        gauge.add_metric(["in_use"], figures.in_use)
+        gauge.add_metric(["idle"], figures.idle)
         yield gauge
         size = GaugeMetricFamily(
             "dagport_db_pool_size", "Configured pool size (without overflow), all workers"
         )
-        size.add_metric([], pool.size() if hasattr(pool, "size") else 0)
+        size.add_metric([], figures.size)
         yield size
 
 
@@ -139,7 +135,7 @@ class Metrics:
     and a counter, and the registry served is a :class:`MultiProcessCollector` over the files.
     """
 
-    def __init__(self, engine: AsyncEngine, listing_cache: ListingCache) -> None:
+    def __init__(self, pool_figures: Callable[[], PoolFigures], listing_cache: ListingCache) -> None:
         self.templates: dict[Any, str] = {}  # filled by create_app once the routes exist
         self.multiprocess = multiprocess()
         self.registry = CollectorRegistry()
@@ -157,7 +153,10 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=own,
         )
-        self.scraped: tuple[Collector, ...] = (PoolCollector(engine), ListingCacheCollector(listing_cache))
+        self.scraped: tuple[Collector, ...] = (
+            PoolCollector(pool_figures),
+            ListingCacheCollector(listing_cache),
+        )
         if self.multiprocess:
             MultiProcessCollector(self.registry)
         else:

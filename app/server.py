@@ -221,7 +221,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_keep_alive": settings.keep_alive_timeout,
         "timeout_graceful_shutdown": 30,
-        "log_config": None,  # app.main.serve_app configures logging in each worker
+        "log_config": None,  # app.main's worker factories configure logging
         "access_log": False,
     }
     if settings.max_header_bytes:

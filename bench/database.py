@@ -36,7 +36,7 @@ from app.db import migrate
 from app.db.backend import SqlBackend
 from app.db.engine import create_engine
 from app.db.models import dag, dag_tag, task
-from app.services.dags import parse_definition
+from app.definitions.compiler import parse_definition
 
 DAG_PREFIX = "bench_dag_"
 TASKS_PER_DAG = 10

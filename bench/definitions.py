@@ -74,10 +74,20 @@ INVALID = {"chain, 2 bad fields a task": bad_fields, "chain, 1 bad field": one_b
 
 
 def current() -> tuple[Parse, Load]:
-    from app.schemas.dag_definition import parse_dag_definition
-    from app.schemas.definition_text import load_definition_text
+    from app.definitions.decoding import load_definition_text
+    from app.definitions.spec import parse_dag_definition
 
     return parse_dag_definition, load_definition_text
+
+
+def _under_schemas() -> tuple[Parse, Load]:
+    from app.schemas import dag_definition
+
+    try:
+        from app.schemas.definition_text import load_definition_text
+    except ImportError:  # before the text decoding had its own module
+        load_definition_text = dag_definition.load_definition_text
+    return dag_definition.parse_dag_definition, load_definition_text
 
 
 def at_revision(rev: str) -> tuple[Parse, Load]:
@@ -94,13 +104,11 @@ def at_revision(rev: str) -> tuple[Parse, Load]:
     ours = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] == "app"}
     sys.path.insert(0, folder)
     try:
-        from app.schemas import dag_definition
-
         try:
-            from app.schemas.definition_text import load_definition_text
-        except ImportError:  # before the text decoding had its own module
-            load_definition_text = dag_definition.load_definition_text
-        return dag_definition.parse_dag_definition, load_definition_text
+            from app.definitions import decoding, spec
+        except ImportError:  # before the compiler had its package: the modules under app.schemas
+            return _under_schemas()
+        return spec.parse_dag_definition, decoding.load_definition_text
     finally:
         sys.path.remove(folder)
         for name in [name for name in sys.modules if name.split(".")[0] == "app"]:

@@ -136,7 +136,7 @@ async def _drive(
 
 
 async def _run(args: argparse.Namespace, dsn: str) -> None:
-    from app.main import serve_app
+    from app.main import prepared_app
 
     await database.migrate_database(dsn)
     seed = await database.seed(dsn, dags=args.dags, runs=args.runs, ti_runs=args.ti_runs)
@@ -160,7 +160,7 @@ async def _run(args: argparse.Namespace, dsn: str) -> None:
     unknown = set(names) - set(makers)
     if unknown:
         raise SystemExit(f"bench.inprocess: unknown workload(s): {', '.join(sorted(unknown))}")
-    app = serve_app()
+    app = prepared_app()
     await app.state.token_store.reload()
     try:
         if args.ab:
@@ -185,13 +185,13 @@ def _settings_overrides(text: str) -> dict[str, str]:
 
 async def _ab(args: argparse.Namespace, app_a: Any, makers: dict[str, Callable[[int], Request]]) -> None:
     """``makers``' workloads on ``app_a`` and on an app with ``--ab``'s settings, batch by batch."""
-    from app.main import serve_app
+    from app.main import prepared_app
 
     overrides = _settings_overrides(args.ab)
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ |= overrides
     try:
-        app_b = serve_app()
+        app_b = prepared_app()
     finally:
         for key, value in saved.items():
             if value is None:

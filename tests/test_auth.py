@@ -15,8 +15,8 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import hash_token
 from app.db.repositories.tokens import TokenRepository
+from app.db.tokens import hash_token
 from tests.conftest import TOKEN
 from tests.helpers import unreachable_database_url
 

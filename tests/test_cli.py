@@ -1,4 +1,4 @@
-"""The ``dagport`` command (app/cli.py), run in-process on a fresh database of each backend.
+"""The ``dagport`` command (app/cli/), run in-process on a fresh database of each backend.
 
 ``main()`` calls ``asyncio.run``, so tests run it in a worker thread (``asyncio.to_thread``) and
 configure it only through ``DAGPORT_*`` environment variables, as an operator would. Tokens that
@@ -25,11 +25,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.cli import main, prepare
+from app.cli import main
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.main import create_app
+from app.startup import prepare
 from tests import postgres
 from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
 from tests.processes import DAGPORT

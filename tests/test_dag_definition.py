@@ -1,4 +1,4 @@
-"""app.schemas.dag_definition: defaults, inheritance, every validation error, weights, loading."""
+"""app.definitions.spec: defaults, inheritance, every validation error, weights, loading."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from app.schemas.dag_definition import (
+from app.definitions.decoding import load_definition_text, yaml_loader
+from app.definitions.spec import (
     TRIGGER_RULES,
     DagDefinitionError,
     DagSpec,
     TaskSpec,
     parse_dag_definition,
 )
-from app.schemas.definition_text import load_definition_text, yaml_loader
 from tests.conftest import EXAMPLE_DAGS_DIR, REFERENCE_DAGS_DIR
 
 EXAMPLE_FILES = sorted(EXAMPLE_DAGS_DIR.glob("*")) + sorted(REFERENCE_DAGS_DIR.glob("*"))

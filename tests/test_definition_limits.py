@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.schemas.definition_text import DagDefinitionError, expanded_size, load_definition_text
+from app.definitions.decoding import DagDefinitionError, expanded_size, load_definition_text
 from tests.helpers import client_for
 
 YAML = {"Content-Type": "application/yaml"}
@@ -167,7 +167,7 @@ async def test_the_loader_applies_the_same_limits(app_factory, tmp_path) -> None
     from datetime import UTC, datetime
 
     from app.dag_loader import load_files
-    from app.schemas.definition_text import DefinitionLimits
+    from app.definitions.decoding import DefinitionLimits
 
     big = tmp_path / "big.json"
     big.write_text(json.dumps(fan_in(tasks=10, upstream=2)))

@@ -75,9 +75,23 @@ FORBIDDEN = {
         "app.main",
     ),
     "app/schemas": ("sqlalchemy", "asyncpg", "app.db", "app.routers"),
+    # The DAG-definition compiler: pure code, text in and a DagSpec out, whoever calls it.
+    "app/definitions": (
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "asyncpg",
+        "httpx",
+        "app.routers",
+        "app.db",
+        "app.services",
+        "app.gateway",
+        "app.airflow",
+        "app.main",
+    ),
 }
-# The services' one schema: the DAG definition models they validate documents with.
-ALLOWED = {"app/services": ("app.schemas.dag_definition",)}
+# Exceptions to FORBIDDEN, by package (none today).
+ALLOWED: dict[str, tuple[str, ...]] = {}
 
 
 def modules(folder: str) -> list[Path]:
@@ -104,6 +118,22 @@ def test_each_layer_imports_only_what_it_may(folder: str) -> None:
         for name in sorted(imports(path))
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[folder])
         and not any(name == a or name.startswith(a + ".") for a in allowed)
+    ]
+    assert offences == []
+
+
+# Only app/db speaks to the database's libraries; the rest of the app reaches it through app/db's
+# functions and types (Engine, pool_figures, app/db/tokens.py). Tests, bench and reliability may.
+DATABASE_LIBRARIES = ("sqlalchemy", "asyncpg")
+
+
+def test_only_app_db_imports_the_database_libraries() -> None:
+    offences = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in modules("app")
+        if not path.is_relative_to(ROOT / "app" / "db")
+        for name in sorted(imports(path))
+        if name.split(".")[0] in DATABASE_LIBRARIES
     ]
     assert offences == []
 

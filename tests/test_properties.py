@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from app.dates import InvalidDateError, iso_utc, parse_date, str_utc
-from app.schemas.dag_definition import TRIGGER_RULES, WEIGHT_RULES
+from app.definitions.spec import TRIGGER_RULES, WEIGHT_RULES
 from tests.helpers import date_error, put_dag, reference_definition
 
 BOUNDED = settings(

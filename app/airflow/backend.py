@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.airflow.store import AirflowStore
 from app.config import Settings
+from app.db.engine import Engine
 from app.db.repositories.airflow_ids import IdRegistry
 from app.errors import DomainError
 from app.gateway import endpoints as api
@@ -43,7 +43,7 @@ class AirflowBackend:
     def __init__(
         self,
         settings: Settings,
-        engine: AsyncEngine,
+        engine: Engine,
         registry: CollectorRegistry | None,
         *,
         client: AirflowClient | None = None,

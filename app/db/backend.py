@@ -2,8 +2,8 @@
 
 A unit of work is one pooled connection, admitted in arrival order (``PoolGate``): a reading
 one reads as ``app/db/reads.py`` decides, a writing one is one transaction, committed when its
-block ends. Database failures leave here as domain errors (``Unavailable``, ``Invalid``), so no
-layer above knows a driver's exceptions.
+block ends. Database failures leave here as domain errors (``Unavailable``, ``Invalid``: the
+reading of app/db/failures.py), so no layer above knows a driver's exceptions.
 """
 
 from __future__ import annotations
@@ -13,21 +13,20 @@ from contextlib import aclosing
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
 from app.db.engine import PoolGate
-from app.db.reads import ASYNCPG_UNAVAILABLE, AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
+from app.db.failures import domain_error_of
+from app.db.reads import AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
 from app.db.repositories.dag_runs import DagRunRepository
 from app.db.repositories.dags import DagRepository
 from app.db.repositories.lineage import LineageRepository
 from app.db.repositories.pools import PoolRepository
 from app.db.repositories.tasks import TaskRepository
-from app.errors import DomainError, Invalid, StoreFailure, Unavailable
+from app.errors import DomainError, Unavailable
 from app.services.backend import UNSET
 from app.services.results import (
     Dag,
@@ -48,49 +47,11 @@ from app.services.results import (
     TriggerOutcome,
 )
 
-# SQLSTATE classes that mean "the database is not there right now", not "your request is wrong":
-# 08 connection exception, 57 operator intervention (shutting down, starting up), 53 insufficient
-# resources (too many connections).
-UNAVAILABLE_SQLSTATE_CLASSES = ("08", "57", "53")
-CANNOT_STORE = "Invalid input: the database cannot store a value in this request"
 
-
-def sqlstate_of(exc: BaseException | None) -> str | None:
-    value = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
-    return value if isinstance(value, str) else None
-
-
-def domain_error_of(exc: BaseException) -> DomainError | None:
-    """The domain error a database failure means; ``None`` for what is not a database failure.
-
-    A lost or refused connection, a full pool or a database restarting is ``Unavailable``; a value
-    the database refuses (SQLSTATE class 22, e.g. NUL in text on Postgres) is the client's input;
-    any other error the database reports is a ``StoreFailure`` (a 500, logged with its cause).
-    """
-    if isinstance(exc, PoolTimeoutError):
-        return Unavailable()
-    if isinstance(exc, DBAPIError):
-        state = sqlstate_of(exc.orig) or ""
-        if exc.connection_invalidated or state[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
-            return Unavailable()
-        if state.startswith("22"):
-            return Invalid(CANNOT_STORE)
-        return Unavailable() if isinstance(exc, OperationalError) else StoreFailure(str(exc))
-    if isinstance(exc, asyncpg.PostgresError):
-        state = sqlstate_of(exc) or ""
-        if state[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
-            return Unavailable()
-        return Invalid(CANNOT_STORE) if state.startswith("22") else StoreFailure(str(exc))
-    if isinstance(exc, (*ASYNCPG_UNAVAILABLE, TimeoutError)):  # TimeoutError: no read connection in time
-        return Unavailable()
-    return None
-
-
-class SqlBackend:
-    """Units of work over one engine, as the settings say to read (``read_path``)."""
-
-    accepts_definitions = True
-    outage_message = "Database unavailable"
+class Database:
+    """Units of work over one engine, as the settings say to read (``read_path``), admitted by
+    one :class:`PoolGate`: what every access to dagport's tables goes through (the services'
+    backend below, and the Airflow backend's id registry, app/db/repositories/airflow_ids.py)."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
@@ -104,6 +65,19 @@ class SqlBackend:
             engine if settings.behind_pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
 
+    def reading(self) -> UnitOfWork:
+        return UnitOfWork(self, write=False)
+
+    def writing(self) -> UnitOfWork:
+        return UnitOfWork(self, write=True)
+
+
+class SqlBackend(Database):
+    """dagport's tables as the services' backend (``app.services.backend.Backend``)."""
+
+    accepts_definitions = True
+    outage_message = "Database unavailable"
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
@@ -111,12 +85,6 @@ class SqlBackend:
         except Exception:  # any failure means "not ready"; the reason is not the balancer's business
             return False
         return True
-
-    def reading(self) -> UnitOfWork:
-        return UnitOfWork(self, write=False)
-
-    def writing(self) -> UnitOfWork:
-        return UnitOfWork(self, write=True)
 
 
 class UnitOfWork:
@@ -127,7 +95,7 @@ class UnitOfWork:
 
     __slots__ = ("_backend", "_context", "_pooled", "_write")
 
-    def __init__(self, backend: SqlBackend, *, write: bool) -> None:
+    def __init__(self, backend: Database, *, write: bool) -> None:
         self._backend = backend
         self._write = write
         self._context: Any = None

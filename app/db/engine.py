@@ -6,7 +6,10 @@ import asyncio
 import os
 import sqlite3
 from collections import deque
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, NamedTuple, TypeAlias
 
 import orjson
 from sqlalchemy import event
@@ -16,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
+from app.db.reads import read_pool_in_use
+
+# An engine as the rest of the app names its type: only app/db imports SQLAlchemy.
+Engine: TypeAlias = AsyncEngine
 
 
 def _json_dumps(value: Any) -> str:
@@ -74,6 +81,47 @@ def create_engine(
             "pool_pre_ping": False,
         }
     return create_async_engine(settings.database_url, connect_args=connect_args, **kwargs)
+
+
+class PoolFigures(NamedTuple):
+    """A worker's database connections at one moment (``/metrics``: app/observability.py)."""
+
+    in_use: int
+    idle: int
+    size: int  # the configured pool size, without overflow
+
+
+def pool_figures(engine: AsyncEngine) -> PoolFigures:
+    """The engine's pool and its asyncpg read pool, if open (app/db/reads.py), read now."""
+    pool: Any = engine.pool
+    in_use = pool.checkedout() if hasattr(pool, "checkedout") else 0
+    idle = pool.checkedin() if hasattr(pool, "checkedin") else 0
+    reads = read_pool_in_use(engine)
+    if reads is not None:
+        in_use, idle = in_use + reads[0], idle + reads[1]
+    return PoolFigures(in_use, idle, pool.size() if hasattr(pool, "size") else 0)
+
+
+@asynccontextmanager
+async def short_lived_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine for one command or one start-up, disposed when the block ends: no pool on
+    Postgres (each use opens a connection and closes it), SQLite's one connection otherwise."""
+    engine = create_engine(settings, null_pool=not settings.is_sqlite)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def display_url(database_url: str) -> str:
+    """The database URL as a user writes it, password masked; a SQLite file also as an absolute path."""
+    url = make_url(database_url)
+    shown = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            shown += f" ({path.resolve()})"
+    return shown
 
 
 def _create_private_database_file(database: str | None) -> None:

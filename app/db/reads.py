@@ -32,15 +32,6 @@ from app.config import Settings
 
 ReadPath = Literal["asyncpg", "core"]
 
-# The errors by which asyncpg says the server or the connection is gone.
-ASYNCPG_UNAVAILABLE = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    OSError,
-)
-
 
 def read_path(settings: Settings) -> ReadPath:
     """The one decision between the two ways of reading (see the module docstring)."""

@@ -6,41 +6,14 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
+from app.definitions.compiler import parse_definition
+from app.definitions.decoding import DefinitionLimits
+from app.definitions.spec import DagDefinitionError
 from app.errors import Invalid, NotFound, NotSupported, dag_id_not_found, dag_not_found
-from app.schemas.dag_definition import DagDefinitionError, DagSpec, parse_dag_definition
-from app.schemas.definition_text import DefinitionLimits, check_document, load_definition_text
 from app.services.backend import Backend
 from app.services.results import Dag, DagPage, StoredDag
 
 DEFINITIONS_ELSEWHERE = "DAG definitions are Python files in Airflow's DAG bundle; PUT is not available when dagport fronts Airflow"
-
-
-def parse_definition(
-    text: str,
-    *,
-    filename: str,
-    default_tz: tzinfo,
-    expected_dag_id: str | None = None,
-    limits: DefinitionLimits = DefinitionLimits(),
-    yaml_hint: str = "",
-) -> DagSpec:
-    """A validated definition from JSON or YAML text (by ``filename``'s suffix); raises
-    :class:`DagDefinitionError` listing every problem with its path (``yaml_hint``: see
-    :func:`load_definition_text`). A definition over ``limits``, or holding what JSON cannot (a
-    NUL character, a YAML-only type), is refused before validation."""
-    document = load_definition_text(text, filename=filename, max_nodes=limits.nodes, yaml_hint=yaml_hint)
-    check_document(document, limits)
-    spec = parse_dag_definition(document, default_tz=default_tz)
-    if expected_dag_id is not None and spec.dag_id != expected_dag_id:
-        raise DagDefinitionError(
-            [
-                {
-                    "loc": "dag_id",
-                    "msg": f"dag_id '{spec.dag_id}' does not match '{expected_dag_id}' in the path",
-                }
-            ]
-        )
-    return spec
 
 
 # What a PUT of YAML without a YAML Content-Type is told (the body is read as JSON then).

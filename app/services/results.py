@@ -235,7 +235,7 @@ class Pool:
 
 
 class DagDefinition(Protocol):
-    """A validated DAG definition (``app.schemas.dag_definition.DagSpec``)."""
+    """A validated DAG definition (``app.definitions.spec.DagSpec``)."""
 
     dag_id: str
     description: str | None

@@ -5,7 +5,7 @@
 say them (strict types, patterns, bounds, literals), so they run in pydantic-core; the few
 validators are for what no type says: durations, dates in a default time zone, entities, and
 integers too large for the JSON columns. Such a validator raises errors Pydantic files under the
-value's own path. Messages are worded in :mod:`app.schemas.dag_definition`.
+value's own path. Messages are worded in :mod:`app.definitions.spec`.
 
 A task and default_args are TypedDicts rather than BaseModels: what a task leaves out it
 inherits, so its validated value must hold exactly the keys it gave, and plain dicts are what
@@ -113,7 +113,7 @@ def _date(value: Any, info: ValidationInfo) -> datetime | None:
     try:
         return to_utc(value, info.context["default_tz"] if info.context else UTC)
     except InvalidDateError as exc:
-        raise PydanticCustomError("date", str(exc)) from None  # worded with its field by dag_definition
+        raise PydanticCustomError("date", str(exc)) from None  # worded with its field by app.definitions.spec
 
 
 # One error for the whole value, not one for each member of the union.

@@ -1,11 +1,11 @@
 """DAG definition documents (docs/dag-definitions.md): validation and derived values.
 
-:func:`parse_dag_definition` validates decoded data (:mod:`app.schemas.definition_text`) with the
-format's models (:mod:`app.schemas.dag_document`) and returns an immutable :class:`DagSpec`, or
+:func:`parse_dag_definition` validates decoded data (:mod:`app.definitions.decoding`) with the
+format's models (:mod:`app.definitions.document`) and returns an immutable :class:`DagSpec`, or
 raises :class:`DagDefinitionError` listing *every* problem, each with the path it concerns
 (``tasks[2].upstream[0]``), in the order the document reads. Pydantic's errors are worded in
 the format's own messages in one place (:func:`_problem`); the checks across fields (the task
-graph, in :mod:`app.schemas.dag_graph`, and dates) run even when fields are invalid.
+graph, in :mod:`app.definitions.graph`, and dates) run even when fields are invalid.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.dates import EXAMPLE_DATE_FORMAT, str_utc
-from app.schemas.dag_document import (
+from app.definitions.decoding import DagDefinitionError as DagDefinitionError  # raised here too
+from app.definitions.document import (
     ID_PATTERN,
     INT_MAX,
     TAG_MAX_LENGTH,
@@ -29,8 +30,7 @@ from app.schemas.dag_document import (
     loc_text,
     to_utc,
 )
-from app.schemas.dag_graph import TaskGraph, effective_weights, task_graph
-from app.schemas.definition_text import DagDefinitionError as DagDefinitionError  # raised here too
+from app.definitions.graph import TaskGraph, effective_weights, task_graph
 
 # Task defaults (Airflow's). Mutable defaults (params, inlets, outlets, arguments) are made fresh
 # for every task so no two tasks share one object.

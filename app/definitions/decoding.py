@@ -1,7 +1,7 @@
 """DAG definition text (docs/dag-definitions.md): JSON or YAML decoded into plain data.
 
 :func:`load_definition_text` is the first step of storing a definition; validation
-(:func:`app.schemas.dag_definition.parse_dag_definition`) is the second. Both raise
+(:func:`app.definitions.spec.parse_dag_definition`) is the second. Both raise
 :class:`DagDefinitionError`, so a caller handles one exception whatever went wrong.
 """
 
