@@ -77,8 +77,13 @@ async def close(app: Any, client: httpx.AsyncClient) -> None:
 
 async def cache(db: str) -> list[str]:
     conf = {"pad": "x" * 20_000}
-    runs = {"dag_runs": [{**RUN, "dag_run_id": f"r{n}", "conf": conf} for n in range(100)], "total_entries": 100}
-    airflow = StandIn({"/api/v2/dags/d": (200, {"dag_id": "d"}, 0.0), "/api/v2/dags/d/dagRuns": (200, runs, 0.0)})
+    runs = {
+        "dag_runs": [{**RUN, "dag_run_id": f"r{n}", "conf": conf} for n in range(100)],
+        "total_entries": 100,
+    }
+    airflow = StandIn(
+        {"/api/v2/dags/d": (200, {"dag_id": "d"}, 0.0), "/api/v2/dags/d/dagRuns": (200, runs, 0.0)}
+    )
     async with airflow:
         app, client = await app_client(airflow, db, airflow_cache_seconds=60)
         await client.get("/api/experimental/dags/d/dag_runs?limit=1")
@@ -90,17 +95,23 @@ async def cache(db: str) -> list[str]:
         gc.collect()
         after = rss_mb()
         await close(app, client)
-    return [f"cache: RSS {before:.0f} MB -> {after:.0f} MB after 120 distinct 2 MB listings (+{after - before:.0f} MB)"]
+    return [
+        f"cache: RSS {before:.0f} MB -> {after:.0f} MB after 120 distinct 2 MB listings (+{after - before:.0f} MB)"
+    ]
 
 
 async def starvation(db: str) -> list[str]:
-    routes: dict[str, Any] = {f"/api/v2/dags/slow{n}": (200, {"dag_id": "s", "is_paused": False}, 2.0) for n in range(25)}
+    routes: dict[str, Any] = {
+        f"/api/v2/dags/slow{n}": (200, {"dag_id": "s", "is_paused": False}, 2.0) for n in range(25)
+    }
     routes["/api/v2/dags/fast"] = (200, {"dag_id": "fast", "is_paused": False}, 0.0)
     routes["/api/v2/monitor/health"] = (200, {"metadatabase": {"status": "healthy"}}, 0.0)
     airflow = StandIn(routes)
     async with airflow:
         app, client = await app_client(airflow, db)
-        slow = [asyncio.ensure_future(client.get(f"/api/experimental/dags/slow{n}/paused")) for n in range(25)]
+        slow = [
+            asyncio.ensure_future(client.get(f"/api/experimental/dags/slow{n}/paused")) for n in range(25)
+        ]
         await asyncio.sleep(0.2)
 
         async def timed(path: str, token: str) -> tuple[int, float]:

@@ -57,7 +57,9 @@ def served(name: str) -> bool:
     return any(fnmatchcase(name, pattern) for pattern in SERVED)
 
 
-async def test_every_served_exchange_answers_as_airflow_2_11_or_as_documented(verdicts: list[Verdict]) -> None:
+async def test_every_served_exchange_answers_as_airflow_2_11_or_as_documented(
+    verdicts: list[Verdict],
+) -> None:
     others = [v.describe() for v in verdicts if v.verdict == OTHER and served(v.name)]
     assert others == [], "\n\n".join(others)
 
