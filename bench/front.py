@@ -10,7 +10,9 @@ Then two ``dagport serve`` in front of it (service account; one without a cache,
 - ``direct-by-id``: Airflow's ``GET /api/v2/dags/dagport_echo/dagRuns/{run_id}``: its cheapest read
   of the run (what a client that knows the run id pays);
 - ``dagport``: the experimental ``GET /api/experimental/dags/dagport_echo/dag_runs/D``;
-- ``dagport+cache``: the same with the 1 s cache.
+- ``dagport+cache``: the same with the 1 s cache;
+- ``v1``, ``v1+cache``: Airflow 2's stable ``GET /api/v1/dags/dagport_echo/dagRuns/{run_id}``,
+  without and with the cache.
 
 At 1 connection (dagport's added p50 latency) and at ``--connections`` (throughput, and the calls
 dagport made to Airflow, read from its /metrics: coalescing). Then one latest_runs over every DAG:
@@ -147,6 +149,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 TOKEN,
                 cached,
             ),
+            "v1": (f"{plain.url}/api/v1/dags/dagport_echo/dagRuns/bench", TOKEN, plain),
+            "v1+cache": (f"{cached.url}/api/v1/dags/dagport_echo/dagRuns/bench", TOKEN, cached),
         }
         rows: list[tuple[str, int, WrkResult, float | None]] = []
         for connections in (1, args.connections):
@@ -184,12 +188,15 @@ async def main_async(args: argparse.Namespace) -> int:
                 n: (max(r.rps for r in results), min(r.p50_ms for r in results))
                 for n, results in mine.items()
             }
-            print(
-                f"{connections} connection(s): dagport p50 {best['dagport'][1] - best['direct-by-id'][1]:+.2f} ms "
-                f"from Airflow's read by run id ({best['dagport'][1] - best['direct'][1]:+.2f} ms from its "
-                f"read by date); throughput {best['dagport'][0] / best['direct'][0]:.2f}x direct, "
-                f"{best['dagport+cache'][0] / best['direct'][0]:.1f}x with the 1 s cache"
-            )
+            by_id = best["direct-by-id"]
+            for api, cache in (("dagport", "dagport+cache"), ("v1", "v1+cache")):
+                print(
+                    f"{connections} connection(s), {api}: p50 {best[api][1] - by_id[1]:+.2f} ms from Airflow's "
+                    f"read by run id ({best[api][1] - best['direct'][1]:+.2f} ms from its read by date); "
+                    f"throughput {best[api][0] / by_id[0]:.2f}x Airflow's read by run id, "
+                    f"{best[api][0] / best['direct'][0]:.2f}x its read by date, "
+                    f"{best[cache][0] / by_id[0]:.1f}x by id with the 1 s cache"
+                )
 
         before = upstream_calls(plain)
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as client:
