@@ -69,6 +69,11 @@ class Forbidden(DomainError):
     """The caller is known but may not do this (Airflow's permissions, in passthrough)."""
 
 
+class Disabled(DomainError):
+    """The system dagport fronts has the operation switched off by its configuration (Airflow's
+    ``[api] expose_config``, ``[core] test_connection``): the message says so."""
+
+
 class UpstreamFailure(DomainError):
     """The system dagport fronts answered with an error of its own (an Airflow 5xx, refused credentials)."""
 

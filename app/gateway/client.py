@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 from cachetools import TTLCache
 
-from app.errors import Forbidden, TooMuchWork, Unauthenticated, UpstreamFailure, UpstreamTimeout
+from app.errors import DomainError, Forbidden, TooMuchWork, Unauthenticated, UpstreamFailure, UpstreamTimeout
 from app.gateway.context import current
 from app.gateway.credentials import Credentials
 from app.gateway.endpoints import Endpoint, Target, Unaddressable, Wildcard
@@ -143,21 +143,31 @@ class AirflowClient:
 
     # -- reads: coalesced, optionally cached ---------------------------------------------------------
 
-    async def get(self, endpoint: Endpoint, params: Params | None = None, query: Query = None) -> Answer:
-        """GET the endpoint; 404 without a call for an unaddressable parameter."""
+    async def get(
+        self,
+        endpoint: Endpoint,
+        params: Params | None = None,
+        query: Query = None,
+        *,
+        forbidden_ok: bool = False,
+    ) -> Answer:
+        """GET the endpoint; 404 without a call for an unaddressable parameter. ``forbidden_ok``:
+        a 403 is the answer (see :meth:`refusal`), not a refusal of the credentials."""
         self.charge()
         try:
             target = endpoint.at(**(params or {}))
         except Unaddressable as exc:
             return Answer(404, {"detail": str(exc)})
-        key = (self._generation, self.credentials.key(), target.path, _frozen(query))
+        key = (self._generation, self.credentials.key(), target.path, _frozen(query), forbidden_ok)
         cache = self._cache
         if cache is not None:
             cached = cache.get(key)
             if cached is not None:
                 self.metrics.spared("cached")
                 return cached
-        answer: Answer = await self._once(key, lambda: self._call("GET", target, query, None))
+        answer: Answer = await self._once(
+            key, lambda: self._call("GET", target, query, None, forbidden_ok=forbidden_ok)
+        )
         if cache is not None and key[0] == self._generation:
             try:
                 cache[key] = answer
@@ -211,15 +221,17 @@ class AirflowClient:
         *,
         json: Any = None,
         query: Query = None,
+        forbidden_ok: bool = False,
     ) -> Answer:
         """A write: never coalesced. Afterwards no read of this worker is served from before it,
-        unless Airflow refused it or never saw it (see the module)."""
+        unless Airflow refused it or never saw it (see the module). ``forbidden_ok``: as for
+        :meth:`get`."""
         self.charge()
         try:
             target = endpoint.at(**(params or {}))
         except Unaddressable as exc:
             return Answer(404, {"detail": str(exc)})
-        return await self._call(method, target, query, json, write=True)
+        return await self._call(method, target, query, json, write=True, forbidden_ok=forbidden_ok)
 
     def _invalidate(self) -> None:
         self._generation += 1
@@ -229,7 +241,14 @@ class AirflowClient:
     # -- the call itself -------------------------------------------------------------------------------
 
     async def _call(
-        self, method: str, target: Target, query: Query, json: Any, *, write: bool = False
+        self,
+        method: str,
+        target: Target,
+        query: Query,
+        json: Any,
+        *,
+        write: bool = False,
+        forbidden_ok: bool = False,
     ) -> Answer:
         context = current.get()
         async with self._callers.held(context.caller if context is not None else ""):
@@ -248,26 +267,32 @@ class AirflowClient:
                     continue
                 if write and not 400 <= response.status_code < 500:
                     self._invalidate()  # accepted, or a 5xx (outcome unknown)
-                return self._answer(response)
+                return self._answer(response, forbidden_ok=forbidden_ok)
         raise AssertionError("unreachable")
 
-    def _answer(self, response: httpx.Response) -> Answer:
-        """The decoded answer, and a refusal of the credentials as the mode says: dagport's own
-        refused is a 502 and a log line naming the settings; a passthrough caller's, 401 / 403."""
+    def _answer(self, response: httpx.Response, *, forbidden_ok: bool = False) -> Answer:
+        """The decoded answer, and a refusal of the credentials as :meth:`refusal` says (a 403
+        left to the caller with ``forbidden_ok``)."""
         answer = decoded(response)
-        status = answer.status
-        if status in (401, 403):
-            if self.credentials.service:
-                log.error(
-                    "Airflow refused dagport's service credentials (%s): check DAGPORT_AIRFLOW_USERNAME, "
-                    "DAGPORT_AIRFLOW_PASSWORD or DAGPORT_AIRFLOW_TOKEN",
-                    status,
-                )
-                raise UpstreamFailure("Airflow refused dagport's credentials")
-            if status == 401:
-                raise Unauthenticated(f"Airflow refused the credentials: {answer.detail}")
-            raise Forbidden(f"Airflow refused the request: {answer.detail}")
+        if answer.status == 401 or (answer.status == 403 and not forbidden_ok):
+            raise self.refusal(answer)
         return answer
+
+    def refusal(self, answer: Answer) -> DomainError:
+        """Airflow's 401 or 403 as the mode says: dagport's own credentials refused is a 502 and a
+        log line naming the settings; a passthrough caller's, 401 / 403. For a caller that asked
+        for a 403 as an answer (``forbidden_ok``: Airflow refuses some requests for a reason of its
+        own, a setting that disables the operation) and found it was not that reason."""
+        if self.credentials.service:
+            log.error(
+                "Airflow refused dagport's service credentials (%s): check DAGPORT_AIRFLOW_USERNAME, "
+                "DAGPORT_AIRFLOW_PASSWORD or DAGPORT_AIRFLOW_TOKEN",
+                answer.status,
+            )
+            return UpstreamFailure("Airflow refused dagport's credentials")
+        if answer.status == 401:
+            return Unauthenticated(f"Airflow refused the credentials: {answer.detail}")
+        return Forbidden(f"Airflow refused the request: {answer.detail}")
 
     async def get_public(self, endpoint: Endpoint, *, health: bool = False) -> Answer:
         """A call Airflow answers without credentials (``/api/v2/version``, ``/monitor/health``);

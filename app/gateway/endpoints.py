@@ -163,3 +163,11 @@ ASSET_EVENTS = Endpoint("/assets/events")
 ASSET_QUEUED_EVENTS = Endpoint("/assets/{asset_id}/queuedEvents")
 DAG_ASSET_QUEUED_EVENTS = Endpoint("/dags/{dag_id}/assets/queuedEvents")
 DAG_ASSET_QUEUED_EVENT = Endpoint("/dags/{dag_id}/assets/{asset_id}/queuedEvents")
+
+# The FAB auth manager's own API (apache-airflow-providers-fab), served only when Airflow uses it.
+FAB = "/auth/fab/v1"
+FAB_USERS = Endpoint("/users", base=FAB)
+FAB_USER = Endpoint("/users/{username}", base=FAB)
+FAB_ROLES = Endpoint("/roles", base=FAB)
+FAB_ROLE = Endpoint("/roles/{role_name}", base=FAB)
+FAB_PERMISSIONS = Endpoint("/permissions", base=FAB)

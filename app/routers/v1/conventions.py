@@ -1,7 +1,8 @@
 """HTTP conventions of Airflow 2's stable API (docs/api-v1.md), shared by every ``/api/v1`` route.
 
 - :class:`V1Response`: bodies as Airflow 2.11 wrote them (2-space indent, sorted keys, a trailing
-  newline; ``Cache-Control: no-store``, ``X-Robots-Tag``);
+  newline; ``Cache-Control: no-store``, ``X-Robots-Tag``); :class:`V1Written` for a body in another
+  of its layouts, :func:`best_media_type` to choose one by ``Accept`` as Airflow 2 chose;
 - :func:`install_problem_handlers`: every error as ``application/problem+json`` with Airflow 2's
   titles and type URLs: domain errors by kind (:data:`V1_STATUS`), routing's 404 and 405 with
   Werkzeug's texts, anything unexpected a logged 500;
@@ -26,6 +27,7 @@ from starlette.responses import Response
 
 from app.errors import (
     Conflict,
+    Disabled,
     DomainError,
     Forbidden,
     InUse,
@@ -53,6 +55,7 @@ V1_STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Unauthenticated: 403,
     Forbidden: 403,
+    Disabled: 403,  # with its message, as Airflow 2 answered a disabled operation
     NotFound: 404,
     InUse: 409,
     TooLarge: 413,
@@ -94,6 +97,15 @@ class V1NoContent(Response):
 
     def __init__(self, status_code: int = 204, media_type: str | None = "application/json") -> None:
         super().__init__(b"", status_code=status_code, media_type=media_type)
+        self.raw_headers.extend(V1_HEADERS)
+
+
+class V1Written(Response):
+    """An answer whose body the route wrote itself, in a layout other than :class:`V1Response`'s
+    (Airflow 2's ``text/plain`` answers, its JSON indented by 4), with v1's headers."""
+
+    def __init__(self, content: bytes | str, media_type: str, status_code: int = 200) -> None:
+        super().__init__(content, status_code=status_code, media_type=media_type)
         self.raw_headers.extend(V1_HEADERS)
 
 
@@ -285,6 +297,58 @@ def parse_v1_datetime(value: str, *, where: str | None) -> datetime:
             )
         raise Invalid(f"{{'{where}': ['Not a valid datetime.']}}")
     return parsed
+
+
+# -- content negotiation ----------------------------------------------------------------------------
+
+
+def _media_parts(value: str) -> tuple[str, str]:
+    kind, _, sub = value.split(";", 1)[0].strip().lower().partition("/")
+    return kind, sub
+
+
+def _specificity(value: str) -> tuple[bool, bool]:
+    kind, sub = _media_parts(value)
+    return kind != "*", sub != "*"
+
+
+def _matches(offer: str, item: str) -> bool:
+    kind, sub = _media_parts(item)
+    offered_kind, offered_sub = _media_parts(offer)
+    if not sub or (kind == "*" and sub != "*"):
+        return False  # not a media type, or "*/x": matches nothing
+    return (kind == "*" and sub == "*") or (kind == offered_kind and sub in ("*", offered_sub))
+
+
+def best_media_type(request: Request, offers: Sequence[str]) -> str | None:
+    """The one of ``offers`` the request's ``Accept`` prefers, as Werkzeug chose it for Airflow 2
+    (``best_match``: highest quality, then most specific, then first offered); ``None`` when
+    none is acceptable, or without an ``Accept`` header."""
+    items: list[tuple[str, float]] = []
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = -1.0
+        if 0 <= quality <= 1:
+            items.append((media, quality))
+    items.sort(key=lambda item: (_specificity(item[0]), item[1]), reverse=True)
+    best: str | None = None
+    best_quality, best_specificity = -1.0, (False, False)
+    for offer in offers:
+        match = next(((item, q) for item, q in items if _matches(offer, item)), None)
+        if match is None or match[1] <= 0 or match[1] < best_quality:
+            continue
+        if match[1] > best_quality or _specificity(match[0]) > best_specificity or best is None:
+            best, best_quality, best_specificity = offer, match[1], _specificity(match[0])
+    return best
 
 
 # -- bodies -----------------------------------------------------------------------------------------
