@@ -136,12 +136,6 @@ REGISTRY: tuple[Documented, ...] = _document(
     # -- HTTP connections ------------------------------------------------------------------------
     Documented(
         ("*",), "header",
-        "Airflow 2.11's gunicorn sync worker closed every connection (Connection: close); dagport keeps "
-        "HTTP/1.1 connections open",
-        SECTIONS["connection"], where=("connection",), got=(ABSENT, "keep-alive"),
-    ),
-    Documented(
-        ("*",), "header",
         "Airflow 2.11's session auth backend answered Vary: Cookie on some errors; dagport serves no "
         "session cookies (v1's UI backend is not served), so no answer varies by cookie",
         SECTIONS["connection"], where=("vary",), got=(ABSENT,),
