@@ -183,14 +183,15 @@ class DatasetService:
     async def create_event(self, body: Any) -> dict[str, Any]:
         """A dataset event "from the REST API" (Airflow 3 marks its ``extra`` so, as Airflow 2 did)."""
         body = check_schema(body, EVENT_SCHEMA, required=("dataset_uri",))
-        if unknown := unknown_fields(body, ("dataset_uri", "extra")):
-            raise marshmallow_errors(unknown)
+        errors = {"extra": ["Field may not be null."]} if "extra" in body and body["extra"] is None else {}
+        if errors := {**errors, **unknown_fields(body, ("dataset_uri", "extra"))}:
+            raise marshmallow_errors(errors)
         uri = body["dataset_uri"]
         found = await self.asset(uri)
         if found is None:
             raise event_dataset_not_found(uri)
         answer = await self.client.send(
-            "POST", api.ASSET_EVENTS, json={"asset_id": found.id, "extra": body.get("extra") or {}}
+            "POST", api.ASSET_EVENTS, json={"asset_id": found.id, "extra": body.get("extra", {})}
         )
         if answer.status == 404:
             raise event_dataset_not_found(uri)
