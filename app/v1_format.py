@@ -29,6 +29,7 @@ KINDS: dict[int, tuple[str, str]] = {
     405: ("MethodNotAllowed", "Method Not Allowed"),
     406: ("NotAcceptable", "Not Acceptable"),
     409: ("AlreadyExists", "Conflict"),
+    415: ("Unknown", "Unsupported Media Type"),
     413: ("BadRequest", "Request Entity Too Large"),
     500: ("Unknown", "Internal Server Error"),
     501: ("Unknown", "Not Implemented"),
