@@ -17,6 +17,8 @@ SERVED: tuple[str, ...] = (
     "dag_get*",
     "dag_details*",
     "dag_patch*",
+    "tasks_*",
+    "task_get*",
     "dataset_consumer_unpause",
     "dataset_consumer_pause",
     "dag_delete",
