@@ -19,6 +19,8 @@ SERVED: tuple[str, ...] = (
     "dag_patch*",
     "tasks_*",
     "task_get*",
+    "dag_source*",
+    "reparse_dag_file",
     "dataset_consumer_unpause",
     "dataset_consumer_pause",
     "dag_delete",
