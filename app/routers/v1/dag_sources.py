@@ -7,17 +7,18 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
 from app.routers.v1.conventions import V1NoContent, V1Response, problem_response, problems
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
-from app.schemas.v1.dag_sources import NOT_ACCEPTABLE, DAGSource
+from app.schemas.v1.dag_sources import DUPLICATE_REQUEST, NOT_ACCEPTABLE, DAGSource
 from app.services.v1.dag_sources import DagSourcesService
 
 router = APIRouter(tags=["DAG"], route_class=LeanRoute)
 Sources = Annotated[DagSourcesService, Depends(depends_on(DagSourcesService))]
 
-TEXT, JSON = "text/plain", "application/json"
+TEXT, JSON, HTML = "text/plain", "application/json", "text/html; charset=utf-8"
 OFFERED = (TEXT, JSON)  # in Airflow 2's order: on a tie, plain text
 
 
@@ -28,7 +29,9 @@ class CompactJson(V1Response):
         return json.dumps(content).encode()
 
 
-class PlainText(V1Response):
+class Text(V1Response):
+    """A text body (plain text by default)."""
+
     media_type = TEXT
 
     def render(self, content: Any) -> bytes:
@@ -100,7 +103,7 @@ async def get_dag_source(request: Request, file_token: str, service: Sources) ->
         return problem_response(406, NOT_ACCEPTABLE)
     content = await service.source(file_token)
     if media == TEXT:
-        return PlainText(content)
+        return Text(content)
     return CompactJson({"content": content})
 
 
@@ -108,10 +111,14 @@ async def get_dag_source(request: Request, file_token: str, service: Sources) ->
     "/parseDagFile/{file_token}",
     summary="Request re-parsing of a DAG file",
     status_code=201,
-    responses={201: {"description": "Parsing requested (an empty body)"}, **problems(404)},
+    responses={
+        201: {"description": "Parsing requested: an empty body, or `Duplicate request` if it already was"},
+        **problems(404),
+    },
 )
-async def reparse_dag_file(file_token: str, service: Sources) -> V1NoContent:
+async def reparse_dag_file(file_token: str, service: Sources) -> Response:
     """Asks Airflow to parse the file of the DAG that `file_token` names again, soon: Airflow 3's
     `PUT /api/v2/parseDagFile/{its own file token}`, read from `GET /api/v2/dags/{dag_id}`."""
-    await service.reparse(file_token)
-    return V1NoContent(201, "text/html; charset=utf-8")
+    if await service.reparse(file_token):
+        return V1NoContent(201, HTML)
+    return Text(DUPLICATE_REQUEST, 201, HTML)

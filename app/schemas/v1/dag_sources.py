@@ -12,3 +12,4 @@ class DAGSource(V1Model):
 SOURCE_NOT_FOUND = "Dag source not found"
 FILE_NOT_FOUND = "File not found"
 NOT_ACCEPTABLE = "Not Allowed Accept Header"
+DUPLICATE_REQUEST = "Duplicate request"  # the body of Airflow 2's 201 when a parse was already asked for

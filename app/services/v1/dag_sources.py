@@ -29,8 +29,9 @@ class DagSourcesService:
             raise NotFound("", title=SOURCE_NOT_FOUND)
         return read(answer, DagSource).content or ""
 
-    async def reparse(self, file_token: str) -> None:
-        """Ask Airflow to parse the DAG's file again: its own file token is read from the DAG."""
+    async def reparse(self, file_token: str) -> bool:
+        """Ask Airflow to parse the DAG's file again (its own file token is read from the DAG);
+        False when such a request is already waiting (Airflow 3: a 409; Airflow 2 said so in a 201)."""
         dag_id = await self.tokens.dag_id(file_token)
         if dag_id is None:
             raise NotFound("", title=FILE_NOT_FOUND)
@@ -43,4 +44,7 @@ class DagSourcesService:
         parsed = await self.client.send("PUT", api.PARSE_DAG_FILE, {"file_token": airflow_token})
         if parsed.status == 404:
             raise NotFound("", title=FILE_NOT_FOUND)
+        if parsed.status == 409:
+            return False
         expect(parsed, 201)
+        return True
