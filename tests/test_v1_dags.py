@@ -345,6 +345,25 @@ async def test_patch_of_every_match_is_one_call_and_a_tilde_is_every_dag(databas
     assert json.loads(airflow.seen[1].body) == {"is_paused": False}
 
 
+async def test_patch_of_no_dag_still_lets_airflow_refuse_the_caller(database_url: str) -> None:
+    def dags_route(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method == "GET":
+            return 200, listing([], total=3), 0.0
+        return 200, listing([]), 0.0
+
+    async with StandIn({"/api/v2/dags": dags_route}) as airflow:
+        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+            answer = await client.patch(
+                "/api/v1/dags?dag_id_pattern=x&offset=10", headers=BEARER, json={"is_paused": True}
+            )
+    assert answer.json() == {"dags": [], "total_entries": 3}
+    assert calls(airflow)[1] == (
+        "PATCH",
+        "/api/v2/dags",
+        {"exclude_stale": ["true"], "dag_id_pattern": ["~~"], "update_mask": ["is_paused"]},
+    )
+
+
 async def test_a_list_page_is_one_call_with_v1_s_pattern_kept_literal(database_url: str) -> None:
     async with StandIn({"/api/v2/dags": (200, listing([dag("a")], total=7), 0.0)}) as airflow:
         async with v1_client(database_url, airflow.url, **SERVICE) as client:
@@ -630,6 +649,7 @@ async def test_a_viewer_reads_but_cannot_write(
     for method, path, body in (
         ("PATCH", "/api/v1/dags/simple_dag", {"is_paused": False}),
         ("PATCH", "/api/v1/dags?dag_id_pattern=simple", {"is_paused": False}),
+        ("PATCH", "/api/v1/dags?dag_id_pattern=no_such_dag", {"is_paused": False}),  # as v1: 403, not []
         ("DELETE", "/api/v1/dags/simple_dag", None),
         ("PUT", f"/api/v1/parseDagFile/{token}", None),
     ):

@@ -138,7 +138,9 @@ class DagsService:
         query = {**filters, "limit": window.limit, "offset": window.offset, "order_by": "dag_id"}
         listing = read(await self.client.get(api.DAGS, query=query), DagCollection)
         matched = listing.dags
-        if matched and window.offset == 0 and len(matched) == listing.total_entries:
+        if not matched or (window.offset == 0 and len(matched) == listing.total_entries):
+            if not matched:  # nothing to change: Airflow still says whether the caller may (as v1 did)
+                filters["dag_id_pattern"] = MATCHES_NO_DAG_ID
             answer = await self.client.send(
                 "PATCH",
                 api.DAGS,
@@ -146,12 +148,10 @@ class DagsService:
                 query={**filters, "update_mask": "is_paused"},
             )
             updated = {d.dag_id: d for d in read(answer, DagCollection).dags}
-        elif matched:
+        else:
             self.client.affordable(len(matched))
             answers = await self.client.gather([_patcher(self.client, d.dag_id, is_paused) for d in matched])
             updated = {d.dag_id: d for d in answers if d is not None}
-        else:
-            updated = {}
         dags = [updated.get(d.dag_id, d) for d in matched]
         return {"dags": await self._v1(dags), "total_entries": listing.total_entries}
 
