@@ -33,7 +33,7 @@ async def get_dag_warnings(request: Request, service: Warnings) -> V1Response:
     otherwise (Airflow 3's `GET /api/v2/dagWarnings`, one call a page)."""
     q = read_query(request, *PARAMS)
     return V1Response(
-        await service.list(
+        await service.listing(
             dag_id=q["dag_id"],
             warning_type=q["warning_type"],
             limit=q["limit"],

@@ -74,7 +74,7 @@ async def get_dags(request: Request, service: Dags) -> V1Response:
     Airflow 3's `GET /api/v2/dags` with the same filters (one call per page)."""
     q = read_query(request, *LIST_PARAMS)
     return V1Response(
-        await service.list(
+        await service.listing(
             limit=q["limit"],
             offset=q["offset"],
             order=q["order_by"],

@@ -33,7 +33,7 @@ async def get_import_errors(request: Request, service: Errors) -> V1Response:
     """A page of the DAG files Airflow could not import, by import_error_id unless `order_by` says
     otherwise (Airflow 3's `GET /api/v2/importErrors`, one call a page)."""
     q = read_query(request, *PARAMS)
-    return V1Response(await service.list(limit=q["limit"], offset=q["offset"], order=q["order_by"]))
+    return V1Response(await service.listing(limit=q["limit"], offset=q["offset"], order=q["order_by"]))
 
 
 @router.get(

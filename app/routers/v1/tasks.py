@@ -27,7 +27,7 @@ Tasks = Annotated[TasksService, Depends(depends_on(TasksService))]
 async def get_tasks(request: Request, dag_id: str, service: Tasks) -> V1Response:
     """The DAG's tasks, by task_id unless `order_by` names another attribute (Airflow 3's
     `GET /api/v2/dags/{dag_id}/tasks`, which orders by the attributes it lists)."""
-    return V1Response(await service.list(dag_id, read_query(request, ORDER_BY)["order_by"]))
+    return V1Response(await service.listing(dag_id, read_query(request, ORDER_BY)["order_by"]))
 
 
 @router.get(

@@ -18,7 +18,7 @@ class DagWarningsService:
     def __init__(self, context: V1Context) -> None:
         self.client = context.client
 
-    async def list(
+    async def listing(
         self,
         *,
         dag_id: str | None,

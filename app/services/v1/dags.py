@@ -65,7 +65,7 @@ class DagsService:
         sign = await self.tokens.signer()
         return [v1.dag(d, sign(d.dag_id)) for d in dags]
 
-    async def list(
+    async def listing(
         self,
         *,
         limit: int | None,

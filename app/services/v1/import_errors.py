@@ -19,7 +19,7 @@ class ImportErrorsService:
     def __init__(self, context: V1Context) -> None:
         self.client = context.client
 
-    async def list(self, *, limit: int | None, offset: int | None, order: str | None) -> dict[str, Any]:
+    async def listing(self, *, limit: int | None, offset: int | None, order: str | None) -> dict[str, Any]:
         window = page(limit, offset)
         query = {
             "limit": window.limit,

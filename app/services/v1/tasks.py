@@ -20,7 +20,7 @@ class TasksService:
     def __init__(self, context: V1Context) -> None:
         self.client = context.client
 
-    async def list(self, dag_id: str, order: str | None) -> dict[str, Any]:
+    async def listing(self, dag_id: str, order: str | None) -> dict[str, Any]:
         """The DAG's tasks, ordered as asked (``-`` for descending; by task_id without)."""
         order = "task_id" if order is None else order
         name = order.lstrip("-")
