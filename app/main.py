@@ -20,6 +20,7 @@ from app.config import Settings
 from app.dates import utcnow
 from app.db.backend import SqlBackend
 from app.db.engine import Engine, create_engine, pool_figures
+from app.db.repositories.secret_keys import SecretKeys
 from app.definitions.decoding import DefinitionLimits
 from app.error_handlers import install_error_handlers
 from app.gateway.context import UpstreamContextMiddleware
@@ -199,7 +200,7 @@ def create_app(
     docs.install(app)
     # Airflow 2's stable API, an application of its own (its OpenAPI document, its error shape).
     client = backend.client if isinstance(backend, AirflowBackend) else None
-    app.mount(v1.PREFIX, v1.create_v1_app(settings, client, service.VERSION))
+    app.mount(v1.PREFIX, v1.create_v1_app(settings, client, service.VERSION, SecretKeys(engine)))
     included += [(v1.PREFIX, router) for router in v1.ROUTERS]
     app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)

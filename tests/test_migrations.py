@@ -108,7 +108,7 @@ MODEL_TABLES = set(metadata.tables)
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert migrate.head_revision() == "0008"
+    assert migrate.head_revision() == "0009"
 
 
 async def test_run_listings_are_covered_by_the_unique_index(backend: str, fresh_engine: AsyncEngine) -> None:

@@ -6,7 +6,31 @@ from __future__ import annotations
 
 from tests.v1_differences import SECTIONS, Documented
 
-SERVED: tuple[str, ...] = ()
+SERVED: tuple[str, ...] = (
+    "auth_no_credentials_dags",
+    "auth_wrong_password",
+    "auth_malformed_basic_header",
+    "auth_viewer_get_dags",
+    "auth_viewer_patch_dag",
+    "method_not_allowed_put_dags",
+    "dags_*",
+    "dag_get*",
+    "dag_details*",
+    "dag_patch*",
+    "tasks_*",
+    "task_get*",
+    "dag_source*",
+    "reparse_dag_file",
+    "import_error*",
+    "dag_warnings*",
+    # dag_stats counts the runs the dagrun_trigger_* exchanges queue (6 for example_bash): served
+    # here, held to the recording once POST /dags/{dag_id}/dagRuns is served too.
+    "dag_stats_missing_param",
+    "dataset_consumer_unpause",
+    "dataset_consumer_pause",
+    "dag_delete",
+    "dag_delete_again",
+)
 ENTRIES: tuple[Documented, ...] = ()
 
 __all__ = ["ENTRIES", "SECTIONS", "SERVED"]

@@ -314,3 +314,12 @@ airflow_object_id = Table(
     Column("name", String(256), nullable=False),  # the run_id, or the pool's name
     UniqueConstraint("kind", "scope", "name"),
 )
+
+# Secrets dagport makes for itself when no setting gives them (app/db/repositories/secret_keys.py): the
+# key that signs /api/v1's file tokens, one value per name, written once and never changed.
+secret_key = Table(
+    "secret_key",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -26,6 +26,20 @@ class Dag(V2Model):
     timetable_summary: str | None = None
     tags: list[DagTag] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
+    dag_display_name: str | None = None
+    last_parsed_time: datetime | None = None
+    last_expired: datetime | None = None
+    timetable_description: str | None = None
+    max_active_tasks: int | None = None
+    max_active_runs: int | None = None
+    max_consecutive_failed_dag_runs: int | None = None
+    has_task_concurrency_limits: bool | None = None
+    has_import_errors: bool | None = None
+    next_dagrun_logical_date: datetime | None = None
+    next_dagrun_data_interval_start: datetime | None = None
+    next_dagrun_data_interval_end: datetime | None = None
+    next_dagrun_run_after: datetime | None = None
+    file_token: str | None = None  # Airflow's own: what its /parseDagFile takes
 
 
 class DagDetails(Dag):
@@ -33,6 +47,17 @@ class DagDetails(Dag):
 
     start_date: datetime | None = None
     default_args: dict[str, Any] | None = None
+    catchup: bool | None = None
+    dag_run_timeout: timedelta | None = None
+    asset_expression: dict[str, Any] | None = None
+    doc_md: str | None = None
+    end_date: datetime | None = None
+    is_paused_upon_creation: bool | None = None
+    params: dict[str, Any] | None = None
+    render_template_as_native_obj: bool | None = None
+    template_search_path: list[str] | None = None
+    timezone: str | None = None
+    last_parsed: datetime | None = None
 
     @property
     def effective_start_date(self) -> datetime | None:
@@ -52,6 +77,7 @@ class Task(V2Model):
     """``TaskResponse``."""
 
     task_id: str
+    task_display_name: str | None = None
     owner: str | None = None
     operator_name: str | None = None
     class_ref: dict[str, Any] | None = None
@@ -72,6 +98,11 @@ class Task(V2Model):
     downstream_task_ids: list[str] | None = None
     doc_md: str | None = None
     params: dict[str, Any] | None = None
+    ui_color: str | None = None
+    ui_fgcolor: str | None = None
+    template_fields: list[str] | None = None
+    is_mapped: bool | None = None
+    extra_links: list[str] = Field(default_factory=list)
 
 
 class TaskCollection(V2Model):

@@ -36,7 +36,7 @@ from app.routers.v1 import (
     xcom,
 )
 from app.routers.v1.conventions import install_problem_handlers, problem_response
-from app.services.v1.context import V1Context
+from app.services.v1.context import Secrets, V1Context
 
 PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = tuple(
@@ -68,7 +68,9 @@ NOT_SERVED = "dagport serves /api/v1 in front of Airflow 3 only (DAGPORT_BACKEND
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_v1_app(settings: Settings, client: AirflowClient | None, version: str) -> FastAPI:
+def create_v1_app(
+    settings: Settings, client: AirflowClient | None, version: str, secrets: Secrets | None = None
+) -> FastAPI:
     app = FastAPI(
         title="dagport: Airflow 2's stable REST API",
         version=version,
@@ -93,7 +95,7 @@ def create_v1_app(settings: Settings, client: AirflowClient | None, version: str
 
         app.add_api_route("/{path:path}", not_served, methods=ALL_METHODS, include_in_schema=False)
         return app
-    app.state.v1 = V1Context(client, settings)
+    app.state.v1 = V1Context(client, settings, secrets)
     for router in ROUTERS:
         app.include_router(router)
     docs.install(app)

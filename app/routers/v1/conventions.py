@@ -216,9 +216,12 @@ class Param:
     minimum: int | None = None
     default: Any = None
     choices: Sequence[str] = field(default_factory=tuple)
+    required: bool = False
 
     def read(self, values: list[str]) -> Any:
         if not values:
+            if self.required:
+                raise Invalid(f"Missing query parameter '{self.name}'")
             return self.default
         if self.kind == "list":
             return [part for value in values for part in value.split(",") if part != ""]
@@ -262,7 +265,7 @@ class Param:
         return {
             "name": self.name,
             "in": "query",
-            "required": False,
+            "required": self.required,
             "description": self.description,
             "schema": schema,
             **({"style": "form", "explode": True} if self.kind == "list" else {}),

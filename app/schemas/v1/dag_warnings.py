@@ -1,0 +1,29 @@
+"""DAG warnings as v1 gave them (``DagWarning``, ``DagWarningCollection``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.gateway.models.dag_warnings import DagWarning as V2DagWarning
+from app.schemas.v1.common import V1Model, v1_datetime
+
+
+class DagWarning(V1Model):
+    dag_id: str
+    warning_type: str
+    message: str
+    timestamp: str
+
+
+class DagWarningCollection(V1Model):
+    dag_warnings: list[DagWarning]
+    total_entries: int
+
+
+def dag_warning(v2: V2DagWarning) -> dict[str, Any]:
+    return {
+        "dag_id": v2.dag_id,
+        "warning_type": v2.warning_type,
+        "message": v2.message,
+        "timestamp": v1_datetime(v2.timestamp),
+    }
