@@ -23,9 +23,7 @@ SERVED: tuple[str, ...] = (
     "reparse_dag_file",
     "import_error*",
     "dag_warnings*",
-    # dag_stats counts the runs the dagrun_trigger_* exchanges queue (6 for example_bash): served
-    # here, held to the recording once POST /dags/{dag_id}/dagRuns is served too.
-    "dag_stats_missing_param",
+    "dag_stats*",
     "dataset_consumer_unpause",
     "dataset_consumer_pause",
     "dag_delete",

@@ -4,20 +4,12 @@ holds to `same` or `documented`."""
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
-from tests import v1_differences_dags
 from tests.v1_differences import SECTIONS, Documented
 
 # This group's section of docs/api-v1.md, where its differences are stated.
 SECTIONS.setdefault("runs", "docs/api-v1.md, DAG runs and datasets")
 RUNS = SECTIONS["runs"]
 
-# A dataset event queues a run request only for a consumer that is not paused: the recording
-# unpaused dataset_consumer (the DAG PATCH dataset_consumer_unpause) before POST /datasets/events.
-# These exchanges read that request, so they are held once the DAG PATCH is served too.
-UNPAUSED_CONSUMER = any(fnmatchcase("dataset_consumer_unpause", p) for p in v1_differences_dags.SERVED)
-QUEUED_EVENTS = ("dag_dataset_queued_events", "dag_dataset_queued_events_delete", "dataset_queued_events")
 
 SERVED: tuple[str, ...] = (
     "auth_no_credentials_trigger",
@@ -28,8 +20,8 @@ SERVED: tuple[str, ...] = (
     "dataset_get*",
     "dataset_events_*",
     "dataset_event_create*",
-    "dag_dataset_queued_events_after_delete",
-    *(QUEUED_EVENTS if UNPAUSED_CONSUMER else ()),
+    "dag_dataset_queued_events*",
+    "dataset_queued_events",
 )
 ENTRIES: tuple[Documented, ...] = (
     Documented(
