@@ -57,6 +57,10 @@ MAPPED_ORDER_BY = frozenset(
     }
 )
 BATCH_UNFILTERED = ("updated_at_gte", "updated_at_lte")
+UPDATED_AT_ACROSS_DAGS = (
+    "updated_at_gte and updated_at_lte need a DAG id with a named run: Airflow 3 lists a run's task "
+    "instances across DAGs only through its batch list, which cannot filter by update time"
+)
 
 # Airflow 2.11's texts.
 TI_NOT_FOUND = "Task instance not found"
@@ -137,11 +141,8 @@ class TaskInstanceService:
     async def _batch(
         self, query: Mapping[str, Any], limit: int, offset: int, order_by: str | None
     ) -> dict[str, Any]:
-        if unfiltered := [name for name in BATCH_UNFILTERED if name in query]:
-            raise Invalid(
-                f"{' and '.join(unfiltered)} need a DAG id with a named run: Airflow 3 filters the task "
-                "instances of every DAG by update time only per DAG"
-            )
+        if any(name in query for name in BATCH_UNFILTERED):
+            raise Invalid(UPDATED_AT_ACROSS_DAGS)
         body = {
             name: ([None if s == "none" else s for s in value] if name == "state" else value)
             for name, value in query.items()
