@@ -10,10 +10,13 @@ Airflow without a scheduler cannot show: a failed task's traceback in its log, t
 from __future__ import annotations
 
 import ast
+import asyncio
 import base64
 import json
+import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -73,6 +76,35 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     await migrate.upgrade(engine)
     await engine.dispose()
     return url
+
+
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread of its own: its base URL (as
+    tests/test_docs_browser.py serves it)."""
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(1000):
+            if server.started or not thread.is_alive():
+                break
+            await asyncio.sleep(0.01)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)
+        sock.close()
 
 
 async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
@@ -576,6 +608,82 @@ async def test_the_v1_openapi_document_lists_these_operations(v1: httpx.AsyncCli
         "stringify",
     ]
     assert "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}" in paths
+
+
+async def test_airflow_s_own_v1_client_reads_them_into_its_typed_models(
+    v1_airflow: AirflowDeployment, database_url: str
+) -> None:
+    """apache-airflow-client 2.x (it checks every answer against its models) through a real socket."""
+    import airflow_client.client as v1_client
+    from airflow_client.client.api import dag_api, task_instance_api, x_com_api
+    from airflow_client.client.model.clear_task_instances import ClearTaskInstances
+    from airflow_client.client.model.list_task_instance_form import ListTaskInstanceForm
+    from airflow_client.client.model.update_task_instance import UpdateTaskInstance
+    from airflow_client.client.model.update_task_instances_state import UpdateTaskInstancesState
+    from airflow_client.client.model.update_task_state import UpdateTaskState
+
+    settings = Settings(
+        database_url=database_url, backend="airflow", airflow_url=v1_airflow.url, airflow_auth="passthrough"
+    )
+    async with serving(create_app(settings)) as url:
+        configuration = v1_client.Configuration(host=url + "/api/v1", username="admin", password="admin")
+
+        def calls() -> list[Any]:
+            with v1_client.ApiClient(configuration) as client:
+                tis, xcoms, dags = (
+                    task_instance_api.TaskInstanceApi(client), x_com_api.XComApi(client), dag_api.DAGApi(client),
+                )  # fmt: skip
+                dry = UpdateTaskInstance(dry_run=True, new_state=UpdateTaskState("success"))
+                change = UpdateTaskInstancesState(
+                    dry_run=True, task_id="extract", dag_run_id=RUN, new_state=UpdateTaskState("success"),
+                    include_upstream=False, include_downstream=True, include_future=False, include_past=False,
+                )  # fmt: skip
+                return [
+                    tis.get_task_instance("example_bash", RUN, "extract"),
+                    tis.get_task_instances("example_bash", "~", state=["success"], limit=1),
+                    tis.get_task_instances_batch(
+                        ListTaskInstanceForm(dag_ids=["xcom_dag"], task_ids=["push"])
+                    ),
+                    tis.get_task_instance_tries("example_bash", RUN, "extract"),
+                    tis.get_task_instance_try_details("example_bash", RUN, "extract", 1),
+                    tis.get_task_instance_dependencies("example_bash", RUN, "extract"),
+                    tis.get_log("example_bash", RUN, "extract", 1),
+                    tis.patch_task_instance("example_bash", RUN, "extract", dry),
+                    xcoms.get_xcom_entries("xcom_dag", RUN, "push"),
+                    xcoms.get_xcom_entry(
+                        "xcom_dag", RUN, "push", "return_value", deserialize=True, stringify=False
+                    ),
+                    dags.post_clear_task_instances(
+                        "example_bash", ClearTaskInstances(dag_run_id=RUN, only_failed=False)
+                    ),
+                    dags.post_set_task_instances_state("example_bash", change),
+                ]
+
+        (
+            one,
+            listed,
+            batch,
+            tries,
+            first,
+            deps,
+            log,
+            patched,
+            entries,
+            entry,
+            cleared,
+            planned,
+        ) = await asyncio.to_thread(calls)
+    assert (one.task_id, one.state.value, one.execution_date, one.sla_miss) == (
+        "extract", "success", "2016-11-16T00:00:00+00:00", None,
+    )  # fmt: skip
+    assert (len(listed.task_instances), batch.task_instances[0].task_id) == (1, "push")
+    assert (tries.total_entries, first.try_number, deps.dependencies) == (1, 1, [])
+    assert log.continuation_token == "eyJlbmRfb2ZfbG9nIjp0cnVlfQ" and "extract 2016-11-16" in log.content
+    assert (patched.task_id, patched.execution_date) == ("extract", "2016-11-16T00:00:00+00:00")
+    assert [e.key for e in entries.xcom_entries] == ["custom_key", "return_value"]
+    assert entry.value == {"items": [1, 2, 3], "rows": 3, "status": "ok"}
+    assert sorted(t.task_id for t in cleared.task_instances) == ["extract", "load", "transform"]
+    assert {t.task_id for t in planned.task_instances} <= {"extract", "transform", "load"}
 
 
 # -- against the stand-in ---------------------------------------------------------------------------
