@@ -233,6 +233,24 @@ class AirflowClient:
             return Answer(404, {"detail": str(exc)})
         return await self._call(method, target, query, json, write=True, forbidden_ok=forbidden_ok)
 
+    async def ask(
+        self,
+        method: str,
+        endpoint: Endpoint,
+        params: Params | None = None,
+        *,
+        json: Any = None,
+        query: Query = None,
+    ) -> Answer:
+        """A call that changes nothing in Airflow though it is not a GET (a batch listing's POST, a
+        dry run): never coalesced nor cached, and the cache is left as it is."""
+        self.charge()
+        try:
+            target = endpoint.at(**(params or {}))
+        except Unaddressable as exc:
+            return Answer(404, {"detail": str(exc)})
+        return await self._call(method, target, query, json)
+
     def _invalidate(self) -> None:
         self._generation += 1
         if self._cache is not None:

@@ -126,6 +126,9 @@ TASK_INSTANCES_BATCH = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstanc
 TASK_INSTANCE = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}")
 TASK_INSTANCE_DRY_RUN = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run")
 MAPPED_TASK_INSTANCE = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}")
+MAPPED_TASK_INSTANCE_DRY_RUN = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run"
+)
 MAPPED_TASK_INSTANCES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped")
 TASK_INSTANCE_DEPENDENCIES = Endpoint(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"

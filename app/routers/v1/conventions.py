@@ -197,7 +197,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 # -- query parameters -------------------------------------------------------------------------------
 
-Kind = Literal["integer", "string", "boolean", "date-time", "list"]
+Kind = Literal["integer", "number", "string", "boolean", "date-time", "list"]
 
 
 def _schema_failure(value: Any, rule: str, schema: str) -> str:
@@ -239,6 +239,11 @@ class Param:
                     )
                 )
             return number
+        if self.kind == "number":
+            try:
+                return float(value)
+            except ValueError:
+                raise Invalid(f"Wrong type, expected 'number' for query parameter '{self.name}'") from None
         if self.kind == "boolean":
             lowered = value.lower()
             if lowered not in ("true", "false"):

@@ -1,9 +1,98 @@
-"""v1 routes: logs (docs/api-v1.md)."""
+"""v1 routes: task logs (docs/api-v1.md, "Task instances, XCom, logs, clearing and state updates")."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.routers.v1.conventions import Param, V1Response, documented, problems, read_query
+from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
+from app.schemas.v1 import logs as schema
+from app.schemas.v1.logs import LogAnswer
+from app.services.v1.logs import LogService
+from app.v1_format import V1_HEADERS
 
-router = APIRouter(route_class=LeanRoute)
+router = APIRouter(tags=["TaskInstance"], route_class=LeanRoute)
+Logs = Annotated[LogService, Depends(depends_on(LogService))]
+
+PARAMS = (
+    Param("full_content", "boolean", "The whole log, not its first part"),
+    Param("map_index", "integer", "The map index (-1: not mapped)"),
+    Param("token", "string", "The continuation_token of an earlier answer: read on from there"),
+)
+PLAIN = "text/plain"
+JSON = "application/json"
+
+
+def _quality(entry: str) -> tuple[str, float]:
+    media, *options = (part.strip() for part in entry.split(";"))
+    quality = 1.0
+    for option in options:
+        name, _, value = option.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+    return media.lower(), quality
+
+
+def _matches(offered: str, media: str) -> bool:
+    kind, _, sub = media.partition("/")
+    offered_kind, _, offered_sub = offered.partition("/")
+    return kind in ("*", offered_kind) and sub in ("*", offered_sub) and not (kind == "*" and sub != "*")
+
+
+def wants_text(accept: str | None) -> bool:
+    """Whether ``Accept`` picks plain text over JSON as Airflow 2 picked (Werkzeug's best match of
+    text/plain, then application/json: the higher quality, then the more specific media range; so
+    ``*/*`` and ties give text, and no header JSON)."""
+    best: tuple[float, tuple[bool, bool]] = (-1.0, (False, False))
+    found = None
+    entries = [_quality(entry) for entry in (accept or "").split(",") if entry.strip()]
+    for offered in (PLAIN, JSON):
+        for media, quality in entries:
+            specificity = (not media.startswith("*"), not media.endswith("*"))
+            if quality <= 0 or quality < best[0]:
+                continue
+            if (quality > best[0] or specificity > best[1]) and _matches(offered, media):
+                best, found = (quality, specificity), offered
+    return found == PLAIN
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}",
+    summary="Get logs",
+    response_model=LogAnswer,
+    responses={
+        **problems(400, 404),
+        200: {"description": "The log", "content": {JSON: {}, PLAIN: {"schema": {"type": "string"}}}},
+    },
+    openapi_extra=documented(*PARAMS),
+)
+async def get_log(
+    request: Request, dag_id: str, dag_run_id: str, task_id: str, task_try_number: str, service: Logs
+) -> Response:
+    """The log of one try of a task instance: JSON whose `content` is the Python representation of
+    a list of `(host, text)` tuples, or with `Accept: text/plain` the text itself."""
+    if not (task_try_number.isascii() and task_try_number.isdigit()):
+        raise HTTPException(404)  # Airflow 2's route took digits only
+    values = read_query(request, *PARAMS)
+    log = await service.read(
+        dag_id,
+        dag_run_id,
+        task_id,
+        int(task_try_number),
+        map_index=values["map_index"],
+        full_content=bool(values["full_content"]),
+        token=values["token"],
+    )
+    if wants_text(request.headers.get("accept")):
+        response = Response(schema.log_plain(log.host, log.text), media_type=PLAIN)
+        response.raw_headers.extend(V1_HEADERS)
+        return response
+    return V1Response(schema.log_json(log.host, log.text, log.token))
