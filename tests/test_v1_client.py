@@ -41,6 +41,7 @@ from airflow_client.client.model.list_dag_runs_form import ListDagRunsForm
 from airflow_client.client.model.list_task_instance_form import ListTaskInstanceForm
 from airflow_client.client.model.pool import Pool
 from airflow_client.client.model.update_task_instances_state import UpdateTaskInstancesState
+from airflow_client.client.model.update_task_state import UpdateTaskState
 from airflow_client.client.model.variable import Variable
 
 from tests.airflow_deployment import ADMIN, VIEWER, AirflowDeployment
@@ -171,7 +172,7 @@ def life_cycle(client: ApiClient, run_id: str, marker: str) -> dict[str, object]
             include_downstream=False,
             include_future=False,
             include_past=False,
-            new_state="failed",
+            new_state=UpdateTaskState("failed"),
         ),
     )
     seen["marked"] = sorted(t.task_id for t in marked.task_instances)
@@ -199,7 +200,7 @@ def life_cycle(client: ApiClient, run_id: str, marker: str) -> dict[str, object]
     connections.delete_connection(conn_id)
 
     monitoring = monitoring_api.MonitoringApi(client)
-    seen["health"] = monitoring.get_health().metadatabase.status
+    seen["health"] = str(monitoring.get_health().metadatabase.status)
     seen["version"] = monitoring.get_version().version.split(".")[0]
     seen["import_errors"] = import_error_api.ImportErrorApi(client).get_import_errors().total_entries >= 0
     seen["event_logs"] = event_log_api.EventLogApi(client).get_event_logs(limit=5).total_entries > 0

@@ -174,12 +174,6 @@ REGISTRY: tuple[Documented, ...] = _document(
         got=("airflow.providers.standard.operators.bash", "airflow.providers.standard.operators.python"),
     ),
     Documented(
-        DATASETS, "body",
-        "Airflow 3 keeps an asset's extra as the last parsed definition gives it (dataset_producer's "
-        "{'owner': 'data-team'}); Airflow 2.11 kept the first one's (dataset_consumer's {})",
-        SECTIONS["airflow3"], where=("/datasets/*/extra", "/extra"), got=({"owner": "data-team"},),
-    ),
-    Documented(
         ("providers",), "body",
         "the providers installed with Airflow 3.3.2 are other packages and versions than 2.11.2's",
         SECTIONS["airflow3"], where=("/providers", "/total_entries"),
@@ -255,22 +249,17 @@ REGISTRY: tuple[Documented, ...] = _document(
         "the pool, or the pools, instead of Airflow 2.11's 500 problem",
         SECTIONS["errors"], after=(("pool_post_slots_unlimited", 200),),
     ),
+    Documented(
+        ("pool_post_slots_unlimited", "pools_list_with_unlimited_pool"), "content_type",
+        "the pool, or the pools, as JSON where Airflow 2.11 answered its 500 problem for failing to write "
+        "the unlimited pool's open_slots (inf) as an integer",
+        SECTIONS["errors"], got=("application/json",), after=(("pool_post_slots_unlimited", 200),),
+    ),
+    Documented(
+        DATASETS, "body",
+        "Airflow 3 keeps an asset's extra as the last parsed definition gives it (dataset_producer's "
+        "{'owner': 'data-team'}); Airflow 2.11 kept the first one's (dataset_consumer's {})",
+        SECTIONS["airflow3"], where=("/datasets/*/extra", "/extra"), kinds=("extra key",),
+        got=("data-team",),
+    ),
 )  # fmt: skip
-
-# Each group of operations keeps its own entries (and the exchanges it serves) in a module of its own.
-from tests import (  # noqa: E402
-    v1_differences_admin,
-    v1_differences_dags,
-    v1_differences_runs,
-    v1_differences_task_instances,
-)
-
-GROUPS = (v1_differences_dags, v1_differences_runs, v1_differences_task_instances, v1_differences_admin)
-REGISTRY = REGISTRY + tuple(entry for group in GROUPS for entry in group.ENTRIES)
-SERVED: tuple[str, ...] = (
-    "version*",
-    "health*",
-    "unknown_endpoint",
-    "trailing_slash_dags",
-    *(pattern for group in GROUPS for pattern in group.SERVED),
-)
