@@ -38,8 +38,8 @@ from app.services.v1.request_bodies import (
     marshmallow_errors,
     parse_date_time,
     unknown_fields,
-    unprocessable,
 )
+from app.services.v1.upstream import unprocessable
 
 # v1's order_by attributes -> Airflow 3's. Airflow 3 has no external_trigger column: ordering by it
 # orders by id (runs in the order they were made, which is how triggered runs came in Airflow 2 too).

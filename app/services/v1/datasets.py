@@ -42,8 +42,8 @@ from app.services.v1.request_bodies import (
     check_schema,
     marshmallow_errors,
     unknown_fields,
-    unprocessable,
 )
+from app.services.v1.upstream import unprocessable
 
 DATASET_ORDER_BY = {"id": "id", "uri": "uri", "created_at": "created_at", "updated_at": "updated_at"}
 EVENT_ORDER_BY = {

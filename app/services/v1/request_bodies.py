@@ -8,8 +8,7 @@
    that does not exist is a 404 first): unknown fields and field errors as the repr of marshmallow's
    messages (``{'foo': ['Unknown field.']}``). :func:`unknown_fields` gives that text.
 
-Airflow 3 answers a body it refuses with a 422 (Pydantic's errors): :func:`unprocessable` words
-its first error as v1 worded a body's problem.
+Airflow 3's 422 for a body it refuses: app/services/v1/upstream.py.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from app.errors import Invalid
-from app.gateway.transport import Answer
 
 Kind = Literal["string", "object", "boolean", "integer", "array", "date-time"]
 _TYPES = {"date-time": "string"}
@@ -115,14 +113,3 @@ def unknown_fields(body: dict[str, Any], known: Iterable[str]) -> dict[str, list
     """marshmallow's messages for the fields its schema does not know (in the body's order)."""
     allowed = set(known)
     return {name: ["Unknown field."] for name in body if name not in allowed}
-
-
-def unprocessable(answer: Answer) -> Invalid:
-    """Airflow 3's 422 as v1's 400: its first error, ``<message> - '<field>'``."""
-    detail = answer.body.get("detail") if isinstance(answer.body, dict) else None
-    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
-        first = detail[0]
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-        message = str(first.get("msg", "Invalid value"))
-        return Invalid(f"{message} - '{where}'" if where else message)
-    return Invalid(answer.detail)

@@ -25,11 +25,17 @@ def validation_detail(body: Any) -> str | None:
     return f"{message} - '{where}'" if where else message
 
 
+def unprocessable(answer: Answer) -> Invalid:
+    """Airflow 3's 422 (its validation of what dagport sent) as v1's 400: its first error in v1's
+    words (:func:`validation_detail`), else Airflow's text."""
+    return Invalid(validation_detail(answer.body) or answer.detail)
+
+
 def rejected(answer: Answer) -> DomainError:
     """Airflow 3's 4xx for a request dagport checked as v1 did: 422 (its validation) is v1's 400;
     400, 404 and 409 keep their status and Airflow's text; anything else is a 400 naming it."""
     if answer.status == 422:
-        return Invalid(validation_detail(answer.body) or answer.detail)
+        return unprocessable(answer)
     if answer.status == 400:
         return Invalid(answer.detail)
     if answer.status == 404:
