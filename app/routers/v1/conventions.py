@@ -290,7 +290,9 @@ def documented(*params: Param) -> dict[str, Any]:
 
 def parse_v1_datetime(value: str, *, where: str | None) -> datetime:
     """An RFC 3339 date-time with an offset (``Z`` too), as v1 required; else connexion's 400 (a
-    query parameter, ``where`` None) or marshmallow's (a body field named ``where``)."""
+    query parameter, ``where`` None) or marshmallow's (a body field named ``where``). Not
+    app/schemas/v1/bodies.py's reading of a body's date-time, which also takes a lower-case ``t``
+    or ``z``, and words its failure otherwise."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:

@@ -9,7 +9,7 @@ from app.errors import Conflict, Disabled, Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.connections import Connection, ConnectionCollection, ConnectionTest
 from app.schemas.v1 import connections as v1
-from app.schemas.v1.bodies import Field, check_schema, marshmallow_errors, mask, masked_data, partial
+from app.schemas.v1.bodies import check_fields, mask, masked_data, partial
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
 from app.services.v1.upstream import read, rejected
@@ -47,7 +47,7 @@ class ConnectionService:
         return read(answer, Connection)
 
     async def create(self, body: Any) -> dict[str, Any]:
-        _check(body, v1.FIELDS)
+        check_fields(body, v1.PROPS, v1.FIELDS)
         connection_id = body["connection_id"]
         if problem := v1.key_problem(connection_id):
             raise Invalid(problem)
@@ -60,7 +60,7 @@ class ConnectionService:
         """Airflow 2's checks in its order; then one PATCH of the fields the body (or the mask)
         names, with the connection's own id and type where the body leaves them out (Airflow 3
         requires them)."""
-        _check(body, partial(v1.FIELDS))
+        check_fields(body, v1.PROPS, partial(v1.FIELDS))
         current = await self._connection(connection_id)
         data = v1.loaded(body)
         if data.get("conn_id") and data["conn_id"] != current.connection_id:
@@ -90,7 +90,7 @@ class ConnectionService:
     async def test(self, body: Any) -> dict[str, Any]:
         """Airflow 3 tests the connection if its ``[core] test_connection`` is Enabled; else 403 with
         Airflow's words (as v1 answered, in problem+json)."""
-        _check(body, v1.FIELDS)
+        check_fields(body, v1.PROPS, v1.FIELDS)
         answer = await self.client.send("POST", api.CONNECTION_TEST, json=body, forbidden_ok=True)
         if answer.status == 403:
             if answer.detail == TEST_DISABLED:
@@ -98,9 +98,3 @@ class ConnectionService:
             raise self.client.refusal(answer)
         tested = read(answer, ConnectionTest)
         return {"status": tested.status, "message": tested.message}
-
-
-def _check(body: Any, fields: tuple[Field, ...]) -> None:
-    check_schema(body, v1.PROPS)
-    if problems := marshmallow_errors(body, fields):
-        raise Invalid(problems)

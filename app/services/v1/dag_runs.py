@@ -20,6 +20,16 @@ from app.gateway.models.assets import AssetEventCollection
 from app.gateway.models.runs import ClearedTaskCollection, DagRun, DagRunCollection
 from app.gateway.pager import refused
 from app.gateway.transport import Answer
+from app.schemas.v1.bodies import (
+    NOT_NULL,
+    Prop,
+    check_schema,
+    longer_than,
+    parse_date_time,
+    refused_by_marshmallow,
+    required_property,
+    unknown_fields,
+)
 from app.schemas.v1.dag_runs import (
     STATES,
     dag_run,
@@ -32,13 +42,6 @@ from app.schemas.v1.datasets import dataset_event_collection
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
-from app.services.v1.request_bodies import (
-    Prop,
-    check_schema,
-    marshmallow_errors,
-    parse_date_time,
-    unknown_fields,
-)
 from app.services.v1.upstream import unprocessable
 
 # v1's order_by attributes -> Airflow 3's. Airflow 3 has no external_trigger column: ordering by it
@@ -133,11 +136,6 @@ def duplicate_logical_date(dag_id: str, date: datetime) -> Conflict:
     )
 
 
-def required(name: str) -> Invalid:
-    """A body without the one field it exists for (Airflow 2.11 failed with a 500 HTML page)."""
-    return Invalid(f"'{name}' is a required property")
-
-
 @dataclass(frozen=True, slots=True)
 class RunQuery:
     """A GET listing's filters as the route read them (v1's query parameters)."""
@@ -214,7 +212,7 @@ class DagRunService:
         """``POST /dags/~/dagRuns/list``: one call to Airflow's batch list."""
         body = check_schema(body, BATCH_SCHEMA)
         if unknown := unknown_fields(body, BATCH_FIELDS):
-            raise marshmallow_errors(unknown)
+            raise refused_by_marshmallow(unknown)
         states, none_known = _states(body.get("states"))
         v2: dict[str, Any] = {
             "order_by": v2_order_by(body.get("order_by"), ORDER_BY, "id"),
@@ -288,12 +286,10 @@ class DagRunService:
             raise Invalid(f"{logical!r} != {execution!r}", title="logical_date conflicts with execution_date")
         given = execution if logical is ... else logical
         errors = {
-            name: ["Field may not be null."]
-            for name in ("dag_run_id", "logical_date")
-            if name in body and body[name] is None
+            name: [NOT_NULL] for name in ("dag_run_id", "logical_date") if name in body and body[name] is None
         }
         if given is None and "logical_date" not in errors:
-            errors["logical_date"] = ["Field may not be null."]
+            errors["logical_date"] = [NOT_NULL]
         errors.update(unknown_fields(body, TRIGGER_FIELDS))
         if not errors and (body.get("data_interval_start") is None) != (
             body.get("data_interval_end") is None
@@ -301,7 +297,7 @@ class DagRunService:
             errors["_schema"] = [BOTH_INTERVAL_ENDS]
         if errors:
             await self._dag_exists(dag_id)
-            raise marshmallow_errors(errors)
+            raise refused_by_marshmallow(errors)
         if given is ...:
             return datetime.now(UTC)
         parsed = parse_date_time(given)
@@ -319,19 +315,20 @@ class DagRunService:
     async def patch_state(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         body = check_schema(body, STATE_SCHEMA)
         unknown = unknown_fields(body, ("state",))
+        # A body without the one field it exists for: Airflow 2.11 failed with a 500 HTML page.
         if unknown or "state" not in body:
             await self._run_exists(dag_id, run_id)
-            raise marshmallow_errors(unknown) if unknown else required("state")
+            raise refused_by_marshmallow(unknown) if unknown else required_property("state")
         return await self._patch(dag_id, run_id, {"state": body["state"]}, None)
 
     async def set_note(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         body = check_schema(body, NOTE_SCHEMA)
         errors = unknown_fields(body, ("note",))
         if len(body.get("note") or "") > NOTE_LIMIT:
-            errors = {"note": [f"Longer than maximum length {NOTE_LIMIT}."], **errors}
+            errors = {"note": [longer_than(NOTE_LIMIT)], **errors}
         if errors or "note" not in body:
             await self._run_exists(dag_id, run_id)
-            raise marshmallow_errors(errors) if errors else required("note")
+            raise refused_by_marshmallow(errors) if errors else required_property("note")
         return await self._patch(dag_id, run_id, {"note": body["note"]}, ["note"])
 
     async def _patch(
@@ -354,7 +351,7 @@ class DagRunService:
         body = check_schema(body, CLEAR_SCHEMA)
         if unknown := unknown_fields(body, ("dry_run",)):
             await self._run_exists(dag_id, run_id, gap="   ")
-            raise marshmallow_errors(unknown)
+            raise refused_by_marshmallow(unknown)
         dry_run = body.get("dry_run", True)
         answer = await self.client.send(
             "POST",

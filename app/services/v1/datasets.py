@@ -27,6 +27,13 @@ from app.gateway.models.assets import (
 )
 from app.gateway.pager import Pager, refused
 from app.gateway.transport import Answer
+from app.schemas.v1.bodies import (
+    NOT_NULL,
+    Prop,
+    check_schema,
+    refused_by_marshmallow,
+    unknown_fields,
+)
 from app.schemas.v1.datasets import (
     dataset,
     dataset_collection,
@@ -37,12 +44,6 @@ from app.schemas.v1.datasets import (
 )
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
-from app.services.v1.request_bodies import (
-    Prop,
-    check_schema,
-    marshmallow_errors,
-    unknown_fields,
-)
 from app.services.v1.upstream import unprocessable
 
 DATASET_ORDER_BY = {"id": "id", "uri": "uri", "created_at": "created_at", "updated_at": "updated_at"}
@@ -183,9 +184,9 @@ class DatasetService:
     async def create_event(self, body: Any) -> dict[str, Any]:
         """A dataset event "from the REST API" (Airflow 3 marks its ``extra`` so, as Airflow 2 did)."""
         body = check_schema(body, EVENT_SCHEMA, required=("dataset_uri",))
-        errors = {"extra": ["Field may not be null."]} if "extra" in body and body["extra"] is None else {}
+        errors = {"extra": [NOT_NULL]} if "extra" in body and body["extra"] is None else {}
         if errors := {**errors, **unknown_fields(body, ("dataset_uri", "extra"))}:
-            raise marshmallow_errors(errors)
+            raise refused_by_marshmallow(errors)
         uri = body["dataset_uri"]
         found = await self.asset(uri)
         if found is None:

@@ -11,7 +11,7 @@ from app.gateway import endpoints as api
 from app.gateway.models.pools import Pool, PoolCollection
 from app.gateway.pager import Pager
 from app.schemas.v1 import pools as v1
-from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask
+from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask, refused_by_marshmallow
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
 from app.services.v1.upstream import read, rejected
@@ -51,8 +51,8 @@ class PoolService:
         check_schema(body, v1.PROPS)
         if absent := set(v1.REQUIRED) - set(body):
             raise Invalid(v1.missing(absent))
-        if problems := marshmallow_errors(body, v1.FIELDS):
-            raise Invalid(problems)
+        if errors := marshmallow_errors(body, v1.FIELDS):
+            raise refused_by_marshmallow(errors)
         return v1.pool_info(await self._create(v1.pool_body(body)))
 
     async def _create(self, values: dict[str, Any]) -> Pool:
@@ -72,8 +72,8 @@ class PoolService:
             if not (fields and all(f in ("slots", "include_deferred") for f in fields)):
                 raise Invalid(v1.DEFAULT_RENAMED)
         current = await self._pool(name)
-        if problems := marshmallow_errors(body, v1.FIELDS):
-            raise Invalid(problems)
+        if errors := marshmallow_errors(body, v1.FIELDS):
+            raise refused_by_marshmallow(errors)
         loaded = {**body, "include_deferred": body.get("include_deferred", False)}
         changes = _masked(fields, loaded) if fields else _unmasked(loaded)
         values = {**v1.pool_info(current), **changes}

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.gateway.pager import refused
 from app.gateway.transport import Answer
+from app.schemas.v1.bodies import located
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,9 +21,8 @@ def validation_detail(body: Any) -> str | None:
     if not isinstance(detail, list) or not detail or not isinstance(detail[0], dict):
         return None
     first = detail[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
-    message = str(first.get("msg", "Invalid value"))
-    return f"{message} - '{where}'" if where else message
+    where = (part for part in first.get("loc", ()) if part not in ("body", "query", "path"))
+    return located(first.get("msg", "Invalid value"), where)
 
 
 def unprocessable(answer: Answer) -> Invalid:

@@ -9,7 +9,7 @@ from app.errors import Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.variables import Variable, VariableCollection
 from app.schemas.v1 import variables as v1
-from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask, masked_data
+from app.schemas.v1.bodies import check_fields, mask, masked_data
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
 from app.services.v1.upstream import read, rejected
@@ -41,7 +41,7 @@ class VariableService:
     async def create(self, body: Any) -> dict[str, Any]:
         """Create the variable, or overwrite it (value and description) if the key exists; the
         answer echoes the body, as Airflow 2's did."""
-        _check(body)
+        check_fields(body, v1.PROPS, v1.FIELDS, title=v1.SCHEMA_ERROR)
         values = {"key": body["key"], "value": body["value"], "description": body.get("description")}
         answer = await self.client.send("POST", api.VARIABLES, json=values)
         if answer.status == 409:
@@ -55,7 +55,7 @@ class VariableService:
     async def update(self, key: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
         """Airflow 2's checks in its order; its masks know ``val`` and ``description`` (not
         ``value``: ``'value' is unknown or cannot be updated.``, as clients met it)."""
-        _check(body)
+        check_fields(body, v1.PROPS, v1.FIELDS, title=v1.SCHEMA_ERROR)
         if body["key"] != key:
             raise Invalid(v1.KEY_MISMATCH, title=v1.INVALID_BODY)
         fields = mask(update_mask)
@@ -84,9 +84,3 @@ class VariableService:
             raise NotFound("", title=v1.NOT_FOUND)
         if answer.status != 204:
             raise rejected(answer)
-
-
-def _check(body: Any) -> None:
-    check_schema(body, v1.PROPS)
-    if problems := marshmallow_errors(body, v1.FIELDS):
-        raise Invalid(problems, title=v1.SCHEMA_ERROR)
