@@ -22,15 +22,13 @@ class ConfigService:
     async def config(self, section: str | None) -> dict[str, Any]:
         """Every section, or the one named."""
         answer = await self._read(api.CONFIG, {}, {"section": section} if section else None)
-        if answer.status == 404:
-            raise NotFound(v1.section_missing(section or ""), title=v1.SECTION_NOT_FOUND)
-        return v1.config_info(read(answer, Config))
+        missing = NotFound(v1.section_missing(section or ""), title=v1.SECTION_NOT_FOUND)
+        return v1.config_info(read(answer, Config, missing=missing))
 
     async def option(self, section: str, option: str) -> dict[str, Any]:
         answer = await self._read(api.CONFIG_OPTION, {"section": section, "option": option}, None)
-        if answer.status == 404:
-            raise NotFound(v1.option_missing(section, option), title=v1.OPTION_NOT_FOUND)
-        return v1.config_info(read(answer, Config))
+        missing = NotFound(v1.option_missing(section, option), title=v1.OPTION_NOT_FOUND)
+        return v1.config_info(read(answer, Config, missing=missing))
 
     async def _read(self, endpoint: Endpoint, params: dict[str, str], query: dict[str, str] | None) -> Answer:
         answer = await self.client.get(endpoint, params, query, forbidden_ok=True)

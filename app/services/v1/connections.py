@@ -11,8 +11,8 @@ from app.gateway.models.connections import Connection, ConnectionCollection, Con
 from app.schemas.v1 import connections as v1
 from app.schemas.v1.bodies import check_fields, mask, masked_data, partial
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read, rejected
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, read, rejected
 
 # Airflow's words (2.11's and 3's) when [core] test_connection is not Enabled.
 TEST_DISABLED = (
@@ -25,13 +25,10 @@ class ConnectionService:
         self.client = context.client
 
     async def list(self, limit: int | None, offset: int | None, ordering: str | None) -> dict[str, Any]:
-        window = page(limit, offset)
-        query = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(ordering, v1.ORDER_BY, "id"),
-        }
-        collection = read(await self.client.get(api.CONNECTIONS, None, query), ConnectionCollection)
+        query = page_query(limit, offset, ordering=ordering, allowed=v1.ORDER_BY, default="id")
+        collection = await fetch(
+            self.client, api.CONNECTIONS, None, ConnectionCollection, query=query, otherwise=rejected
+        )
         return {
             "connections": [v1.connection_item(c) for c in collection.connections],
             "total_entries": collection.total_entries,
@@ -41,10 +38,11 @@ class ConnectionService:
         return v1.connection_info(await self._connection(connection_id))
 
     async def _connection(self, connection_id: str) -> Connection:
-        answer = await self.client.get(api.CONNECTION, {"connection_id": connection_id})
-        if answer.status == 404:
-            raise NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
-        return read(answer, Connection)
+        params = {"connection_id": connection_id}
+        missing = NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
+        return await fetch(
+            self.client, api.CONNECTION, params, Connection, missing=missing, otherwise=rejected
+        )
 
     async def create(self, body: Any) -> dict[str, Any]:
         check_fields(body, v1.PROPS, v1.FIELDS)
@@ -76,9 +74,8 @@ class ConnectionService:
         answer = await self.client.send(
             "PATCH", api.CONNECTION, {"connection_id": connection_id}, json=values, query=query
         )
-        if answer.status == 404:
-            raise NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
-        return v1.connection_info(read(answer, Connection))
+        missing = NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
+        return v1.connection_info(read(answer, Connection, missing=missing))
 
     async def delete(self, connection_id: str) -> None:
         answer = await self.client.send("DELETE", api.CONNECTION, {"connection_id": connection_id})

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
 from app.gateway import endpoints as api
-from app.gateway.endpoints import ANY, Wildcard
+from app.gateway.endpoints import ANY
 from app.gateway.models.assets import AssetEventCollection
 from app.gateway.models.runs import ClearedTaskCollection, DagRun, DagRunCollection
 from app.gateway.pager import refused
@@ -42,7 +42,7 @@ from app.schemas.v1.datasets import dataset_event_collection
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
-from app.services.v1.upstream import unprocessable
+from app.services.v1.upstream import fetch, invalid_or_refused, parsed, unprocessable, wildcard
 
 # v1's order_by attributes -> Airflow 3's. Airflow 3 has no external_trigger column: ordering by it
 # orders by id (runs in the order they were made, which is how triggered runs came in Airflow 2 too).
@@ -148,11 +148,6 @@ class RunQuery:
     fields: list[str] | None
 
 
-def dag_param(dag_id: str) -> str | Wildcard:
-    """v1's ``~`` (every DAG), where v1 took it, as Airflow's wildcard."""
-    return ANY if dag_id == "~" else dag_id
-
-
 def _utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -174,10 +169,9 @@ class DagRunService:
 
     async def get(self, dag_id: str, run_id: str, fields: list[str] | None) -> dict[str, Any]:
         """One call: the poll of a run's state is the hot path of v1's clients."""
-        answer = await self.client.get(api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id})
-        if answer.status == 404:
-            raise NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
-        run = self._run(answer)
+        params = {"dag_id": dag_id, "dag_run_id": run_id}
+        missing = NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
+        run = await fetch(self.client, api.DAG_RUN, params, DagRun, missing=missing)
         if (problem := unknown_field(fields)) is not None:
             raise Invalid(problem, title="DAGRunSchema error")
         return projected(dag_run(run), fields)
@@ -194,13 +188,11 @@ class DagRunService:
             v2["state"] = states
         for name, value in query.dates.items():
             v2[DATE_FILTERS[name]] = _utc(value)
-        answer = await self.client.get(api.DAG_RUNS, {"dag_id": dag_param(dag_id)}, v2)
+        answer = await self.client.get(api.DAG_RUNS, {"dag_id": wildcard(dag_id)}, v2)
         if answer.status == 404:  # no such DAG: v1 listed no run
             return dict(EMPTY)
-        if answer.status == 422:
-            raise unprocessable(answer)
         if answer.status != 200:
-            raise refused(answer)
+            raise invalid_or_refused(answer)
         if none_known:
             return dict(EMPTY)
         listing = answer.parsed(DagRunCollection)
@@ -228,22 +220,19 @@ class DagRunService:
             if body.get(name) is not None and not name.startswith("updated_at"):
                 v2[v2_name] = body[name]
         answer = await self.client.send("POST", api.DAG_RUNS_BATCH, {"dag_id": ANY}, json=v2)
-        if answer.status == 422:
-            raise unprocessable(answer)
         if answer.status != 200:
-            raise refused(answer)
+            raise invalid_or_refused(answer)
         if none_known:
             return dict(EMPTY)
         listing = answer.parsed(DagRunCollection)
         return dag_run_collection(listing.dag_runs, listing.total_entries, None)
 
     async def upstream_dataset_events(self, dag_id: str, run_id: str) -> dict[str, Any]:
-        answer = await self.client.get(api.UPSTREAM_ASSET_EVENTS, {"dag_id": dag_id, "dag_run_id": run_id})
-        if answer.status == 404:
-            raise NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
-        if answer.status != 200:
-            raise refused(answer)
-        events = answer.parsed(AssetEventCollection)
+        params = {"dag_id": dag_id, "dag_run_id": run_id}
+        missing = NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
+        events = await fetch(
+            self.client, api.UPSTREAM_ASSET_EVENTS, params, AssetEventCollection, missing=missing
+        )
         return dataset_event_collection(events.asset_events, events.total_entries)
 
     # -- writes --------------------------------------------------------------------------------------
@@ -338,13 +327,8 @@ class DagRunService:
         answer = await self.client.send(
             "PATCH", api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id}, json=v2, query=query
         )
-        if answer.status == 404:
-            raise NotFound("", title=run_id_not_found(dag_id, run_id))
-        if answer.status == 422:
-            raise unprocessable(answer)
-        if answer.status != 200:
-            raise refused(answer)
-        return dag_run(self._run(answer))
+        missing = NotFound("", title=run_id_not_found(dag_id, run_id))
+        return dag_run(parsed(answer, DagRun, missing=missing, otherwise=invalid_or_refused))
 
     async def clear(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         """A dry run (v1's default) answers the task instances it would clear; a real one the run."""
@@ -359,16 +343,11 @@ class DagRunService:
             {"dag_id": dag_id, "dag_run_id": run_id},
             json={"dry_run": dry_run, "only_failed": False},
         )
-        if answer.status == 404:
-            raise NotFound("", title=run_id_not_found(dag_id, run_id, "   "))
-        if answer.status == 422:
-            raise unprocessable(answer)
-        if answer.status != 200:
-            raise refused(answer)
+        missing = NotFound("", title=run_id_not_found(dag_id, run_id, "   "))
         if dry_run:
-            cleared = answer.parsed(ClearedTaskCollection)
+            cleared = parsed(answer, ClearedTaskCollection, missing=missing, otherwise=invalid_or_refused)
             return task_instance_references(cleared.task_instances, dag_id, run_id)
-        return dag_run(self._run(answer))
+        return dag_run(parsed(answer, DagRun, missing=missing, otherwise=invalid_or_refused))
 
     async def delete(self, dag_id: str, run_id: str) -> None:
         answer = await self.client.send("DELETE", api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id})

@@ -25,7 +25,7 @@ from app.gateway.models.assets import (
     QueuedEvent,
     QueuedEventCollection,
 )
-from app.gateway.pager import Pager, refused
+from app.gateway.pager import Pager
 from app.gateway.transport import Answer
 from app.schemas.v1.bodies import (
     NOT_NULL,
@@ -43,8 +43,8 @@ from app.schemas.v1.datasets import (
     queued_event_collection,
 )
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import unprocessable
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, invalid_or_refused
 
 DATASET_ORDER_BY = {"id": "id", "uri": "uri", "created_at": "created_at", "updated_at": "updated_at"}
 EVENT_ORDER_BY = {
@@ -104,10 +104,8 @@ def _assets(listing: AssetCollection) -> list[Asset]:
 
 
 def _ok(answer: Answer) -> None:
-    if answer.status == 422:
-        raise unprocessable(answer)
     if answer.status not in (200, 201, 204):
-        raise refused(answer)
+        raise invalid_or_refused(answer)
 
 
 class DatasetService:
@@ -136,20 +134,17 @@ class DatasetService:
         uri_pattern: str | None,
         dag_ids: str | None,
     ) -> dict[str, Any]:
-        window = page(limit, offset)
-        query: dict[str, Any] = {
+        query = {
             **ALL_ASSETS,
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(order, DATASET_ORDER_BY, "id"),
+            **page_query(limit, offset, ordering=order, allowed=DATASET_ORDER_BY, default="id"),
         }
         if uri_pattern:
             query["uri_pattern"] = uri_pattern
         if dag_ids:
             query["dag_ids"] = dag_ids
-        answer = await self.client.get(api.ASSETS, None, query)
-        _ok(answer)
-        listing = answer.parsed(AssetCollection)
+        listing = await fetch(
+            self.client, api.ASSETS, None, AssetCollection, query=query, otherwise=invalid_or_refused
+        )
         return dataset_collection(listing.assets, listing.total_entries)
 
     async def get(self, uri: str) -> dict[str, Any]:
@@ -161,12 +156,9 @@ class DatasetService:
     # -- events --------------------------------------------------------------------------------------
 
     async def events(self, query: EventQuery) -> dict[str, Any]:
-        window = page(query.limit, query.offset)
-        v2: dict[str, Any] = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(query.order_by, EVENT_ORDER_BY, "timestamp"),
-        }
+        v2 = page_query(
+            query.limit, query.offset, ordering=query.order_by, allowed=EVENT_ORDER_BY, default="timestamp"
+        )
         # Airflow 2.11 left out a filter whose value is false (0 and "" included): so does this.
         filters = {
             "asset_id": query.dataset_id,
@@ -176,9 +168,9 @@ class DatasetService:
             "source_map_index": query.source_map_index,
         }
         v2.update({name: value for name, value in filters.items() if value})
-        answer = await self.client.get(api.ASSET_EVENTS, None, v2)
-        _ok(answer)
-        listing = answer.parsed(AssetEventCollection)
+        listing = await fetch(
+            self.client, api.ASSET_EVENTS, None, AssetEventCollection, query=v2, otherwise=invalid_or_refused
+        )
         return dataset_event_collection(listing.asset_events, listing.total_entries)
 
     async def create_event(self, body: Any) -> dict[str, Any]:
@@ -205,11 +197,16 @@ class DatasetService:
     # -- queued events -------------------------------------------------------------------------------
 
     async def dag_queued_events(self, dag_id: str, before: datetime | None) -> dict[str, Any]:
-        answer = await self.client.get(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, _before(before))
-        if answer.status == 404:
-            raise dag_queue_not_found(dag_id)
-        _ok(answer)
-        queued = answer.parsed(QueuedEventCollection).queued_events
+        listing = await fetch(
+            self.client,
+            api.DAG_ASSET_QUEUED_EVENTS,
+            {"dag_id": dag_id},
+            QueuedEventCollection,
+            query=_before(before),
+            missing=dag_queue_not_found(dag_id),
+            otherwise=invalid_or_refused,
+        )
+        queued = listing.queued_events
         if not queued:
             raise dag_queue_not_found(dag_id)
         return queued_event_collection(queued, await self._uris(dag_id, queued))
@@ -227,11 +224,17 @@ class DatasetService:
         if found is None:
             raise dag_dataset_queue_not_found(dag_id, uri)
         params = {"dag_id": dag_id, "asset_id": str(found.id)}
-        answer = await self.client.get(api.DAG_ASSET_QUEUED_EVENT, params, _before(before))
-        if answer.status == 404:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        _ok(answer)
-        return queued_event(answer.parsed(QueuedEvent), uri)
+        missing = dag_dataset_queue_not_found(dag_id, uri)
+        event = await fetch(
+            self.client,
+            api.DAG_ASSET_QUEUED_EVENT,
+            params,
+            QueuedEvent,
+            query=_before(before),
+            missing=missing,
+            otherwise=invalid_or_refused,
+        )
+        return queued_event(event, uri)
 
     async def delete_dag_queued_event(self, dag_id: str, uri: str, before: datetime | None) -> None:
         found = await self.asset(uri)
@@ -248,11 +251,16 @@ class DatasetService:
         if found is None:
             raise dataset_queue_not_found(uri)
         params = {"asset_id": str(found.id)}
-        answer = await self.client.get(api.ASSET_QUEUED_EVENTS, params, _before(before))
-        if answer.status == 404:
-            raise dataset_queue_not_found(uri)
-        _ok(answer)
-        queued = answer.parsed(QueuedEventCollection).queued_events
+        listing = await fetch(
+            self.client,
+            api.ASSET_QUEUED_EVENTS,
+            params,
+            QueuedEventCollection,
+            query=_before(before),
+            missing=dataset_queue_not_found(uri),
+            otherwise=invalid_or_refused,
+        )
+        queued = listing.queued_events
         if not queued:
             raise dataset_queue_not_found(uri)
         return queued_event_collection(queued, {found.id: uri})

@@ -14,7 +14,7 @@ from app.schemas.v1 import pools as v1
 from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask, refused_by_marshmallow
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read, rejected
+from app.services.v1.upstream import fetch, read, rejected
 
 
 class PoolService:
@@ -34,7 +34,9 @@ class PoolService:
             chosen, total = ordered[window.offset : window.offset + window.limit], len(ordered)
         else:
             query = {"limit": window.limit, "offset": window.offset, "order_by": order}
-            collection = read(await self.client.get(api.POOLS, None, query), PoolCollection)
+            collection = await fetch(
+                self.client, api.POOLS, None, PoolCollection, query=query, otherwise=rejected
+            )
             chosen, total = collection.pools, collection.total_entries
         return {"pools": [v1.pool_info(p) for p in chosen], "total_entries": total}
 
@@ -42,10 +44,10 @@ class PoolService:
         return v1.pool_info(await self._pool(name))
 
     async def _pool(self, name: str) -> Pool:
-        answer = await self.client.get(api.POOL, {"pool_name": name})
-        if answer.status == 404:
-            raise NotFound(v1.not_found(name))
-        return read(answer, Pool)
+        missing = NotFound(v1.not_found(name))
+        return await fetch(
+            self.client, api.POOL, {"pool_name": name}, Pool, missing=missing, otherwise=rejected
+        )
 
     async def create(self, body: Any) -> dict[str, Any]:
         check_schema(body, v1.PROPS)
@@ -91,11 +93,7 @@ class PoolService:
         answer = await self.client.send(
             "PATCH", api.POOL, {"pool_name": name}, json=v1.pool_body(values), query={"update_mask": changed}
         )
-        if answer.status == 404:
-            raise NotFound(v1.not_found(name))
-        if answer.status != 200:
-            raise rejected(answer)
-        return v1.pool_info(answer.parsed(Pool))
+        return v1.pool_info(read(answer, Pool, missing=NotFound(v1.not_found(name))))
 
     async def delete(self, name: str) -> None:
         if name == v1.DEFAULT_POOL:
