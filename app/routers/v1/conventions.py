@@ -8,7 +8,8 @@
   Werkzeug's texts, anything unexpected a logged 500;
 - :class:`Param` and :func:`read_query`: query parameters read by hand, with connexion's texts for
   bad values, both spellings of a list (``state=a&state=b`` and ``state=a,b``), and
-  :func:`documented` to put the same parameters in the OpenAPI document;
+  :func:`documented` to put the same parameters in the OpenAPI document (those many operations
+  share: app/routers/v1/params.py); :func:`path_int` for a path's integer;
 - :func:`read_json_body`: a JSON body as Airflow 2 required it (415, empty, malformed).
 """
 
@@ -281,6 +282,14 @@ def read_query(request: Request, *params: Param) -> dict[str, Any]:
     """The values of ``params`` in the request's query (their defaults where absent)."""
     query = request.query_params
     return {p.name: p.read(query.getlist(p.name)) for p in params}
+
+
+def path_int(value: str) -> int:
+    """A path segment v1's route took as an integer (Werkzeug's int converter): digits, else no
+    such route (404, as Airflow 2 answered)."""
+    if not (value.isascii() and value.isdigit()):
+        raise StarletteHTTPException(404)
+    return int(value)
 
 
 def documented(*params: Param) -> dict[str, Any]:
