@@ -22,7 +22,6 @@ from app.schemas.v1.dag_runs import (
     ClearDagRun,
     ListDagRunsForm,
     SetDagRunNote,
-    TaskInstanceReferenceCollection,
     TriggerDagRun,
     UpdateDagRunState,
     V1DagRun,
@@ -30,6 +29,7 @@ from app.schemas.v1.dag_runs import (
     json_body,
 )
 from app.schemas.v1.datasets import DatasetEventCollection
+from app.schemas.v1.task_instances import TaskInstanceReferenceCollection
 from app.services.v1.dag_runs import DATE_FILTERS, DagRunService, RunQuery
 
 router = APIRouter(tags=["DAGRun"], route_class=LeanRoute)

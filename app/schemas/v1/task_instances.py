@@ -33,7 +33,7 @@ from app.schemas.v1.bodies import (
     schema_error,
     unknown_fields,
 )
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 # Airflow 2.11's TaskState (TaskInstanceState and "none" for no state), and what a v1 client may set.
 TASK_STATES = (
@@ -111,14 +111,10 @@ class TaskInstanceInfo(TaskInstanceTryInfo):
     triggerer_job: JobInfo | None
 
 
-class TaskInstanceCollection(V1Model):
-    task_instances: list[TaskInstanceInfo]
-    total_entries: int
+TaskInstanceCollection = collection("TaskInstanceCollection", "task_instances", TaskInstanceInfo)
 
 
-class TaskInstanceTryCollection(V1Model):
-    task_instances: list[TaskInstanceTryInfo]
-    total_entries: int
+TaskInstanceTryCollection = collection("TaskInstanceTryCollection", "task_instances", TaskInstanceTryInfo)
 
 
 class TaskInstanceReference(V1Model):
@@ -129,6 +125,8 @@ class TaskInstanceReference(V1Model):
 
 
 class TaskInstanceReferenceCollection(V1Model):
+    """The task instances a clear or a change of state touches (or, in a dry run, would)."""
+
     task_instances: list[TaskInstanceReference]
 
 
