@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import Conflict, Disabled, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.connections import Connection, ConnectionCollection, ConnectionTest
 from app.schemas.v1 import connections as v1
 from app.schemas.v1.bodies import check_fields, mask, masked_data, partial
 from app.services.v1.context import V1Context
 from app.services.v1.paging import page_query
-from app.services.v1.upstream import fetch, read, rejected
+from app.services.v1.upstream import fetch, not_disabled, read, rejected
 
 # Airflow's words (2.11's and 3's) when [core] test_connection is not Enabled.
 TEST_DISABLED = (
@@ -89,9 +89,5 @@ class ConnectionService:
         Airflow's words (as v1 answered, in problem+json)."""
         check_fields(body, v1.PROPS, v1.FIELDS)
         answer = await self.client.send("POST", api.CONNECTION_TEST, json=body, forbidden_ok=True)
-        if answer.status == 403:
-            if answer.detail == TEST_DISABLED:
-                raise Disabled(TEST_DISABLED)
-            raise self.client.refusal(answer)
-        tested = read(answer, ConnectionTest)
+        tested = read(not_disabled(self.client, answer, TEST_DISABLED), ConnectionTest)
         return {"status": tested.status, "message": tested.message}

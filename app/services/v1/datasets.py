@@ -17,6 +17,7 @@ from typing import Any
 
 from app.errors import NotFound
 from app.gateway import endpoints as api
+from app.gateway.endpoints import Endpoint
 from app.gateway.models.assets import (
     Asset,
     AssetCollection,
@@ -148,10 +149,7 @@ class DatasetService:
         return dataset_collection(listing.assets, listing.total_entries)
 
     async def get(self, uri: str) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dataset_not_found(uri)
-        return dataset(found)
+        return dataset(await self._asset(uri, dataset_not_found(uri)))
 
     # -- events --------------------------------------------------------------------------------------
 
@@ -180,9 +178,7 @@ class DatasetService:
         if errors := {**errors, **unknown_fields(body, ("dataset_uri", "extra"))}:
             raise refused_by_marshmallow(errors)
         uri = body["dataset_uri"]
-        found = await self.asset(uri)
-        if found is None:
-            raise event_dataset_not_found(uri)
+        found = await self._asset(uri, event_dataset_not_found(uri))
         answer = await self.client.send(
             "POST", api.ASSET_EVENTS, json={"asset_id": found.id, "extra": body.get("extra", {})}
         )
@@ -195,36 +191,21 @@ class DatasetService:
         return created
 
     # -- queued events -------------------------------------------------------------------------------
+    # Each answers ``missing`` (a NotFound in Airflow 2's words for that queue) where there is no such
+    # dataset, Airflow 3 answers 404, or the queue is empty.
 
     async def dag_queued_events(self, dag_id: str, before: datetime | None) -> dict[str, Any]:
-        listing = await fetch(
-            self.client,
-            api.DAG_ASSET_QUEUED_EVENTS,
-            {"dag_id": dag_id},
-            QueuedEventCollection,
-            query=_before(before),
-            missing=dag_queue_not_found(dag_id),
-            otherwise=invalid_or_refused,
-        )
-        queued = listing.queued_events
-        if not queued:
-            raise dag_queue_not_found(dag_id)
+        missing = dag_queue_not_found(dag_id)
+        queued = await self._queue(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, before, missing)
         return queued_event_collection(queued, await self._uris(dag_id, queued))
 
     async def delete_dag_queued_events(self, dag_id: str, before: datetime | None) -> None:
-        answer = await self.client.send(
-            "DELETE", api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, query=_before(before)
-        )
-        if answer.status == 404:
-            raise dag_queue_not_found(dag_id)
-        _ok(answer)
+        missing = dag_queue_not_found(dag_id)
+        await self._delete(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, before, missing)
 
     async def dag_queued_event(self, dag_id: str, uri: str, before: datetime | None) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        params = {"dag_id": dag_id, "asset_id": str(found.id)}
         missing = dag_dataset_queue_not_found(dag_id, uri)
+        params = {"dag_id": dag_id, "asset_id": str((await self._asset(uri, missing)).id)}
         event = await fetch(
             self.client,
             api.DAG_ASSET_QUEUED_EVENT,
@@ -237,42 +218,49 @@ class DatasetService:
         return queued_event(event, uri)
 
     async def delete_dag_queued_event(self, dag_id: str, uri: str, before: datetime | None) -> None:
-        found = await self.asset(uri)
-        if found is None:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        params = {"dag_id": dag_id, "asset_id": str(found.id)}
-        answer = await self.client.send("DELETE", api.DAG_ASSET_QUEUED_EVENT, params, query=_before(before))
-        if answer.status == 404:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        _ok(answer)
+        missing = dag_dataset_queue_not_found(dag_id, uri)
+        params = {"dag_id": dag_id, "asset_id": str((await self._asset(uri, missing)).id)}
+        await self._delete(api.DAG_ASSET_QUEUED_EVENT, params, before, missing)
 
     async def dataset_queued_events(self, uri: str, before: datetime | None) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dataset_queue_not_found(uri)
-        params = {"asset_id": str(found.id)}
-        listing = await fetch(
-            self.client,
-            api.ASSET_QUEUED_EVENTS,
-            params,
-            QueuedEventCollection,
-            query=_before(before),
-            missing=dataset_queue_not_found(uri),
-            otherwise=invalid_or_refused,
-        )
-        queued = listing.queued_events
-        if not queued:
-            raise dataset_queue_not_found(uri)
+        missing = dataset_queue_not_found(uri)
+        found = await self._asset(uri, missing)
+        queued = await self._queue(api.ASSET_QUEUED_EVENTS, {"asset_id": str(found.id)}, before, missing)
         return queued_event_collection(queued, {found.id: uri})
 
     async def delete_dataset_queued_events(self, uri: str, before: datetime | None) -> None:
+        missing = dataset_queue_not_found(uri)
+        params = {"asset_id": str((await self._asset(uri, missing)).id)}
+        await self._delete(api.ASSET_QUEUED_EVENTS, params, before, missing)
+
+    async def _asset(self, uri: str, missing: NotFound) -> Asset:
         found = await self.asset(uri)
         if found is None:
-            raise dataset_queue_not_found(uri)
-        params = {"asset_id": str(found.id)}
-        answer = await self.client.send("DELETE", api.ASSET_QUEUED_EVENTS, params, query=_before(before))
+            raise missing
+        return found
+
+    async def _queue(
+        self, endpoint: Endpoint, params: dict[str, str], before: datetime | None, missing: NotFound
+    ) -> list[QueuedEvent]:
+        listing = await fetch(
+            self.client,
+            endpoint,
+            params,
+            QueuedEventCollection,
+            query=_before(before),
+            missing=missing,
+            otherwise=invalid_or_refused,
+        )
+        if not listing.queued_events:
+            raise missing
+        return listing.queued_events
+
+    async def _delete(
+        self, endpoint: Endpoint, params: dict[str, str], before: datetime | None, missing: NotFound
+    ) -> None:
+        answer = await self.client.send("DELETE", endpoint, params, query=_before(before))
         if answer.status == 404:
-            raise dataset_queue_not_found(uri)
+            raise missing
         _ok(answer)
 
     async def _uris(self, dag_id: str, queued: Iterable[QueuedEvent]) -> dict[int, str]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, Disabled, DomainError, Invalid, NotFound
 from app.gateway.client import AirflowClient, Params
 from app.gateway.endpoints import ANY, Endpoint, Wildcard
 from app.gateway.pager import refused
@@ -85,6 +85,17 @@ def parsed(
     if answer.status != status:
         raise otherwise(answer)
     return answer.parsed(model)
+
+
+def not_disabled(client: AirflowClient, answer: Answer, disabled: str) -> Answer:
+    """The answer of a call made with ``forbidden_ok``: a 403 in Airflow's ``disabled`` words (a
+    setting that turns the operation off) is v1's 403 saying so; another 403 is the refusal of the
+    credentials, as the client says."""
+    if answer.status == 403:
+        if answer.detail == disabled:
+            raise Disabled(disabled)
+        raise client.refusal(answer)
+    return answer
 
 
 def read(answer: Answer, model: type[M], status: int = 200, *, missing: DomainError | None = None) -> M:
