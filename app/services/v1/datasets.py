@@ -9,7 +9,7 @@ URIs come from one listing of the assets of the DAG they are queued for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -241,7 +241,7 @@ class DatasetService:
 
     async def _queue(
         self, endpoint: Endpoint, params: dict[str, str], before: datetime | None, missing: NotFound
-    ) -> list[QueuedEvent]:
+    ) -> Sequence[QueuedEvent]:
         listing = await fetch(
             self.client,
             endpoint,
