@@ -15,21 +15,26 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from app.config import Settings
-from app.db import migrate
-from app.db.engine import create_engine
-from app.main import create_app
 from tests.airflow_deployment import AirflowDeployment
 from tests.airflow_standin import Seen, StandIn
+from tests.v1_fixtures import (
+    ADMIN,
+    HOST,
+    ROUTE_NOT_FOUND,
+    VIEWER,
+    bad_request,
+    dagport,
+    database_fixture,
+    problem,
+)
 
 TOKEN = "v1-admin-tests-token-0001"
-DOCS = "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
 NOT_EXPOSED = (
     "Your Airflow administrator chose not to expose the configuration, most likely for security reasons."
 )
@@ -40,26 +45,6 @@ FAB_NOT_SERVED = (
     "dagport forwards /users, /roles and /permissions to the FAB auth manager's API (/auth/fab/v1), "
     "which the Airflow it fronts does not serve: its auth manager is not the FAB auth manager"
 )
-ROUTE_NOT_FOUND = (
-    "The requested URL was not found on the server. If you entered the URL manually please check your "
-    "spelling and try again."
-)
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
-ADMIN = basic("admin", "admin")
-VIEWER = basic("viewer", "viewer")
-
-
-def problem(status: int, detail: str | None, title: str, anchor: str) -> dict[str, Any]:
-    return {"detail": detail, "status": status, "title": title, "type": DOCS + anchor}
-
-
-def bad_request(detail: str | None, title: str = "Bad Request") -> dict[str, Any]:
-    return problem(400, detail, title, "BadRequest")
 
 
 def pool(
@@ -80,37 +65,16 @@ def pool(
     }
 
 
-@pytest.fixture(scope="module")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-admin') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return url
+database_url = database_fixture("v1-admin")
 
 
-@asynccontextmanager
-async def front(
+def front(
     url: str, database_url: str, headers: dict[str, str], **overrides: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    """dagport in front of the Airflow at ``url``; the client's base is ``/api/v1``."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "api_tokens": TOKEN,
-        "backend": "airflow",
-        "airflow_url": url,
-        "airflow_timeout": 60,
-        **overrides,
-    }
-    app = create_app(Settings(**values))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://dagport.test/api/v1",
-        headers=headers,
-        timeout=60,
-    ) as client:
-        yield client
-    await app.state.backend.aclose()
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """dagport in front of the Airflow at ``url`` (service mode unless ``overrides`` say otherwise),
+    with dagport's token; the client's base is ``/api/v1``."""
+    settings = {"airflow_auth": "service", "api_tokens": TOKEN, **overrides}
+    return dagport(database_url, url, base_url=HOST + "/api/v1", headers=headers, **settings)
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,11 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.db import migrate
-from app.db.engine import create_engine
 from app.main import create_app
 from tests.airflow_standin import StandIn
+from tests.v1_fixtures import FORBIDDEN, dagport, database_fixture
 
 TOKEN = "v1-conventions-token-0001"
-FORBIDDEN = {
-    "detail": None,
-    "status": 403,
-    "title": "Forbidden",
-    "type": "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/PermissionDenied",
-}
 HEALTH = {
     "metadatabase": {"status": "healthy"},
     "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": "2026-12-07T18:00:00.123456Z"},
@@ -32,13 +25,7 @@ HEALTH = {
 }
 
 
-@pytest.fixture(scope="module")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return url
+database_url = database_fixture("v1")
 
 
 @pytest.fixture
@@ -50,19 +37,14 @@ async def v1(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, StandI
         }
     )
     async with airflow:
-        settings = Settings(
-            database_url=database_url,
+        async with dagport(
+            database_url,
+            airflow.url,
+            airflow_auth="service",
             api_tokens=TOKEN,
-            backend="airflow",
-            airflow_url=airflow.url,
             airflow_token="a-static-token",
-        )
-        app = create_app(settings)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://dagport.test"
         ) as c:
             yield c, airflow
-        await app.state.backend.aclose()
 
 
 def auth(token: str = TOKEN) -> dict[str, str]:

@@ -16,31 +16,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from app.config import Settings
-from app.db import migrate
-from app.db.engine import create_engine
-from app.main import create_app
 from tests.airflow_deployment import AirflowDeployment
 from tests.airflow_standin import Seen, StandIn
+from tests.v1_fixtures import DOCS, FORBIDDEN, bad_request, dagport, database_fixture
 from tests.v1_state import RUN_ID
 
 TOKEN = "v1-runs-token-0001"
 ADMIN = ("admin", "admin")
 VIEWER = ("viewer", "viewer")
-DOCS = "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
-FORBIDDEN = {"detail": None, "status": 403, "title": "Forbidden", "type": DOCS + "PermissionDenied"}
 URI = "s3://dagport-ref/orders.csv"
-
-
-def bad_request(detail: str | None, title: str = "Bad Request") -> dict[str, Any]:
-    return {"detail": detail, "status": 400, "title": title, "type": DOCS + "BadRequest"}
 
 
 def not_found(detail: str | None, title: str = "Not Found") -> dict[str, Any]:
@@ -51,27 +41,7 @@ def conflict(detail: str) -> dict[str, Any]:
     return {"detail": detail, "status": 409, "title": "Conflict", "type": DOCS + "AlreadyExists"}
 
 
-@pytest.fixture(scope="module")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-runs') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return url
-
-
-@asynccontextmanager
-async def dagport(database_url: str, airflow_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """dagport in front of ``airflow_url`` (passthrough unless told), as an in-process client."""
-    options: dict[str, Any] = {"airflow_auth": "passthrough", **settings}
-    app = create_app(
-        Settings(database_url=database_url, backend="airflow", airflow_url=airflow_url, **options)
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dagport.test", timeout=60
-    ) as client:
-        yield client
-    await app.state.backend.aclose()
+database_url = database_fixture("v1-runs")
 
 
 @pytest.fixture

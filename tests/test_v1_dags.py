@@ -25,7 +25,6 @@ from app.db.engine import create_engine
 from app.db.repositories.secret_keys import SecretKeys
 from app.errors import Invalid
 from app.gateway.models.dags import DagDetails
-from app.main import create_app
 from app.routers.v1.dag_sources import best_match
 from app.schemas.v1 import dags as v1_dags
 from app.schemas.v1.dags import dataset_expression, is_paused_of, owners, params, schedule_interval
@@ -33,50 +32,20 @@ from app.services.v1.context import V1Context
 from app.services.v1.file_tokens import FileTokens
 from tests.airflow_deployment import VIEWER, AirflowDeployment
 from tests.airflow_standin import Seen, StandIn
+from tests.v1_fixtures import ADMIN, FORBIDDEN, basic, dagport, database_fixture, problem
 from tests.v1_state import V1_DAGS_FOLDER
 
 TOKEN = "v1-dags-token-000001"
-DOCS = "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
-FORBIDDEN = {"detail": None, "status": 403, "title": "Forbidden", "type": DOCS + "PermissionDenied"}
 # The reference DAGs tagged "reference" (the replay deletes throwaway_dag, not one of them).
 REFERENCE_TAGGED = ["dataset_consumer", "dataset_producer", "example_bash", "lineage_dag", "xcom_dag"]
 
 
-def problem(status: int, detail: str | None, title: str, anchor: str) -> dict[str, Any]:
-    return {"detail": detail, "status": status, "title": title, "type": DOCS + anchor}
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
-ADMIN = basic("admin", "admin")
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 # dagport's own token in front of the stand-in (service mode: dagport calls Airflow with its own token).
 SERVICE = {"airflow_auth": "service", "airflow_token": "a-static-token", "api_tokens": TOKEN}
 
 
-@pytest.fixture(scope="module")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-dags') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return url
-
-
-@asynccontextmanager
-async def v1_client(database_url: str, airflow_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """dagport in front of ``airflow_url`` (passthrough unless ``settings`` say otherwise)."""
-    options: dict[str, Any] = {"airflow_auth": "passthrough", "airflow_timeout": 60, **settings}
-    app = create_app(
-        Settings(database_url=database_url, backend="airflow", airflow_url=airflow_url, **options)
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dagport.test", timeout=60
-    ) as client:
-        yield client
-    await app.state.backend.aclose()
+database_url = database_fixture("v1-dags")
 
 
 # -- v1's forms of Airflow 3's values --------------------------------------------------------------
@@ -283,7 +252,7 @@ async def test_patch_of_a_page_that_is_not_every_match_patches_only_its_dags(dat
     async with StandIn(
         {"/api/v2/dags": dags_route, "/api/v2/dags/b_dag": one, "/api/v2/dags/c_dag": one}
     ) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             answer = await client.patch(
                 "/api/v1/dags?dag_id_pattern=_dag&limit=2&offset=1&tags=x,y",
                 headers=BEARER,
@@ -316,7 +285,7 @@ async def test_patch_of_every_match_is_one_call_and_a_tilde_is_every_dag(databas
         return 200, listing([dag("b", is_paused=False), dag("a", is_paused=False)]), 0.0
 
     async with StandIn({"/api/v2/dags": dags_route}) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             answer = await client.patch(
                 "/api/v1/dags?dag_id_pattern=~&update_mask=is_paused&only_active=false",
                 headers=BEARER,
@@ -352,7 +321,7 @@ async def test_patch_of_no_dag_still_lets_airflow_refuse_the_caller(database_url
         return 200, listing([]), 0.0
 
     async with StandIn({"/api/v2/dags": dags_route}) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             answer = await client.patch(
                 "/api/v1/dags?dag_id_pattern=x&offset=10", headers=BEARER, json={"is_paused": True}
             )
@@ -366,7 +335,7 @@ async def test_patch_of_no_dag_still_lets_airflow_refuse_the_caller(database_url
 
 async def test_a_list_page_is_one_call_with_v1_s_pattern_kept_literal(database_url: str) -> None:
     async with StandIn({"/api/v2/dags": (200, listing([dag("a")], total=7), 0.0)}) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             for pattern in ("a%7Cb", "~"):
                 answer = await client.get(
                     f"/api/v1/dags?dag_id_pattern={pattern}&limit=0&paused=true&order_by=-dag_id",
@@ -403,7 +372,7 @@ async def test_delete_while_tasks_run_and_a_deleted_dag_in_v1_s_words(database_u
         "/api/v2/dags/gone": (404, {"detail": "Dag with id: gone was not found"}, 0.0),
     }
     async with StandIn(routes) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             busy = await client.delete("/api/v1/dags/busy", headers=BEARER)
             gone = await client.delete("/api/v1/dags/gone", headers=BEARER)
             tilde = await client.delete("/api/v1/dags/~", headers=BEARER)
@@ -436,7 +405,7 @@ async def test_dag_stats_asks_about_dags_without_runs_only_when_there_are_some(d
         "/api/v2/dags": (200, listing([dag("a"), dag("a_b"), dag("z")]), 0.0),
     }
     async with StandIn(routes) as airflow:
-        async with v1_client(database_url, airflow.url, **SERVICE) as client:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
             only_runs = await client.get("/api/v1/dagStats?dag_ids=b", headers=BEARER)
             first_calls = len(airflow.seen)
             mixed = await client.get("/api/v1/dagStats?dag_ids=a,b,nope,a,x%7Cy", headers=BEARER)
@@ -472,14 +441,14 @@ async def test_dag_stats_asks_about_dags_without_runs_only_when_there_are_some(d
 
 @pytest.fixture
 async def admin(v1_airflow: AirflowDeployment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with v1_client(database_url, v1_airflow.url) as client:
+    async with dagport(database_url, v1_airflow.url) as client:
         client.headers.update(ADMIN)
         yield client
 
 
 @pytest.fixture
 async def viewer(v1_airflow: AirflowDeployment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with v1_client(database_url, v1_airflow.url) as client:
+    async with dagport(database_url, v1_airflow.url) as client:
         client.headers.update(basic(*VIEWER))
         yield client
 
@@ -509,7 +478,7 @@ async def test_service_mode_serves_v1_with_dagport_s_tokens(
         "airflow_password": "admin",
         "api_tokens": TOKEN,
     }
-    async with v1_client(database_url, v1_airflow.url, **settings) as client:
+    async with dagport(database_url, v1_airflow.url, **settings) as client:
         bearer = await client.get("/api/v1/dags?fields=dag_id&tags=reference", headers=BEARER)
         as_basic = await client.get(
             "/api/v1/dags/simple_dag?fields=dag_id,is_paused", headers=basic("anyone", TOKEN)

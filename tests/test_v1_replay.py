@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from app.config import Settings
-from app.db import migrate
-from app.db.engine import create_engine
-from app.main import create_app
 from tests.airflow_deployment import AirflowDeployment
+from tests.v1_fixtures import HOST, dagport, migrated
 from tests.v1_replay import DOCUMENTED, OTHER, SAME, Verdict, replay, summary
 
 pytestmark = pytest.mark.airflow
@@ -30,21 +26,9 @@ async def verdicts(
     v1_airflow: AirflowDeployment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[list[Verdict]]:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-replay') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    settings = Settings(
-        database_url=url,
-        backend="airflow",
-        airflow_url=v1_airflow.url,
-        airflow_auth="passthrough",
-        airflow_timeout=60,
-    )
-    app = create_app(settings, engine=engine)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dagport.test", timeout=60
-    ) as client:
-        found = await replay("http://dagport.test", client=client)
-    await app.state.backend.aclose()
+    engine = await migrated(url)
+    async with dagport(url, v1_airflow.url, engine=engine) as client:
+        found = await replay(HOST, client=client)
     await engine.dispose()
     v1_airflow.say("v1 replay:\n" + summary(found))
     yield found

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import base64
 import json
 import socket
 import uuid
@@ -23,23 +22,18 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.db import migrate
-from app.db.engine import create_engine
 from app.main import create_app
 from tests.airflow_deployment import AirflowDeployment
 from tests.airflow_standin import StandIn
+from tests.v1_fixtures import ADMIN, DOCS, ROUTE_NOT_FOUND, VIEWER, dagport, database_fixture
 
 TOKEN = "v1-task-instances-token-01"
 RUN = "manual__2016-11-16T00:00:00+00:00"
 RUN_PATH = "manual__2016-11-16T00%3A00%3A00%2B00%3A00"
 EXTRACT = f"/api/v1/dags/example_bash/dagRuns/{RUN_PATH}/taskInstances/extract"
 PUSH = f"/api/v1/dags/xcom_dag/dagRuns/{RUN_PATH}/taskInstances/push"
-DOCS = "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
 ROUTE_404 = {
-    "detail": (
-        "The requested URL was not found on the server. If you entered the URL manually please check your "
-        "spelling and try again."
-    ),
+    "detail": ROUTE_NOT_FOUND,
     "status": 404,
     "title": "Not Found",
     "type": "about:blank",
@@ -60,22 +54,10 @@ def problem(status: int, title: str, detail: str | None) -> dict[str, Any]:
     return {"detail": detail, "status": status, "title": title, "type": DOCS + anchors[status]}
 
 
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
-ADMIN = basic("admin", "admin")
-VIEWER = basic("viewer", "viewer")
 JSON = {"Accept": "application/json"}  # httpx asks for */* by default, which v1 answered in plain text
 
 
-@pytest.fixture(scope="module")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('v1-tis') / 'dagport.db'}"
-    engine = create_engine(Settings(database_url=url))
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return url
+database_url = database_fixture("v1-tis")
 
 
 @asynccontextmanager
@@ -107,42 +89,24 @@ async def serving(app: Any) -> AsyncIterator[str]:
         sock.close()
 
 
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dagport.test", timeout=60
-    ) as client:
-        yield client
-    await app.state.backend.aclose()
-
-
 @pytest.fixture
 async def v1(v1_airflow: AirflowDeployment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """dagport in passthrough mode: the caller's Basic credentials go to Airflow."""
-    settings = Settings(
-        database_url=database_url,
-        backend="airflow",
-        airflow_url=v1_airflow.url,
-        airflow_auth="passthrough",
-        airflow_timeout=60,
-    )
-    async for client in _client(settings):
+    async with dagport(database_url, v1_airflow.url) as client:
         yield client
 
 
 @pytest.fixture
 async def service(v1_airflow: AirflowDeployment, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """dagport in service mode: its own token from the caller, Airflow's admin account behind."""
-    settings = Settings(
-        database_url=database_url,
+    async with dagport(
+        database_url,
+        v1_airflow.url,
+        airflow_auth="service",
         api_tokens=TOKEN,
-        backend="airflow",
-        airflow_url=v1_airflow.url,
         airflow_username="admin",
         airflow_password="admin",
-        airflow_timeout=60,
-    )
-    async for client in _client(settings):
+    ) as client:
         yield client
 
 
@@ -729,11 +693,13 @@ async def standin(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, S
         }
     )
     async with airflow:
-        settings = Settings(
-            database_url=database_url, api_tokens=TOKEN, backend="airflow", airflow_url=airflow.url,
+        async with dagport(
+            database_url,
+            airflow.url,
+            airflow_auth="service",
+            api_tokens=TOKEN,
             airflow_token="a-static-token",
-        )  # fmt: skip
-        async for client in _client(settings):
+        ) as client:
             client.headers["Authorization"] = f"Bearer {TOKEN}"
             yield client, airflow
 

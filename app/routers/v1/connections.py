@@ -15,7 +15,7 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
-from app.routers.v1.pools import LIMIT, OFFSET
+from app.routers.v1.params import LIMIT, OFFSET, order_by
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.connections import Connection, ConnectionCollection, ConnectionTest
@@ -24,10 +24,8 @@ from app.services.v1.connections import ConnectionService
 router = APIRouter(tags=["Connection"], route_class=LeanRoute)
 Connections = Annotated[ConnectionService, Depends(depends_on(ConnectionService))]
 
-ORDER_BY = Param(
-    "order_by",
-    "string",
-    "`connection_id`, `conn_type`, `description`, `host`, `port` or `id` (the default); `-` before it: descending",
+ORDER_BY = order_by(
+    "`connection_id`, `conn_type`, `description`, `host`, `port` or `id` (the default); `-` before it: descending"
 )
 UPDATE_MASK = Param(
     "update_mask",

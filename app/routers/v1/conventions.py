@@ -8,7 +8,8 @@
   Werkzeug's texts, anything unexpected a logged 500;
 - :class:`Param` and :func:`read_query`: query parameters read by hand, with connexion's texts for
   bad values, both spellings of a list (``state=a&state=b`` and ``state=a,b``), and
-  :func:`documented` to put the same parameters in the OpenAPI document;
+  :func:`documented` to put the same parameters in the OpenAPI document (those many operations
+  share: app/routers/v1/params.py); :func:`path_int` for a path's integer;
 - :func:`read_json_body`: a JSON body as Airflow 2 required it (415, empty, malformed).
 """
 
@@ -283,6 +284,14 @@ def read_query(request: Request, *params: Param) -> dict[str, Any]:
     return {p.name: p.read(query.getlist(p.name)) for p in params}
 
 
+def path_int(value: str) -> int:
+    """A path segment v1's route took as an integer (Werkzeug's int converter): digits, else no
+    such route (404, as Airflow 2 answered)."""
+    if not (value.isascii() and value.isdigit()):
+        raise StarletteHTTPException(404)
+    return int(value)
+
+
 def documented(*params: Param) -> dict[str, Any]:
     """``openapi_extra`` declaring ``params`` (routes read them by hand: read_query)."""
     return {"parameters": [p.openapi() for p in params]}
@@ -290,7 +299,9 @@ def documented(*params: Param) -> dict[str, Any]:
 
 def parse_v1_datetime(value: str, *, where: str | None) -> datetime:
     """An RFC 3339 date-time with an offset (``Z`` too), as v1 required; else connexion's 400 (a
-    query parameter, ``where`` None) or marshmallow's (a body field named ``where``)."""
+    query parameter, ``where`` None) or marshmallow's (a body field named ``where``). Not
+    app/schemas/v1/bodies.py's reading of a body's date-time, which also takes a lower-case ``t``
+    or ``z``, and words its failure otherwise."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:

@@ -15,13 +15,13 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
+from app.routers.v1.params import FIELDS, LIMIT, OFFSET, date_range, order_by
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.dag_runs import (
     ClearDagRun,
     ListDagRunsForm,
     SetDagRunNote,
-    TaskInstanceReferenceCollection,
     TriggerDagRun,
     UpdateDagRunState,
     V1DagRun,
@@ -29,28 +29,21 @@ from app.schemas.v1.dag_runs import (
     json_body,
 )
 from app.schemas.v1.datasets import DatasetEventCollection
+from app.schemas.v1.task_instances import TaskInstanceReferenceCollection
 from app.services.v1.dag_runs import DATE_FILTERS, DagRunService, RunQuery
 
 router = APIRouter(tags=["DAGRun"], route_class=LeanRoute)
 Runs = Annotated[DagRunService, Depends(depends_on(DagRunService))]
 
-LIMIT = Param("limit", "integer", "The numbers of items to return (0: 100; at most 100)", default=100)
-OFFSET = Param("offset", "integer", "The number of items to skip", minimum=0)
-ORDER_BY = Param(
-    "order_by",
-    "string",
+ORDER_BY = order_by(
     "One attribute to order by, `-` first for descending: id, state, dag_id, execution_date, dag_run_id, "
-    "start_date, end_date, updated_at, external_trigger, conf",
+    "start_date, end_date, updated_at, external_trigger, conf"
 )
 STATE = Param("state", "list", "Runs in one of these states (`state=a&state=b` or `state=a,b`)")
-FIELDS = Param("fields", "list", "Only these fields of each run")
 DATES = tuple(
-    Param(
-        name,
-        "date-time",
-        f"Runs whose {name[:-4]} is {'at or after' if name.endswith('gte') else 'at or before'} this",
-    )
-    for name in DATE_FILTERS
+    param
+    for name in dict.fromkeys(name.removesuffix("_gte").removesuffix("_lte") for name in DATE_FILTERS)
+    for param in date_range(name, f"Runs whose {name}")
 )
 LIST_PARAMS = (LIMIT, OFFSET, *DATES, STATE, ORDER_BY, FIELDS)
 

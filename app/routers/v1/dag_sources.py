@@ -58,6 +58,8 @@ def _accepted(header: str) -> list[tuple[str, str, float]]:
     return ranges
 
 
+# Kept apart from conventions.best_media_type: without Accept this answers plain text (that one
+# None), and a range with a malformed q counts as q=0 here (there it is dropped).
 def best_match(header: str | None) -> str | None:
     """What to answer for ``Accept``, as Werkzeug's ``best_match`` chose between plain text and
     JSON for Airflow 2: for each offered type the most specific range that matches it gives its

@@ -15,6 +15,7 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
+from app.routers.v1.params import FIELDS, LIMIT, OFFSET, ORDER_BY
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.dags import DAG, DAGCollection, DAGDetail
@@ -23,19 +24,6 @@ from app.services.v1.dags import DagsService
 router = APIRouter(tags=["DAG"], route_class=LeanRoute)
 Dags = Annotated[DagsService, Depends(depends_on(DagsService))]
 
-# v1's parameters (Airflow 2.11's v1.yaml): paging, ordering and projection shared by its lists.
-LIMIT = Param(
-    "limit", "integer", "The numbers of items to return (0: the default; at most 100).", default=100
-)
-OFFSET = Param(
-    "offset", "integer", "The number of items to skip before starting to collect the result set.", minimum=0
-)
-ORDER_BY = Param(
-    "order_by",
-    "string",
-    "The name of the field to order the results by. Prefix a field name with `-` to reverse the sort order.",
-)
-FIELDS = Param("fields", "list", "List of field for return.")
 TAGS = Param("tags", "list", "List of tags to filter results: DAGs with any of them.")
 ONLY_ACTIVE = Param("only_active", "boolean", "Only filter active DAGs.", default=True)
 PAUSED = Param(

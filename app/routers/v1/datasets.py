@@ -20,6 +20,7 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
+from app.routers.v1.params import LIMIT, OFFSET, order_by
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.dag_runs import json_body
@@ -37,16 +38,12 @@ from app.services.v1.datasets import DatasetService, EventQuery
 router = APIRouter(tags=["Dataset"], route_class=LeanRoute)
 Datasets = Annotated[DatasetService, Depends(depends_on(DatasetService))]
 
-LIMIT = Param("limit", "integer", "The numbers of items to return (0: 100; at most 100)", default=100)
-OFFSET = Param("offset", "integer", "The number of items to skip", minimum=0)
-DATASET_ORDER_BY = Param("order_by", "string", "id, uri, created_at or updated_at; `-` first for descending")
+DATASET_ORDER_BY = order_by("id, uri, created_at or updated_at; `-` first for descending")
 URI_PATTERN = Param("uri_pattern", "string", "Only datasets whose URI contains this")
 DAG_IDS = Param("dag_ids", "string", "DAG ids separated by commas: datasets these DAGs consume or produce")
-EVENT_ORDER_BY = Param(
-    "order_by",
-    "string",
+EVENT_ORDER_BY = order_by(
     "source_dag_id, source_task_id, source_run_id, source_map_index or timestamp (the default); "
-    "`-` first for descending",
+    "`-` first for descending"
 )
 DATASET_ID = Param("dataset_id", "integer", "The dataset's id")
 SOURCE_DAG_ID = Param("source_dag_id", "string", "The DAG that updated the dataset")

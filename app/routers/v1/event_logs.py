@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.exceptions import HTTPException
 
-from app.routers.v1.conventions import Param, V1Response, documented, problems, read_query
-from app.routers.v1.pools import LIMIT, OFFSET
+from app.routers.v1.conventions import Param, V1Response, documented, path_int, problems, read_query
+from app.routers.v1.params import LIMIT, OFFSET, order_by
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.event_logs import EventLog, EventLogCollection
@@ -18,11 +16,9 @@ from app.services.v1.event_logs import EventLogFilter, EventLogService
 router = APIRouter(tags=["EventLog"], route_class=LeanRoute)
 EventLogs = Annotated[EventLogService, Depends(depends_on(EventLogService))]
 
-ORDER_BY = Param(
-    "order_by",
-    "string",
+ORDER_BY = order_by(
     "`event_log_id` (the default), `when`, `dag_id`, `task_id`, `run_id`, `event`, `execution_date`, "
-    "`owner` or `extra`; `-` before it: descending",
+    "`owner` or `extra`; `-` before it: descending"
 )
 FILTERS = (
     Param("dag_id", "string", "Only the rows of this DAG"),
@@ -37,8 +33,6 @@ FILTERS = (
     Param("included_events", "string", "Only the rows of these events (comma-separated)"),
     Param("excluded_events", "string", "Not the rows of these events (comma-separated)"),
 )
-# An id that is not a number matched no route of Airflow 2 (Werkzeug's int converter).
-EVENT_LOG_ID = re.compile(r"[0-9]+")
 
 
 @router.get(
@@ -60,6 +54,4 @@ async def get_event_logs(request: Request, service: EventLogs) -> V1Response:
 )
 async def get_event_log(event_log_id: str, service: EventLogs) -> V1Response:
     """One row of Airflow's audit log."""
-    if not EVENT_LOG_ID.fullmatch(event_log_id):
-        raise HTTPException(404)
-    return V1Response(await service.get(int(event_log_id)))
+    return V1Response(await service.get(path_int(event_log_id)))

@@ -17,7 +17,7 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
-from app.routers.v1.pools import LIMIT, OFFSET
+from app.routers.v1.params import LIMIT, OFFSET, ORDER_BY
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.fab import ActionCollection, Role, RoleCollection, User, UserCollection
@@ -26,7 +26,6 @@ from app.services.v1.fab import FabService
 router = APIRouter(route_class=LeanRoute)
 Fab = Annotated[FabService, Depends(depends_on(FabService))]
 
-ORDER_BY = Param("order_by", "string", "The field to order by; `-` before it: descending")
 UPDATE_MASK = Param("update_mask", "list", "The fields to update")
 
 

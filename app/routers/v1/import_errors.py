@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.exceptions import HTTPException
 
-from app.routers.v1.conventions import V1Response, documented, problems, read_query
-from app.routers.v1.dags import LIMIT, OFFSET, ORDER_BY
+from app.routers.v1.conventions import V1Response, documented, path_int, problems, read_query
+from app.routers.v1.params import LIMIT, OFFSET, ORDER_BY
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.import_errors import ImportError, ImportErrorCollection
@@ -19,7 +17,6 @@ router = APIRouter(tags=["ImportError"], route_class=LeanRoute)
 Errors = Annotated[ImportErrorsService, Depends(depends_on(ImportErrorsService))]
 
 PARAMS = (LIMIT, OFFSET, ORDER_BY)
-DIGITS = re.compile(r"[0-9]+")  # v1's route took an integer id: Werkzeug's int converter
 
 
 @router.get(
@@ -45,6 +42,4 @@ async def get_import_errors(request: Request, service: Errors) -> V1Response:
 async def get_import_error(import_error_id: str, service: Errors) -> V1Response:
     """The import error (Airflow 3's `GET /api/v2/importErrors/{import_error_id}`). An id that is
     not a number matches no route, as in Airflow 2."""
-    if not DIGITS.fullmatch(import_error_id):
-        raise HTTPException(404)
-    return V1Response(await service.get(int(import_error_id)))
+    return V1Response(await service.get(path_int(import_error_id)))

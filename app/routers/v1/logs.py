@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from app.routers.v1.conventions import Param, V1Response, documented, problems, read_query
+from app.routers.v1.conventions import Param, V1Response, documented, path_int, problems, read_query
+from app.routers.v1.params import MAP_INDEX
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1 import logs as schema
@@ -21,7 +21,7 @@ Logs = Annotated[LogService, Depends(depends_on(LogService))]
 
 PARAMS = (
     Param("full_content", "boolean", "The whole log, not its first part"),
-    Param("map_index", "integer", "The map index (-1: not mapped)"),
+    MAP_INDEX,
     Param("token", "string", "The continuation_token of an earlier answer: read on from there"),
 )
 PLAIN = "text/plain"
@@ -47,6 +47,8 @@ def _matches(offered: str, media: str) -> bool:
     return kind in ("*", offered_kind) and sub in ("*", offered_sub) and not (kind == "*" and sub != "*")
 
 
+# Kept apart from conventions.best_media_type and dag_sources.best_match: this weighs every range
+# that matches, not only the most specific one, and without Accept it answers JSON.
 def wants_text(accept: str | None) -> bool:
     """Whether ``Accept`` picks plain text over JSON as Airflow 2 picked (Werkzeug's best match of
     text/plain, then application/json: the higher quality, then the more specific media range; so
@@ -79,14 +81,13 @@ async def get_log(
 ) -> Response:
     """The log of one try of a task instance: JSON whose `content` is the Python representation of
     a list of `(host, text)` tuples, or with `Accept: text/plain` the text itself."""
-    if not (task_try_number.isascii() and task_try_number.isdigit()):
-        raise HTTPException(404)  # Airflow 2's route took digits only
+    try_number = path_int(task_try_number)
     values = read_query(request, *PARAMS)
     log = await service.read(
         dag_id,
         dag_run_id,
         task_id,
-        int(task_try_number),
+        try_number,
         map_index=values["map_index"],
         full_content=bool(values["full_content"]),
         token=values["token"],

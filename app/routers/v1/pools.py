@@ -15,6 +15,7 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
+from app.routers.v1.params import LIMIT, OFFSET, order_by
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.pools import Pool, PoolCollection
@@ -23,9 +24,7 @@ from app.services.v1.pools import PoolService
 router = APIRouter(tags=["Pool"], route_class=LeanRoute)
 Pools = Annotated[PoolService, Depends(depends_on(PoolService))]
 
-LIMIT = Param("limit", "integer", "The numbers of items to return (0: 100, at most 100)")
-OFFSET = Param("offset", "integer", "The number of items to skip", minimum=0)
-ORDER_BY = Param("order_by", "string", "`name`, `slots` or `id` (the default); `-` before it: descending")
+ORDER_BY = order_by("`name`, `slots` or `id` (the default); `-` before it: descending")
 UPDATE_MASK = Param(
     "update_mask", "list", "The fields to update (`name`, `slots`, `description`, `include_deferred`)"
 )

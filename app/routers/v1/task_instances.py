@@ -11,9 +11,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.exceptions import HTTPException
 
-from app.routers.v1.conventions import Param, V1Response, documented, problems, read_json_body, read_query
+from app.routers.v1.conventions import (
+    Kind,
+    Param,
+    V1Response,
+    documented,
+    path_int,
+    problems,
+    read_json_body,
+    read_query,
+)
+from app.routers.v1.params import MAP_INDEX, ORDER_BY, PAGE, date_range
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1 import task_instances as schema
@@ -39,11 +48,8 @@ ONE = PREFIX + "/{task_id}"
 MAPPED = ONE + "/{map_index:int}"
 
 
-def _range(name: str, what: str, kind: Any = "date-time") -> tuple[Param, Param]:
-    return (
-        Param(f"{name}_gte", kind, f"Only task instances whose {what} is at or after this"),
-        Param(f"{name}_lte", kind, f"Only task instances whose {what} is at or before this"),
-    )
+def _range(name: str, what: str, kind: Kind = "date-time") -> tuple[Param, Param]:
+    return date_range(name, f"Only task instances whose {what}", kind)
 
 
 FILTERS = (
@@ -57,15 +63,9 @@ FILTERS = (
     Param("queue", "list", "Only task instances of these queues"),
     Param("executor", "list", "Only task instances of these executors"),
 )
-PAGE = (
-    Param("limit", "integer", "The number of items to return (at most 100; 0 is the default)", default=100),
-    Param("offset", "integer", "The number of items to skip", minimum=0),
-)
-ORDER_BY = Param("order_by", "string", "The field to order by, `-` first for descending")
 # v1's tries took these (and did nothing with them).
 TRIES_PAGE = (*PAGE, ORDER_BY)
 FILTER_NAMES = tuple(p.name for p in FILTERS)
-MAP_INDEX = Param("map_index", "integer", "The map index (-1: not mapped)")
 
 
 def _body(
@@ -74,13 +74,6 @@ def _body(
     """``openapi_extra`` documenting a JSON body (routes read it by hand: read_json_body)."""
     body = {"content": {"application/json": {"schema": schema.documented_body(fields, required=required)}}}
     return {"requestBody": {"required": True, **body}, **extra}
-
-
-def _try_number(value: str) -> int:
-    """A path's try number: digits, else no such route (Airflow 2's routes took only those)."""
-    if not (value.isascii() and value.isdigit()):
-        raise HTTPException(404)
-    return int(value)
 
 
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -187,7 +180,7 @@ async def get_task_instance_try_details(
     dag_id: str, dag_run_id: str, task_id: str, task_try_number: str, service: TaskInstances
 ) -> V1Response:
     """One try of a task instance."""
-    return V1Response(await service.get_try(dag_id, dag_run_id, task_id, _try_number(task_try_number)))
+    return V1Response(await service.get_try(dag_id, dag_run_id, task_id, path_int(task_try_number)))
 
 
 @router.get(
@@ -326,7 +319,7 @@ async def get_mapped_task_instance_try_details(
     dag_id: str, dag_run_id: str, task_id: str, map_index: int, task_try_number: str, service: TaskInstances
 ) -> V1Response:
     """One try of a mapped task instance."""
-    number = _try_number(task_try_number)
+    number = path_int(task_try_number)
     return V1Response(await service.get_try(dag_id, dag_run_id, task_id, number, map_index))
 
 

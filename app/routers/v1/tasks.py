@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from app.routers.v1.conventions import V1Response, documented, problems, read_query
-from app.routers.v1.dags import ORDER_BY
+from app.routers.v1.params import ORDER_BY
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.tasks import Task, TaskCollection

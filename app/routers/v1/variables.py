@@ -18,7 +18,8 @@ from app.routers.v1.conventions import (
     read_json_body,
     read_query,
 )
-from app.routers.v1.pools import DELETED_TYPE, LIMIT, OFFSET
+from app.routers.v1.params import LIMIT, OFFSET, order_by
+from app.routers.v1.pools import DELETED_TYPE
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.variables import Variable, VariableCollection
@@ -27,7 +28,7 @@ from app.services.v1.variables import VariableService
 router = APIRouter(tags=["Variable"], route_class=LeanRoute)
 Variables = Annotated[VariableService, Depends(depends_on(VariableService))]
 
-ORDER_BY = Param("order_by", "string", "`key`, `value` or `id` (the default); `-` before it: descending")
+ORDER_BY = order_by("`key`, `value` or `id` (the default); `-` before it: descending")
 UPDATE_MASK = Param(
     "update_mask",
     "list",

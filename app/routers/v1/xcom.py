@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from app.routers.v1.conventions import Param, V1Response, documented, problems, read_query
+from app.routers.v1.params import PAGE
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.xcom import XCom, XComCollection
@@ -20,8 +21,7 @@ MAP_INDEX = Param("map_index", "integer", "Only entries of this map index (-1: n
 LIST = (
     MAP_INDEX,
     Param("xcom_key", "string", "Only entries of this key"),
-    Param("limit", "integer", "The number of items to return (at most 100; 0 is the default)", default=100),
-    Param("offset", "integer", "The number of items to skip", minimum=0),
+    *PAGE,
 )
 ONE = (
     Param("map_index", "integer", "The entry's map index (-1: not mapped)", default=-1),

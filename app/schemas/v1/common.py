@@ -1,10 +1,12 @@
-"""What every v1 answer shares: dates as Airflow 2 wrote them, the problem body's model."""
+"""What every v1 answer shares: dates as Airflow 2 wrote them, the model of a list's page, the
+problem body's model."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class V1Model(BaseModel):
@@ -12,6 +14,13 @@ class V1Model(BaseModel):
     so the document lists them all)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def collection(name: str, items: str, item: type[BaseModel]) -> type[V1Model]:
+    """The model of v1's ``<name>``: one page of a list, ``{<items>: [item, ...], "total_entries": n}``
+    (Airflow 2's collection schemas: ``total_entries`` counts every page)."""
+    fields: dict[str, Any] = {items: (list[item], ...), "total_entries": (int, ...)}  # type: ignore[valid-type]  # a model given at run time
+    return create_model(name, __base__=V1Model, **fields)
 
 
 def v1_datetime(value: datetime | None) -> str | None:

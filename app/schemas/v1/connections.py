@@ -10,7 +10,7 @@ from pydantic import Field as Doc
 
 from app.gateway.models.connections import Connection as V2Connection
 from app.schemas.v1.bodies import Field, Prop
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 # v1's order_by attributes and Airflow 3's names for them.
 ORDER_BY = {
@@ -74,9 +74,7 @@ class Connection(ConnectionItem):
     extra: str | None
 
 
-class ConnectionCollection(V1Model):
-    connections: list[ConnectionItem]
-    total_entries: int
+ConnectionCollection = collection("ConnectionCollection", "connections", ConnectionItem)
 
 
 class ConnectionTest(V1Model):

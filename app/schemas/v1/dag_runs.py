@@ -16,13 +16,13 @@ the OpenAPI document shows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any, Literal
 
 from pydantic import Field
 
 from app.gateway.models.runs import ClearedTask, DagRun
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, v1_datetime
 
 # Airflow 3's triggered_by values that Airflow 2 called an external trigger.
 EXTERNAL_TRIGGERS = frozenset({"cli", "operator", "rest_api", "ui"})
@@ -82,24 +82,6 @@ class V1DagRunCollection(V1Model):
     total_entries: int = Field(description="How many runs match, over every page")
 
 
-class TaskInstanceReference(V1Model):
-    dag_id: str
-    dag_run_id: str
-    execution_date: str | None
-    task_id: str
-
-
-class TaskInstanceReferenceCollection(V1Model):
-    """The task instances a dry run would clear."""
-
-    task_instances: list[TaskInstanceReference]
-
-
-def iso(value: datetime | None) -> str | None:
-    """``isoformat()`` of the date as Airflow answered it (its offset kept)."""
-    return None if value is None else value.isoformat()
-
-
 def external_trigger(run: DagRun) -> bool:
     if run.triggered_by is not None:
         return run.triggered_by in EXTERNAL_TRIGGERS
@@ -120,16 +102,16 @@ def dag_run(run: DagRun, *, zone: tzinfo | None = None) -> dict[str, Any]:
         "conf": run.conf or {},
         "dag_id": run.dag_id,
         "dag_run_id": run.dag_run_id,
-        "data_interval_end": iso(end),
-        "data_interval_start": iso(start),
-        "end_date": iso(run.end_date),
+        "data_interval_end": v1_datetime(end),
+        "data_interval_start": v1_datetime(start),
+        "end_date": v1_datetime(run.end_date),
         "execution_date": date,
         "external_trigger": external_trigger(run),
-        "last_scheduling_decision": iso(run.last_scheduling_decision),
+        "last_scheduling_decision": v1_datetime(run.last_scheduling_decision),
         "logical_date": date,
         "note": run.note,
         "run_type": RUN_TYPES.get(run.run_type, "manual"),
-        "start_date": iso(run.start_date),
+        "start_date": v1_datetime(run.start_date),
         "state": run.state,
     }
 
@@ -160,7 +142,7 @@ def task_instance_references(cleared: Iterable[ClearedTask], dag_id: str, run_id
             {
                 "dag_id": ti.dag_id or dag_id,
                 "dag_run_id": ti.dag_run_id or run_id,
-                "execution_date": iso(ti.logical_date or ti.run_after),
+                "execution_date": v1_datetime(ti.logical_date or ti.run_after),
                 "task_id": ti.task_id,
             }
             for ti in cleared

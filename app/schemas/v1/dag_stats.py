@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 # Airflow's run states, in the order Airflow 2 listed them (its DagRunState).
 RUN_STATES = ("queued", "running", "success", "failed")
@@ -24,9 +24,7 @@ class DagStats(V1Model):
     )
 
 
-class DagStatsCollection(V1Model):
-    dags: list[DagStats]
-    total_entries: int
+DagStatsCollection = collection("DagStatsCollection", "dags", DagStats)
 
 
 def dag_stats(dag_ids: Iterable[str], counts: Mapping[str, Mapping[str, int]]) -> dict[str, object]:

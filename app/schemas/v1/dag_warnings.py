@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gateway.models.dag_warnings import DagWarning as V2DagWarning
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 
 class DagWarning(V1Model):
@@ -15,9 +15,7 @@ class DagWarning(V1Model):
     timestamp: str
 
 
-class DagWarningCollection(V1Model):
-    dag_warnings: list[DagWarning]
-    total_entries: int
+DagWarningCollection = collection("DagWarningCollection", "dag_warnings", DagWarning)
 
 
 def dag_warning(v2: V2DagWarning) -> dict[str, Any]:

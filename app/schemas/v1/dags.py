@@ -13,7 +13,7 @@ from pydantic import Field
 
 from app.errors import Invalid
 from app.gateway.models.dags import Dag, DagDetails
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 # What Airflow 2's [webserver] settings gave every DAG by default; Airflow 3 has neither setting.
 DEFAULT_VIEW = "grid"
@@ -101,9 +101,7 @@ class DAG(V1Model):
     max_consecutive_failed_dag_runs: int | None
 
 
-class DAGCollection(V1Model):
-    dags: list[DAG]
-    total_entries: int
+DAGCollection = collection("DAGCollection", "dags", DAG)
 
 
 class DAGDetail(DAG):

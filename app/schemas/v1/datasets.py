@@ -14,8 +14,7 @@ from pydantic import Field
 
 from app.gateway.models import assets as v2
 from app.gateway.models.assets import Asset, AssetEvent, AssetRun
-from app.schemas.v1.common import V1Model
-from app.schemas.v1.dag_runs import iso
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 
 class DatasetAlias(V1Model):
@@ -51,9 +50,7 @@ class Dataset(V1Model):
     uri: str = Field(examples=["s3://dagport-ref/orders.csv"])
 
 
-class DatasetCollection(V1Model):
-    datasets: list[Dataset]
-    total_entries: int
+DatasetCollection = collection("DatasetCollection", "datasets", Dataset)
 
 
 class BasicDAGRun(V1Model):
@@ -82,9 +79,7 @@ class DatasetEvent(V1Model):
     timestamp: str | None
 
 
-class DatasetEventCollection(V1Model):
-    dataset_events: list[DatasetEvent]
-    total_entries: int
+DatasetEventCollection = collection("DatasetEventCollection", "dataset_events", DatasetEvent)
 
 
 class QueuedEvent(V1Model):
@@ -95,31 +90,33 @@ class QueuedEvent(V1Model):
     uri: str
 
 
-class QueuedEventCollection(V1Model):
-    queued_events: list[QueuedEvent]
-    total_entries: int
+QueuedEventCollection = collection("QueuedEventCollection", "queued_events", QueuedEvent)
 
 
 def dataset(asset: Asset) -> dict[str, Any]:
     return {
         "aliases": [{"id": alias.id, "name": alias.name} for alias in asset.aliases],
         "consuming_dags": [
-            {"created_at": iso(ref.created_at), "dag_id": ref.dag_id, "updated_at": iso(ref.updated_at)}
+            {
+                "created_at": v1_datetime(ref.created_at),
+                "dag_id": ref.dag_id,
+                "updated_at": v1_datetime(ref.updated_at),
+            }
             for ref in asset.scheduled_dags
         ],
-        "created_at": iso(asset.created_at),
+        "created_at": v1_datetime(asset.created_at),
         "extra": asset.extra or {},
         "id": asset.id,
         "producing_tasks": [
             {
-                "created_at": iso(ref.created_at),
+                "created_at": v1_datetime(ref.created_at),
                 "dag_id": ref.dag_id,
                 "task_id": ref.task_id,
-                "updated_at": iso(ref.updated_at),
+                "updated_at": v1_datetime(ref.updated_at),
             }
             for ref in asset.producing_tasks
         ],
-        "updated_at": iso(asset.updated_at),
+        "updated_at": v1_datetime(asset.updated_at),
         "uri": asset.uri,
     }
 
@@ -132,11 +129,11 @@ def basic_dag_run(run: AssetRun) -> dict[str, Any]:
     return {
         "dag_id": run.dag_id,
         "dag_run_id": run.run_id,
-        "data_interval_end": iso(run.data_interval_end),
-        "data_interval_start": iso(run.data_interval_start),
-        "end_date": iso(run.end_date),
-        "logical_date": iso(run.logical_date),
-        "start_date": iso(run.start_date),
+        "data_interval_end": v1_datetime(run.data_interval_end),
+        "data_interval_start": v1_datetime(run.data_interval_start),
+        "end_date": v1_datetime(run.end_date),
+        "logical_date": v1_datetime(run.logical_date),
+        "start_date": v1_datetime(run.start_date),
         "state": run.state,
     }
 
@@ -152,7 +149,7 @@ def dataset_event(event: AssetEvent) -> dict[str, Any]:
         "source_map_index": event.source_map_index,
         "source_run_id": event.source_run_id,
         "source_task_id": event.source_task_id,
-        "timestamp": iso(event.timestamp),
+        "timestamp": v1_datetime(event.timestamp),
     }
 
 
@@ -161,7 +158,7 @@ def dataset_event_collection(events: Iterable[AssetEvent], total: int) -> dict[s
 
 
 def queued_event(event: v2.QueuedEvent, uri: str) -> dict[str, Any]:
-    return {"created_at": iso(event.created_at), "dag_id": event.dag_id, "uri": uri}
+    return {"created_at": v1_datetime(event.created_at), "dag_id": event.dag_id, "uri": uri}
 
 
 def queued_event_collection(events: Iterable[v2.QueuedEvent], uris: Mapping[int, str]) -> dict[str, Any]:

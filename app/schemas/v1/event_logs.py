@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field as Doc
 
 from app.gateway.models.event_logs import EventLog as V2EventLog
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 # v1's order_by attributes and Airflow 3's names for them.
 ORDER_BY = {
@@ -41,9 +41,7 @@ class EventLog(V1Model):
     extra: str | None
 
 
-class EventLogCollection(V1Model):
-    event_logs: list[EventLog]
-    total_entries: int
+EventLogCollection = collection("EventLogCollection", "event_logs", EventLog)
 
 
 def event_log_info(log: V2EventLog) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 NOT_SERVED = (
     "dagport forwards /users, /roles and /permissions to the FAB auth manager's API (/auth/fab/v1), "
@@ -39,9 +39,7 @@ class User(V1Model):
     changed_on: str | None
 
 
-class UserCollection(V1Model):
-    users: list[User]
-    total_entries: int
+UserCollection = collection("UserCollection", "users", User)
 
 
 class Action(V1Model):
@@ -62,14 +60,10 @@ class Role(V1Model):
     actions: list[ActionResource]
 
 
-class RoleCollection(V1Model):
-    roles: list[Role]
-    total_entries: int
+RoleCollection = collection("RoleCollection", "roles", Role)
 
 
-class ActionCollection(V1Model):
-    actions: list[Action]
-    total_entries: int
+ActionCollection = collection("ActionCollection", "actions", Action)
 
 
 def _date(value: Any) -> Any:

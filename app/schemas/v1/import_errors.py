@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from app.gateway.models.import_errors import ParseImportError
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 
 class ImportError(V1Model):  # v1's name for it; within this module it hides Python's own
@@ -19,9 +19,7 @@ class ImportError(V1Model):  # v1's name for it; within this module it hides Pyt
     stack_trace: str
 
 
-class ImportErrorCollection(V1Model):
-    import_errors: list[ImportError]
-    total_entries: int
+ImportErrorCollection = collection("ImportErrorCollection", "import_errors", ImportError)
 
 
 def import_error(v2: ParseImportError) -> dict[str, Any]:

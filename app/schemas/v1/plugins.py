@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gateway.models.plugins import Plugin as V2Plugin
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 
 class Plugin(V1Model):
@@ -25,9 +25,7 @@ class Plugin(V1Model):
     timetables: list[str]
 
 
-class PluginCollection(V1Model):
-    plugins: list[Plugin]
-    total_entries: int
+PluginCollection = collection("PluginCollection", "plugins", Plugin)
 
 
 def plugin_info(plugin: V2Plugin) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pydantic import Field as Doc
 
 from app.gateway.models.pools import Pool as V2Pool
 from app.schemas.v1.bodies import Field, Prop
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 DEFAULT_POOL = "default_pool"
 # v1's order_by attributes and Airflow 3's names for them; ``slots`` Airflow 3 cannot order by.
@@ -56,9 +56,7 @@ class Pool(V1Model):
     include_deferred: bool
 
 
-class PoolCollection(V1Model):
-    pools: list[Pool]
-    total_entries: int
+PoolCollection = collection("PoolCollection", "pools", Pool)
 
 
 def not_found(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.gateway.models.providers import Provider as V2Provider
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 
 class Provider(V1Model):
@@ -14,9 +14,7 @@ class Provider(V1Model):
     version: str
 
 
-class ProviderCollection(V1Model):
-    providers: list[Provider]
-    total_entries: int
+ProviderCollection = collection("ProviderCollection", "providers", Provider)
 
 
 def provider_info(provider: V2Provider) -> dict[str, Any]:

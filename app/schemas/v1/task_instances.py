@@ -7,7 +7,8 @@ connexion's JSON-schema validation of the OpenAPI document (the first error:
 ``"'nope' is not of type 'boolean' - 'dry_run'"``), then marshmallow's load (every field's errors
 as a dict repr: ``"{'include_upstream': ['Missing data for required field.']}"``, unknown fields
 last, then the schema's own rule under ``_schema``). :func:`read_body` does both from a
-declaration of the body's fields (:class:`Field`).
+declaration of the body's fields (:class:`Field`: a property's schema and its marshmallow load in
+one), with the texts and checks of app/schemas/v1/bodies.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from pydantic import Field as Doc
 from app.errors import Invalid
 from app.gateway.models import task_instances as v2
 from app.gateway.models.base import utc
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.bodies import (
+    MISSING_DATA,
+    is_json_type,
+    longer_than,
+    refused_by_marshmallow,
+    required_property,
+    schema_error,
+    unknown_fields,
+)
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 # Airflow 2.11's TaskState (TaskInstanceState and "none" for no state), and what a v1 client may set.
 TASK_STATES = (
@@ -101,14 +111,10 @@ class TaskInstanceInfo(TaskInstanceTryInfo):
     triggerer_job: JobInfo | None
 
 
-class TaskInstanceCollection(V1Model):
-    task_instances: list[TaskInstanceInfo]
-    total_entries: int
+TaskInstanceCollection = collection("TaskInstanceCollection", "task_instances", TaskInstanceInfo)
 
 
-class TaskInstanceTryCollection(V1Model):
-    task_instances: list[TaskInstanceTryInfo]
-    total_entries: int
+TaskInstanceTryCollection = collection("TaskInstanceTryCollection", "task_instances", TaskInstanceTryInfo)
 
 
 class TaskInstanceReference(V1Model):
@@ -119,6 +125,8 @@ class TaskInstanceReference(V1Model):
 
 
 class TaskInstanceReferenceCollection(V1Model):
+    """The task instances a clear or a change of state touches (or, in a dry run, would)."""
+
     task_instances: list[TaskInstanceReference]
 
 
@@ -247,14 +255,6 @@ def dependencies(found: v2.TaskDependencyCollection) -> dict[str, Any]:
 # -- bodies -----------------------------------------------------------------------------------------
 
 _MISSING: Any = object()
-JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),  # JSON Schema draft 4
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,42 +277,39 @@ class Field:
     in_schema: bool = True  # documented in v1's OpenAPI document (else marshmallow alone knew it)
 
 
-def _schema_error(message: str, path: Sequence[str | int]) -> Invalid:
-    where = ".".join(str(p) for p in path)
-    return Invalid(f"{message} - '{where}'" if where else message)
-
-
 def _check_value(value: Any, field: Field) -> None:
     """connexion's (JSON Schema draft 4's) first error for ``value``, in the keywords' order."""
     if value is None:
         if not field.nullable:
-            raise _schema_error(f"None is not of type '{field.type}'", [field.name])
+            raise schema_error(f"None is not of type '{field.type}'", [field.name])
         return
-    if not JSON_TYPES[field.type](value):
-        raise _schema_error(f"{value!r} is not of type '{field.type}'", [field.name])
+    if not is_json_type(value, field.type):
+        raise schema_error(f"{value!r} is not of type '{field.type}'", [field.name])
     if field.type == "array" and field.items is not None:
         for index, item in enumerate(value):
             if item is None:
                 if not field.item_nullable:
-                    raise _schema_error(f"None is not of type '{field.items}'", [field.name, index])
+                    raise schema_error(f"None is not of type '{field.items}'", [field.name, index])
                 continue
-            if not JSON_TYPES[field.items](item):
-                raise _schema_error(f"{item!r} is not of type '{field.items}'", [field.name, index])
+            if not is_json_type(item, field.items):
+                raise schema_error(f"{item!r} is not of type '{field.items}'", [field.name, index])
             if field.enum is not None and item not in field.enum:
-                raise _schema_error(f"{item!r} is not one of {list(field.enum)!r}", [field.name, index])
+                raise schema_error(f"{item!r} is not one of {list(field.enum)!r}", [field.name, index])
         if field.min_items is not None and len(value) < field.min_items:
             message = "should be non-empty" if field.min_items == 1 else "is too short"
-            raise _schema_error(f"{value!r} {message}", [field.name])
+            raise schema_error(f"{value!r} {message}", [field.name])
     elif field.enum is not None and value not in field.enum:
-        raise _schema_error(f"{value!r} is not one of {list(field.enum)!r}", [field.name])
+        raise schema_error(f"{value!r} is not one of {list(field.enum)!r}", [field.name])
     if field.minimum is not None and value < field.minimum:
-        raise _schema_error(f"{value} is less than the minimum of {field.minimum}", [field.name])
+        raise schema_error(f"{value} is less than the minimum of {field.minimum}", [field.name])
     if field.date_time and not _rfc3339(value):
-        raise _schema_error(f"{value!r} is not a 'date-time'", [field.name])
+        raise schema_error(f"{value!r} is not a 'date-time'", [field.name])
 
 
 def _rfc3339(value: str) -> bool:
-    """RFC 3339's date-time, as connexion checked the format: a ``T`` and an offset."""
+    """RFC 3339's date-time, as connexion checked the format: a ``T`` and an offset. (Not
+    bodies.is_date_time, the runs' reading: this one, like the load's :func:`_datetime`, strips
+    blanks and wants at least minutes; the two differ on such inputs only.)"""
     parsed = _datetime(value)
     return parsed is not None and parsed.tzinfo is not None and value.strip()[10] in "Tt"
 
@@ -366,10 +363,10 @@ def read_body(
     ``rules`` the marshmallow schema's own check (its message, or None). Every declared field is
     in the result (its default where absent)."""
     if not isinstance(body, dict):
-        raise _schema_error(f"{body!r} is not of type 'object'", [])
+        raise schema_error(f"{body!r} is not of type 'object'")
     for name in required:
         if name not in body:
-            raise _schema_error(f"{name!r} is a required property", [])
+            raise required_property(name)
     for field in fields:
         if field.in_schema and field.name in body:
             _check_value(body[field.name], field)
@@ -379,19 +376,18 @@ def read_body(
         value = body.get(field.name, _MISSING)
         if value is _MISSING:
             if field.required:
-                errors[field.name] = ["Missing data for required field."]
+                errors[field.name] = [MISSING_DATA]
             data[field.name] = field.default
             continue
         loaded, error = _load(value, field)
         if error is not None:
             errors[field.name] = [error]
         data[field.name] = loaded
-    known = {field.name for field in fields}
-    errors.update({name: ["Unknown field."] for name in body if name not in known})
+    errors.update(unknown_fields(body, (field.name for field in fields)))
     if errors:
-        raise Invalid(str(errors))
+        raise refused_by_marshmallow(errors)
     if rules is not None and (message := rules(data)) is not None:
-        raise Invalid(str({"_schema": [message]}))
+        raise refused_by_marshmallow({"_schema": [message]})
     return data
 
 
@@ -487,7 +483,7 @@ def note_body(body: Any) -> str:
     data = read_body(body, NOTE_FIELDS, required=("note",))
     note: str = data["note"]
     if len(note) > NOTE_MAX:
-        raise Invalid(str({"note": [f"Longer than maximum length {NOTE_MAX}."]}))
+        raise refused_by_marshmallow({"note": [longer_than(NOTE_MAX)]})
     return note
 
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from app.gateway.models.base import TimeDelta as V2TimeDelta
 from app.gateway.models.dags import Task as V2Task
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 from app.schemas.v1.dags import TimeDelta, params, time_delta
 
 
@@ -55,9 +55,7 @@ class Task(V1Model):
     doc_md: str | None
 
 
-class TaskCollection(V1Model):
-    tasks: list[Task]
-    total_entries: int
+TaskCollection = collection("TaskCollection", "tasks", Task)
 
 
 def _delta(value: V2TimeDelta | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from pydantic import Field as Doc
 
 from app.gateway.models.variables import Variable as V2Variable
 from app.schemas.v1.bodies import Field, Prop
-from app.schemas.v1.common import V1Model
+from app.schemas.v1.common import V1Model, collection
 
 # v1's order_by attributes and Airflow 3's names for them.
 ORDER_BY = {"value": "_val", "key": "key", "id": "id"}
@@ -44,9 +44,7 @@ class Variable(V1Model):
     description: str | None = None
 
 
-class VariableCollection(V1Model):
-    variables: list[Variable]
-    total_entries: int
+VariableCollection = collection("VariableCollection", "variables", Variable)
 
 
 def variable_info(variable: V2Variable) -> dict[str, Any]:

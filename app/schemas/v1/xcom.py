@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.gateway.models import xcom as v2
 from app.gateway.models.base import utc
-from app.schemas.v1.common import V1Model, v1_datetime
+from app.schemas.v1.common import V1Model, collection, v1_datetime
 
 
 class XComCollectionItem(V1Model):
@@ -21,9 +21,7 @@ class XComCollectionItem(V1Model):
     timestamp: str
 
 
-class XComCollection(V1Model):
-    xcom_entries: list[XComCollectionItem]
-    total_entries: int
+XComCollection = collection("XComCollection", "xcom_entries", XComCollectionItem)
 
 
 class XCom(XComCollectionItem):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import Disabled, NotFound
+from app.errors import NotFound
 from app.gateway import endpoints as api
 from app.gateway.endpoints import Endpoint
 from app.gateway.models.config import Config
 from app.gateway.transport import Answer
 from app.schemas.v1 import config as v1
 from app.services.v1.context import V1Context
-from app.services.v1.upstream import read
+from app.services.v1.upstream import not_disabled, read
 
 
 class ConfigService:
@@ -22,20 +22,15 @@ class ConfigService:
     async def config(self, section: str | None) -> dict[str, Any]:
         """Every section, or the one named."""
         answer = await self._read(api.CONFIG, {}, {"section": section} if section else None)
-        if answer.status == 404:
-            raise NotFound(v1.section_missing(section or ""), title=v1.SECTION_NOT_FOUND)
-        return v1.config_info(read(answer, Config))
+        missing = NotFound(v1.section_missing(section or ""), title=v1.SECTION_NOT_FOUND)
+        return v1.config_info(read(answer, Config, missing=missing))
 
     async def option(self, section: str, option: str) -> dict[str, Any]:
         answer = await self._read(api.CONFIG_OPTION, {"section": section, "option": option}, None)
-        if answer.status == 404:
-            raise NotFound(v1.option_missing(section, option), title=v1.OPTION_NOT_FOUND)
-        return v1.config_info(read(answer, Config))
+        missing = NotFound(v1.option_missing(section, option), title=v1.OPTION_NOT_FOUND)
+        return v1.config_info(read(answer, Config, missing=missing))
 
     async def _read(self, endpoint: Endpoint, params: dict[str, str], query: dict[str, str] | None) -> Answer:
-        answer = await self.client.get(endpoint, params, query, forbidden_ok=True)
-        if answer.status == 403:
-            if answer.detail == v1.NOT_EXPOSED:
-                raise Disabled(v1.NOT_EXPOSED)
-            raise self.client.refusal(answer)
-        return answer
+        return not_disabled(
+            self.client, await self.client.get(endpoint, params, query, forbidden_ok=True), v1.NOT_EXPOSED
+        )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import Conflict, Disabled, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.connections import Connection, ConnectionCollection, ConnectionTest
 from app.schemas.v1 import connections as v1
-from app.schemas.v1.bodies import Field, check_schema, marshmallow_errors, mask, masked_data, partial
+from app.schemas.v1.bodies import check_fields, mask, masked_data, partial
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read, rejected
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, not_disabled, read, rejected
 
 # Airflow's words (2.11's and 3's) when [core] test_connection is not Enabled.
 TEST_DISABLED = (
@@ -25,13 +25,10 @@ class ConnectionService:
         self.client = context.client
 
     async def list(self, limit: int | None, offset: int | None, ordering: str | None) -> dict[str, Any]:
-        window = page(limit, offset)
-        query = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(ordering, v1.ORDER_BY, "id"),
-        }
-        collection = read(await self.client.get(api.CONNECTIONS, None, query), ConnectionCollection)
+        query = page_query(limit, offset, ordering=ordering, allowed=v1.ORDER_BY, default="id")
+        collection = await fetch(
+            self.client, api.CONNECTIONS, None, ConnectionCollection, query=query, otherwise=rejected
+        )
         return {
             "connections": [v1.connection_item(c) for c in collection.connections],
             "total_entries": collection.total_entries,
@@ -41,13 +38,14 @@ class ConnectionService:
         return v1.connection_info(await self._connection(connection_id))
 
     async def _connection(self, connection_id: str) -> Connection:
-        answer = await self.client.get(api.CONNECTION, {"connection_id": connection_id})
-        if answer.status == 404:
-            raise NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
-        return read(answer, Connection)
+        params = {"connection_id": connection_id}
+        missing = NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
+        return await fetch(
+            self.client, api.CONNECTION, params, Connection, missing=missing, otherwise=rejected
+        )
 
     async def create(self, body: Any) -> dict[str, Any]:
-        _check(body, v1.FIELDS)
+        check_fields(body, v1.PROPS, v1.FIELDS)
         connection_id = body["connection_id"]
         if problem := v1.key_problem(connection_id):
             raise Invalid(problem)
@@ -60,7 +58,7 @@ class ConnectionService:
         """Airflow 2's checks in its order; then one PATCH of the fields the body (or the mask)
         names, with the connection's own id and type where the body leaves them out (Airflow 3
         requires them)."""
-        _check(body, partial(v1.FIELDS))
+        check_fields(body, v1.PROPS, partial(v1.FIELDS))
         current = await self._connection(connection_id)
         data = v1.loaded(body)
         if data.get("conn_id") and data["conn_id"] != current.connection_id:
@@ -76,9 +74,8 @@ class ConnectionService:
         answer = await self.client.send(
             "PATCH", api.CONNECTION, {"connection_id": connection_id}, json=values, query=query
         )
-        if answer.status == 404:
-            raise NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
-        return v1.connection_info(read(answer, Connection))
+        missing = NotFound(v1.not_found(connection_id), title=v1.NOT_FOUND)
+        return v1.connection_info(read(answer, Connection, missing=missing))
 
     async def delete(self, connection_id: str) -> None:
         answer = await self.client.send("DELETE", api.CONNECTION, {"connection_id": connection_id})
@@ -90,17 +87,7 @@ class ConnectionService:
     async def test(self, body: Any) -> dict[str, Any]:
         """Airflow 3 tests the connection if its ``[core] test_connection`` is Enabled; else 403 with
         Airflow's words (as v1 answered, in problem+json)."""
-        _check(body, v1.FIELDS)
+        check_fields(body, v1.PROPS, v1.FIELDS)
         answer = await self.client.send("POST", api.CONNECTION_TEST, json=body, forbidden_ok=True)
-        if answer.status == 403:
-            if answer.detail == TEST_DISABLED:
-                raise Disabled(TEST_DISABLED)
-            raise self.client.refusal(answer)
-        tested = read(answer, ConnectionTest)
+        tested = read(not_disabled(self.client, answer, TEST_DISABLED), ConnectionTest)
         return {"status": tested.status, "message": tested.message}
-
-
-def _check(body: Any, fields: tuple[Field, ...]) -> None:
-    check_schema(body, v1.PROPS)
-    if problems := marshmallow_errors(body, fields):
-        raise Invalid(problems)

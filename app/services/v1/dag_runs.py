@@ -15,11 +15,21 @@ from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
 from app.gateway import endpoints as api
-from app.gateway.endpoints import ANY, Wildcard
+from app.gateway.endpoints import ANY
 from app.gateway.models.assets import AssetEventCollection
 from app.gateway.models.runs import ClearedTaskCollection, DagRun, DagRunCollection
 from app.gateway.pager import refused
 from app.gateway.transport import Answer
+from app.schemas.v1.bodies import (
+    NOT_NULL,
+    Prop,
+    check_schema,
+    longer_than,
+    parse_date_time,
+    refused_by_marshmallow,
+    required_property,
+    unknown_fields,
+)
 from app.schemas.v1.dag_runs import (
     STATES,
     dag_run,
@@ -32,14 +42,7 @@ from app.schemas.v1.datasets import dataset_event_collection
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
-from app.services.v1.request_bodies import (
-    Prop,
-    check_schema,
-    marshmallow_errors,
-    parse_date_time,
-    unknown_fields,
-    unprocessable,
-)
+from app.services.v1.upstream import fetch, invalid_or_refused, parsed, unprocessable, wildcard
 
 # v1's order_by attributes -> Airflow 3's. Airflow 3 has no external_trigger column: ordering by it
 # orders by id (runs in the order they were made, which is how triggered runs came in Airflow 2 too).
@@ -133,11 +136,6 @@ def duplicate_logical_date(dag_id: str, date: datetime) -> Conflict:
     )
 
 
-def required(name: str) -> Invalid:
-    """A body without the one field it exists for (Airflow 2.11 failed with a 500 HTML page)."""
-    return Invalid(f"'{name}' is a required property")
-
-
 @dataclass(frozen=True, slots=True)
 class RunQuery:
     """A GET listing's filters as the route read them (v1's query parameters)."""
@@ -148,11 +146,6 @@ class RunQuery:
     states: list[str] | None
     dates: dict[str, datetime]
     fields: list[str] | None
-
-
-def dag_param(dag_id: str) -> str | Wildcard:
-    """v1's ``~`` (every DAG), where v1 took it, as Airflow's wildcard."""
-    return ANY if dag_id == "~" else dag_id
 
 
 def _utc(value: datetime) -> str:
@@ -176,10 +169,9 @@ class DagRunService:
 
     async def get(self, dag_id: str, run_id: str, fields: list[str] | None) -> dict[str, Any]:
         """One call: the poll of a run's state is the hot path of v1's clients."""
-        answer = await self.client.get(api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id})
-        if answer.status == 404:
-            raise NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
-        run = self._run(answer)
+        params = {"dag_id": dag_id, "dag_run_id": run_id}
+        missing = NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
+        run = await fetch(self.client, api.DAG_RUN, params, DagRun, missing=missing)
         if (problem := unknown_field(fields)) is not None:
             raise Invalid(problem, title="DAGRunSchema error")
         return projected(dag_run(run), fields)
@@ -196,13 +188,11 @@ class DagRunService:
             v2["state"] = states
         for name, value in query.dates.items():
             v2[DATE_FILTERS[name]] = _utc(value)
-        answer = await self.client.get(api.DAG_RUNS, {"dag_id": dag_param(dag_id)}, v2)
+        answer = await self.client.get(api.DAG_RUNS, {"dag_id": wildcard(dag_id)}, v2)
         if answer.status == 404:  # no such DAG: v1 listed no run
             return dict(EMPTY)
-        if answer.status == 422:
-            raise unprocessable(answer)
         if answer.status != 200:
-            raise refused(answer)
+            raise invalid_or_refused(answer)
         if none_known:
             return dict(EMPTY)
         listing = answer.parsed(DagRunCollection)
@@ -214,7 +204,7 @@ class DagRunService:
         """``POST /dags/~/dagRuns/list``: one call to Airflow's batch list."""
         body = check_schema(body, BATCH_SCHEMA)
         if unknown := unknown_fields(body, BATCH_FIELDS):
-            raise marshmallow_errors(unknown)
+            raise refused_by_marshmallow(unknown)
         states, none_known = _states(body.get("states"))
         v2: dict[str, Any] = {
             "order_by": v2_order_by(body.get("order_by"), ORDER_BY, "id"),
@@ -230,22 +220,19 @@ class DagRunService:
             if body.get(name) is not None and not name.startswith("updated_at"):
                 v2[v2_name] = body[name]
         answer = await self.client.send("POST", api.DAG_RUNS_BATCH, {"dag_id": ANY}, json=v2)
-        if answer.status == 422:
-            raise unprocessable(answer)
         if answer.status != 200:
-            raise refused(answer)
+            raise invalid_or_refused(answer)
         if none_known:
             return dict(EMPTY)
         listing = answer.parsed(DagRunCollection)
         return dag_run_collection(listing.dag_runs, listing.total_entries, None)
 
     async def upstream_dataset_events(self, dag_id: str, run_id: str) -> dict[str, Any]:
-        answer = await self.client.get(api.UPSTREAM_ASSET_EVENTS, {"dag_id": dag_id, "dag_run_id": run_id})
-        if answer.status == 404:
-            raise NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
-        if answer.status != 200:
-            raise refused(answer)
-        events = answer.parsed(AssetEventCollection)
+        params = {"dag_id": dag_id, "dag_run_id": run_id}
+        missing = NotFound(run_not_found(dag_id, run_id), title="DAGRun not found")
+        events = await fetch(
+            self.client, api.UPSTREAM_ASSET_EVENTS, params, AssetEventCollection, missing=missing
+        )
         return dataset_event_collection(events.asset_events, events.total_entries)
 
     # -- writes --------------------------------------------------------------------------------------
@@ -288,12 +275,10 @@ class DagRunService:
             raise Invalid(f"{logical!r} != {execution!r}", title="logical_date conflicts with execution_date")
         given = execution if logical is ... else logical
         errors = {
-            name: ["Field may not be null."]
-            for name in ("dag_run_id", "logical_date")
-            if name in body and body[name] is None
+            name: [NOT_NULL] for name in ("dag_run_id", "logical_date") if name in body and body[name] is None
         }
         if given is None and "logical_date" not in errors:
-            errors["logical_date"] = ["Field may not be null."]
+            errors["logical_date"] = [NOT_NULL]
         errors.update(unknown_fields(body, TRIGGER_FIELDS))
         if not errors and (body.get("data_interval_start") is None) != (
             body.get("data_interval_end") is None
@@ -301,7 +286,7 @@ class DagRunService:
             errors["_schema"] = [BOTH_INTERVAL_ENDS]
         if errors:
             await self._dag_exists(dag_id)
-            raise marshmallow_errors(errors)
+            raise refused_by_marshmallow(errors)
         if given is ...:
             return datetime.now(UTC)
         parsed = parse_date_time(given)
@@ -319,19 +304,20 @@ class DagRunService:
     async def patch_state(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         body = check_schema(body, STATE_SCHEMA)
         unknown = unknown_fields(body, ("state",))
+        # A body without the one field it exists for: Airflow 2.11 failed with a 500 HTML page.
         if unknown or "state" not in body:
             await self._run_exists(dag_id, run_id)
-            raise marshmallow_errors(unknown) if unknown else required("state")
+            raise refused_by_marshmallow(unknown) if unknown else required_property("state")
         return await self._patch(dag_id, run_id, {"state": body["state"]}, None)
 
     async def set_note(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         body = check_schema(body, NOTE_SCHEMA)
         errors = unknown_fields(body, ("note",))
         if len(body.get("note") or "") > NOTE_LIMIT:
-            errors = {"note": [f"Longer than maximum length {NOTE_LIMIT}."], **errors}
+            errors = {"note": [longer_than(NOTE_LIMIT)], **errors}
         if errors or "note" not in body:
             await self._run_exists(dag_id, run_id)
-            raise marshmallow_errors(errors) if errors else required("note")
+            raise refused_by_marshmallow(errors) if errors else required_property("note")
         return await self._patch(dag_id, run_id, {"note": body["note"]}, ["note"])
 
     async def _patch(
@@ -341,20 +327,15 @@ class DagRunService:
         answer = await self.client.send(
             "PATCH", api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id}, json=v2, query=query
         )
-        if answer.status == 404:
-            raise NotFound("", title=run_id_not_found(dag_id, run_id))
-        if answer.status == 422:
-            raise unprocessable(answer)
-        if answer.status != 200:
-            raise refused(answer)
-        return dag_run(self._run(answer))
+        missing = NotFound("", title=run_id_not_found(dag_id, run_id))
+        return dag_run(parsed(answer, DagRun, missing=missing, otherwise=invalid_or_refused))
 
     async def clear(self, dag_id: str, run_id: str, body: Any) -> dict[str, Any]:
         """A dry run (v1's default) answers the task instances it would clear; a real one the run."""
         body = check_schema(body, CLEAR_SCHEMA)
         if unknown := unknown_fields(body, ("dry_run",)):
             await self._run_exists(dag_id, run_id, gap="   ")
-            raise marshmallow_errors(unknown)
+            raise refused_by_marshmallow(unknown)
         dry_run = body.get("dry_run", True)
         answer = await self.client.send(
             "POST",
@@ -362,16 +343,11 @@ class DagRunService:
             {"dag_id": dag_id, "dag_run_id": run_id},
             json={"dry_run": dry_run, "only_failed": False},
         )
-        if answer.status == 404:
-            raise NotFound("", title=run_id_not_found(dag_id, run_id, "   "))
-        if answer.status == 422:
-            raise unprocessable(answer)
-        if answer.status != 200:
-            raise refused(answer)
+        missing = NotFound("", title=run_id_not_found(dag_id, run_id, "   "))
         if dry_run:
-            cleared = answer.parsed(ClearedTaskCollection)
+            cleared = parsed(answer, ClearedTaskCollection, missing=missing, otherwise=invalid_or_refused)
             return task_instance_references(cleared.task_instances, dag_id, run_id)
-        return dag_run(self._run(answer))
+        return dag_run(parsed(answer, DagRun, missing=missing, otherwise=invalid_or_refused))
 
     async def delete(self, dag_id: str, run_id: str) -> None:
         answer = await self.client.send("DELETE", api.DAG_RUN, {"dag_id": dag_id, "dag_run_id": run_id})

@@ -9,8 +9,8 @@ from app.gateway.models.dags import Dag, DagSource
 from app.gateway.pager import expect
 from app.schemas.v1.dag_sources import FILE_NOT_FOUND, SOURCE_NOT_FOUND
 from app.services.v1.context import V1Context
-from app.services.v1.dags import read
 from app.services.v1.file_tokens import FileTokens
+from app.services.v1.upstream import fetch
 
 
 class DagSourcesService:
@@ -24,10 +24,10 @@ class DagSourcesService:
         dag_id = await self.tokens.dag_id(file_token)
         if dag_id is None:
             raise NotFound("", title=SOURCE_NOT_FOUND)
-        answer = await self.client.get(api.DAG_SOURCE, {"dag_id": dag_id})
-        if answer.status == 404:
-            raise NotFound("", title=SOURCE_NOT_FOUND)
-        return read(answer, DagSource).content or ""
+        missing = NotFound("", title=SOURCE_NOT_FOUND)
+        return (
+            await fetch(self.client, api.DAG_SOURCE, {"dag_id": dag_id}, DagSource, missing=missing)
+        ).content or ""
 
     async def reparse(self, file_token: str) -> bool:
         """Ask Airflow to parse the DAG's file again (its own file token is read from the DAG);
@@ -35,10 +35,10 @@ class DagSourcesService:
         dag_id = await self.tokens.dag_id(file_token)
         if dag_id is None:
             raise NotFound("", title=FILE_NOT_FOUND)
-        answer = await self.client.get(api.DAG, {"dag_id": dag_id})
-        if answer.status == 404:
-            raise NotFound("", title=FILE_NOT_FOUND)
-        airflow_token = read(answer, Dag).file_token
+        missing = NotFound("", title=FILE_NOT_FOUND)
+        airflow_token = (
+            await fetch(self.client, api.DAG, {"dag_id": dag_id}, Dag, missing=missing)
+        ).file_token
         if not airflow_token:
             raise NotFound("", title=FILE_NOT_FOUND)
         parsed = await self.client.send("PUT", api.PARSE_DAG_FILE, {"file_token": airflow_token})

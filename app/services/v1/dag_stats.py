@@ -11,7 +11,7 @@ from app.gateway.models.dags import DagCollection
 from app.gateway.pager import Pager
 from app.schemas.v1.dag_stats import dag_stats
 from app.services.v1.context import V1Context
-from app.services.v1.dags import read
+from app.services.v1.upstream import fetch
 
 DAG_ID = re.compile(r"[\w.-]+")  # what a DAG id may be made of (Airflow's KEY_REGEX)
 
@@ -25,11 +25,8 @@ class DagStatsService:
         state. Airflow 3 counts only DAGs that have runs; Airflow 2 named every DAG it knew, with
         zeros: those are looked up in one more call, only when there are any."""
         asked = list(dict.fromkeys(dag_ids.split(",")))
-        answer = await self.client.get(api.DAG_STATS, query={"dag_ids": asked})
-        counts = {
-            dag.dag_id: {state.state: state.count for state in dag.stats}
-            for dag in read(answer, DagStatsCollection).dags
-        }
+        found = await fetch(self.client, api.DAG_STATS, None, DagStatsCollection, query={"dag_ids": asked})
+        counts = {dag.dag_id: {state.state: state.count for state in dag.stats} for dag in found.dags}
         without_runs = [d for d in asked if d not in counts and DAG_ID.fullmatch(d)]
         known = set(counts)
         if without_runs:

@@ -8,8 +8,8 @@ from app.gateway import endpoints as api
 from app.gateway.models.dag_warnings import DagWarningCollection
 from app.schemas.v1.dag_warnings import dag_warning
 from app.services.v1.context import V1Context
-from app.services.v1.dags import read
-from app.services.v1.paging import order_by, page
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import parsed
 
 ORDER_BY = {name: name for name in ("dag_id", "warning_type", "message", "timestamp")}
 
@@ -27,12 +27,7 @@ class DagWarningsService:
         offset: int | None,
         order: str | None,
     ) -> dict[str, Any]:
-        window = page(limit, offset)
-        query: dict[str, Any] = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(order, ORDER_BY, "timestamp"),
-        }
+        query = page_query(limit, offset, ordering=order, allowed=ORDER_BY, default="timestamp")
         if dag_id:
             query["dag_id"] = dag_id
         if warning_type:
@@ -41,7 +36,7 @@ class DagWarningsService:
         if answer.status == 422 and warning_type and "warning_type" in str(answer.body):
             # A type Airflow 3 does not know: no warning has it (Airflow 2 compared it as text).
             return {"dag_warnings": [], "total_entries": 0}
-        collection = read(answer, DagWarningCollection)
+        collection = parsed(answer, DagWarningCollection)
         return {
             "dag_warnings": [dag_warning(w) for w in collection.dag_warnings],
             "total_entries": collection.total_entries,

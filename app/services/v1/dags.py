@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from app.errors import Conflict, NotFound
 from app.gateway import endpoints as api
@@ -17,19 +15,13 @@ from app.gateway.transport import Answer
 from app.schemas.v1 import dags as v1
 from app.services.v1.context import V1Context
 from app.services.v1.file_tokens import FileTokens
-from app.services.v1.paging import check_fields, order_by, page, project
+from app.services.v1.paging import check_fields, page, page_query, project
+from app.services.v1.upstream import fetch, parsed
 
 ORDER_BY = {"dag_id": "dag_id"}  # the only attribute Airflow 2 ordered DAGs by
 # A pattern no DAG id can contain (DAG ids are letters, digits, "_", "." and "-"), for the v1
 # patterns Airflow 3 would read otherwise: "|" (its OR) and a lone "~" (its "every DAG").
 MATCHES_NO_DAG_ID = "~~"
-M = TypeVar("M", bound=BaseModel)
-
-
-def read(answer: Answer, model: type[M], status: int = 200) -> M:
-    """The answer's body as ``model``; any other status as :func:`~app.gateway.pager.expect` says."""
-    expect(answer, status)
-    return answer.parsed(model)
 
 
 def dag_not_found(dag_id: str) -> NotFound:
@@ -77,44 +69,35 @@ class DagsService:
         dag_id_pattern: str | None,
         fields: list[str] | None,
     ) -> dict[str, Any]:
-        window = page(limit, offset)
-        query: dict[str, Any] = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(order, ORDER_BY, "dag_id"),
+        query = {
+            **page_query(limit, offset, ordering=order, allowed=ORDER_BY, default="dag_id"),
             **_filters(only_active=only_active, tags=tags),
         }
         if paused is not None:
             query["paused"] = paused
         if dag_id_pattern:
             query["dag_id_pattern"] = id_pattern(dag_id_pattern)
-        collection = read(await self.client.get(api.DAGS, query=query), DagCollection)
+        collection = await fetch(self.client, api.DAGS, None, DagCollection, query=query)
         check_fields(fields, v1.DAG_FIELDS, schema="DAGSchema", title="DAGCollectionSchema error")
         dags = [project(item, fields) for item in await self._v1(collection.dags)]
         return {"dags": dags, "total_entries": collection.total_entries}
 
     async def get(self, dag_id: str, fields: list[str] | None) -> dict[str, Any]:
-        answer = await self.client.get(api.DAG, {"dag_id": dag_id})
-        if answer.status == 404:
-            raise dag_not_found(dag_id)
-        found = read(answer, Dag)
+        found = await fetch(self.client, api.DAG, {"dag_id": dag_id}, Dag, missing=dag_not_found(dag_id))
         check_fields(fields, v1.DAG_FIELDS, schema="DAGSchema", title="DAGSchema init error")
         return project(v1.dag(found, await self.tokens.issue(found.dag_id)), fields)
 
     async def details(self, dag_id: str, fields: list[str] | None) -> dict[str, Any]:
-        answer = await self.client.get(api.DAG_DETAILS, {"dag_id": dag_id})
-        if answer.status == 404:
-            raise dag_not_found(dag_id)
-        found = read(answer, DagDetails)
+        found = await fetch(
+            self.client, api.DAG_DETAILS, {"dag_id": dag_id}, DagDetails, missing=dag_not_found(dag_id)
+        )
         check_fields(fields, v1.DETAIL_FIELDS, schema="DAGDetailSchema", title="DAGDetailSchema init error")
         return project(v1.dag_detail(found, await self.tokens.issue(found.dag_id)), fields)
 
     async def patch(self, dag_id: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
         """Pause or unpause one DAG (v1 could change nothing else)."""
         answer = await _pause(self.client, dag_id, v1.is_paused_of(body, update_mask))
-        if answer.status == 404:
-            raise dag_id_not_found(dag_id)
-        return (await self._v1([read(answer, Dag)]))[0]
+        return (await self._v1([parsed(answer, Dag, missing=dag_id_not_found(dag_id))]))[0]
 
     async def patch_many(
         self,
@@ -136,7 +119,7 @@ class DagsService:
             "dag_id_pattern": id_pattern(dag_id_pattern, tilde_is_every_dag=True),
         }
         query = {**filters, "limit": window.limit, "offset": window.offset, "order_by": "dag_id"}
-        listing = read(await self.client.get(api.DAGS, query=query), DagCollection)
+        listing = await fetch(self.client, api.DAGS, None, DagCollection, query=query)
         matched = listing.dags
         if not matched or (window.offset == 0 and len(matched) == listing.total_entries):
             if not matched:  # nothing to change: Airflow still says whether the caller may (as v1 did)
@@ -147,7 +130,7 @@ class DagsService:
                 json={"is_paused": is_paused},
                 query={**filters, "update_mask": "is_paused"},
             )
-            updated = {d.dag_id: d for d in read(answer, DagCollection).dags}
+            updated = {d.dag_id: d for d in parsed(answer, DagCollection).dags}
         else:
             self.client.affordable(len(matched))
             answers = await self.client.gather([_patcher(self.client, d.dag_id, is_paused) for d in matched])
@@ -189,6 +172,6 @@ def _patcher(client: AirflowClient, dag_id: str, is_paused: bool) -> Callable[[]
         answer = await _pause(client, dag_id, is_paused)
         if answer.status == 404:  # deleted meanwhile: shown as listed
             return None
-        return read(answer, Dag)
+        return parsed(answer, Dag)
 
     return patch

@@ -9,7 +9,7 @@ URIs come from one listing of the assets of the DAG they are queued for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from typing import Any
 
 from app.errors import NotFound
 from app.gateway import endpoints as api
+from app.gateway.endpoints import Endpoint
 from app.gateway.models.assets import (
     Asset,
     AssetCollection,
@@ -25,8 +26,15 @@ from app.gateway.models.assets import (
     QueuedEvent,
     QueuedEventCollection,
 )
-from app.gateway.pager import Pager, refused
+from app.gateway.pager import Pager
 from app.gateway.transport import Answer
+from app.schemas.v1.bodies import (
+    NOT_NULL,
+    Prop,
+    check_schema,
+    refused_by_marshmallow,
+    unknown_fields,
+)
 from app.schemas.v1.datasets import (
     dataset,
     dataset_collection,
@@ -36,14 +44,8 @@ from app.schemas.v1.datasets import (
     queued_event_collection,
 )
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.request_bodies import (
-    Prop,
-    check_schema,
-    marshmallow_errors,
-    unknown_fields,
-    unprocessable,
-)
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, invalid_or_refused
 
 DATASET_ORDER_BY = {"id": "id", "uri": "uri", "created_at": "created_at", "updated_at": "updated_at"}
 EVENT_ORDER_BY = {
@@ -103,10 +105,8 @@ def _assets(listing: AssetCollection) -> list[Asset]:
 
 
 def _ok(answer: Answer) -> None:
-    if answer.status == 422:
-        raise unprocessable(answer)
     if answer.status not in (200, 201, 204):
-        raise refused(answer)
+        raise invalid_or_refused(answer)
 
 
 class DatasetService:
@@ -135,37 +135,28 @@ class DatasetService:
         uri_pattern: str | None,
         dag_ids: str | None,
     ) -> dict[str, Any]:
-        window = page(limit, offset)
-        query: dict[str, Any] = {
+        query = {
             **ALL_ASSETS,
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(order, DATASET_ORDER_BY, "id"),
+            **page_query(limit, offset, ordering=order, allowed=DATASET_ORDER_BY, default="id"),
         }
         if uri_pattern:
             query["uri_pattern"] = uri_pattern
         if dag_ids:
             query["dag_ids"] = dag_ids
-        answer = await self.client.get(api.ASSETS, None, query)
-        _ok(answer)
-        listing = answer.parsed(AssetCollection)
+        listing = await fetch(
+            self.client, api.ASSETS, None, AssetCollection, query=query, otherwise=invalid_or_refused
+        )
         return dataset_collection(listing.assets, listing.total_entries)
 
     async def get(self, uri: str) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dataset_not_found(uri)
-        return dataset(found)
+        return dataset(await self._asset(uri, dataset_not_found(uri)))
 
     # -- events --------------------------------------------------------------------------------------
 
     async def events(self, query: EventQuery) -> dict[str, Any]:
-        window = page(query.limit, query.offset)
-        v2: dict[str, Any] = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(query.order_by, EVENT_ORDER_BY, "timestamp"),
-        }
+        v2 = page_query(
+            query.limit, query.offset, ordering=query.order_by, allowed=EVENT_ORDER_BY, default="timestamp"
+        )
         # Airflow 2.11 left out a filter whose value is false (0 and "" included): so does this.
         filters = {
             "asset_id": query.dataset_id,
@@ -175,21 +166,19 @@ class DatasetService:
             "source_map_index": query.source_map_index,
         }
         v2.update({name: value for name, value in filters.items() if value})
-        answer = await self.client.get(api.ASSET_EVENTS, None, v2)
-        _ok(answer)
-        listing = answer.parsed(AssetEventCollection)
+        listing = await fetch(
+            self.client, api.ASSET_EVENTS, None, AssetEventCollection, query=v2, otherwise=invalid_or_refused
+        )
         return dataset_event_collection(listing.asset_events, listing.total_entries)
 
     async def create_event(self, body: Any) -> dict[str, Any]:
         """A dataset event "from the REST API" (Airflow 3 marks its ``extra`` so, as Airflow 2 did)."""
         body = check_schema(body, EVENT_SCHEMA, required=("dataset_uri",))
-        errors = {"extra": ["Field may not be null."]} if "extra" in body and body["extra"] is None else {}
+        errors = {"extra": [NOT_NULL]} if "extra" in body and body["extra"] is None else {}
         if errors := {**errors, **unknown_fields(body, ("dataset_uri", "extra"))}:
-            raise marshmallow_errors(errors)
+            raise refused_by_marshmallow(errors)
         uri = body["dataset_uri"]
-        found = await self.asset(uri)
-        if found is None:
-            raise event_dataset_not_found(uri)
+        found = await self._asset(uri, event_dataset_not_found(uri))
         answer = await self.client.send(
             "POST", api.ASSET_EVENTS, json={"asset_id": found.id, "extra": body.get("extra", {})}
         )
@@ -202,68 +191,76 @@ class DatasetService:
         return created
 
     # -- queued events -------------------------------------------------------------------------------
+    # Each answers ``missing`` (a NotFound in Airflow 2's words for that queue) where there is no such
+    # dataset, Airflow 3 answers 404, or the queue is empty.
 
     async def dag_queued_events(self, dag_id: str, before: datetime | None) -> dict[str, Any]:
-        answer = await self.client.get(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, _before(before))
-        if answer.status == 404:
-            raise dag_queue_not_found(dag_id)
-        _ok(answer)
-        queued = answer.parsed(QueuedEventCollection).queued_events
-        if not queued:
-            raise dag_queue_not_found(dag_id)
+        missing = dag_queue_not_found(dag_id)
+        queued = await self._queue(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, before, missing)
         return queued_event_collection(queued, await self._uris(dag_id, queued))
 
     async def delete_dag_queued_events(self, dag_id: str, before: datetime | None) -> None:
-        answer = await self.client.send(
-            "DELETE", api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, query=_before(before)
-        )
-        if answer.status == 404:
-            raise dag_queue_not_found(dag_id)
-        _ok(answer)
+        missing = dag_queue_not_found(dag_id)
+        await self._delete(api.DAG_ASSET_QUEUED_EVENTS, {"dag_id": dag_id}, before, missing)
 
     async def dag_queued_event(self, dag_id: str, uri: str, before: datetime | None) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        params = {"dag_id": dag_id, "asset_id": str(found.id)}
-        answer = await self.client.get(api.DAG_ASSET_QUEUED_EVENT, params, _before(before))
-        if answer.status == 404:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        _ok(answer)
-        return queued_event(answer.parsed(QueuedEvent), uri)
+        missing = dag_dataset_queue_not_found(dag_id, uri)
+        params = {"dag_id": dag_id, "asset_id": str((await self._asset(uri, missing)).id)}
+        event = await fetch(
+            self.client,
+            api.DAG_ASSET_QUEUED_EVENT,
+            params,
+            QueuedEvent,
+            query=_before(before),
+            missing=missing,
+            otherwise=invalid_or_refused,
+        )
+        return queued_event(event, uri)
 
     async def delete_dag_queued_event(self, dag_id: str, uri: str, before: datetime | None) -> None:
-        found = await self.asset(uri)
-        if found is None:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        params = {"dag_id": dag_id, "asset_id": str(found.id)}
-        answer = await self.client.send("DELETE", api.DAG_ASSET_QUEUED_EVENT, params, query=_before(before))
-        if answer.status == 404:
-            raise dag_dataset_queue_not_found(dag_id, uri)
-        _ok(answer)
+        missing = dag_dataset_queue_not_found(dag_id, uri)
+        params = {"dag_id": dag_id, "asset_id": str((await self._asset(uri, missing)).id)}
+        await self._delete(api.DAG_ASSET_QUEUED_EVENT, params, before, missing)
 
     async def dataset_queued_events(self, uri: str, before: datetime | None) -> dict[str, Any]:
-        found = await self.asset(uri)
-        if found is None:
-            raise dataset_queue_not_found(uri)
-        params = {"asset_id": str(found.id)}
-        answer = await self.client.get(api.ASSET_QUEUED_EVENTS, params, _before(before))
-        if answer.status == 404:
-            raise dataset_queue_not_found(uri)
-        _ok(answer)
-        queued = answer.parsed(QueuedEventCollection).queued_events
-        if not queued:
-            raise dataset_queue_not_found(uri)
+        missing = dataset_queue_not_found(uri)
+        found = await self._asset(uri, missing)
+        queued = await self._queue(api.ASSET_QUEUED_EVENTS, {"asset_id": str(found.id)}, before, missing)
         return queued_event_collection(queued, {found.id: uri})
 
     async def delete_dataset_queued_events(self, uri: str, before: datetime | None) -> None:
+        missing = dataset_queue_not_found(uri)
+        params = {"asset_id": str((await self._asset(uri, missing)).id)}
+        await self._delete(api.ASSET_QUEUED_EVENTS, params, before, missing)
+
+    async def _asset(self, uri: str, missing: NotFound) -> Asset:
         found = await self.asset(uri)
         if found is None:
-            raise dataset_queue_not_found(uri)
-        params = {"asset_id": str(found.id)}
-        answer = await self.client.send("DELETE", api.ASSET_QUEUED_EVENTS, params, query=_before(before))
+            raise missing
+        return found
+
+    async def _queue(
+        self, endpoint: Endpoint, params: dict[str, str], before: datetime | None, missing: NotFound
+    ) -> Sequence[QueuedEvent]:
+        listing = await fetch(
+            self.client,
+            endpoint,
+            params,
+            QueuedEventCollection,
+            query=_before(before),
+            missing=missing,
+            otherwise=invalid_or_refused,
+        )
+        if not listing.queued_events:
+            raise missing
+        return listing.queued_events
+
+    async def _delete(
+        self, endpoint: Endpoint, params: dict[str, str], before: datetime | None, missing: NotFound
+    ) -> None:
+        answer = await self.client.send("DELETE", endpoint, params, query=_before(before))
         if answer.status == 404:
-            raise dataset_queue_not_found(uri)
+            raise missing
         _ok(answer)
 
     async def _uris(self, dag_id: str, queued: Iterable[QueuedEvent]) -> dict[int, str]:

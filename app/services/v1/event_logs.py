@@ -12,8 +12,8 @@ from app.gateway import endpoints as api
 from app.gateway.models.event_logs import EventLog, EventLogCollection
 from app.schemas.v1 import event_logs as v1
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +54,21 @@ class EventLogService:
     async def list(
         self, where: EventLogFilter, limit: int | None, offset: int | None, ordering: str | None
     ) -> dict[str, Any]:
-        window = page(limit, offset)
         query = {
             **where.query(),
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(ordering, v1.ORDER_BY, "id"),
+            **page_query(limit, offset, ordering=ordering, allowed=v1.ORDER_BY, default="id"),
         }
-        collection = read(await self.client.get(api.EVENT_LOGS, None, query), EventLogCollection)
+        collection = await fetch(
+            self.client, api.EVENT_LOGS, None, EventLogCollection, query=query, otherwise=rejected
+        )
         return {
             "event_logs": [v1.event_log_info(log) for log in collection.event_logs],
             "total_entries": collection.total_entries,
         }
 
     async def get(self, event_log_id: int) -> dict[str, Any]:
-        answer = await self.client.get(api.EVENT_LOG, {"event_log_id": str(event_log_id)})
-        if answer.status == 404:
-            raise NotFound("", title=v1.NOT_FOUND)
-        return v1.event_log_info(read(answer, EventLog))
+        params = {"event_log_id": str(event_log_id)}
+        missing = NotFound("", title=v1.NOT_FOUND)
+        return v1.event_log_info(
+            await fetch(self.client, api.EVENT_LOG, params, EventLog, missing=missing, otherwise=rejected)
+        )

@@ -13,7 +13,7 @@ from app.gateway.endpoints import Endpoint
 from app.gateway.transport import Answer
 from app.schemas.v1 import fab as v1
 from app.services.v1.context import V1Context
-from app.services.v1.paging import page
+from app.services.v1.paging import page_query
 from app.services.v1.upstream import rejected
 
 NOT_ROUTED = ("Not Found", "Method Not Allowed")  # FastAPI's words (Airflow 3's api-server)
@@ -52,18 +52,12 @@ class FabService:
         query = {"update_mask": ",".join(update_mask)} if update_mask else None
         return _served(await self.client.send(method, endpoint, params, json=body, query=query)).body
 
-    @staticmethod
-    def _page(limit: int | None, offset: int | None, ordering: str | None) -> dict[str, Any]:
-        window = page(limit, offset)
-        query: dict[str, Any] = {"limit": window.limit, "offset": window.offset}
-        if ordering:
-            query["order_by"] = ordering
-        return query
-
     # -- users --------------------------------------------------------------------------------------
 
     async def users(self, limit: int | None, offset: int | None, ordering: str | None) -> dict[str, Any]:
-        return v1.users_info(await self._get(api.FAB_USERS, None, self._page(limit, offset, ordering)))
+        return v1.users_info(
+            await self._get(api.FAB_USERS, None, page_query(limit, offset, ordering=ordering))
+        )
 
     async def user(self, username: str) -> dict[str, Any]:
         return v1.user_info(await self._get(api.FAB_USER, {"username": username}))
@@ -82,7 +76,7 @@ class FabService:
     # -- roles and permissions ----------------------------------------------------------------------
 
     async def roles(self, limit: int | None, offset: int | None, ordering: str | None) -> Any:
-        return await self._get(api.FAB_ROLES, None, self._page(limit, offset, ordering))
+        return await self._get(api.FAB_ROLES, None, page_query(limit, offset, ordering=ordering))
 
     async def role(self, role_name: str) -> Any:
         return await self._get(api.FAB_ROLE, {"role_name": role_name})
@@ -97,4 +91,4 @@ class FabService:
         await self._send("DELETE", api.FAB_ROLE, {"role_name": role_name})
 
     async def permissions(self, limit: int | None, offset: int | None) -> Any:
-        return await self._get(api.FAB_PERMISSIONS, None, self._page(limit, offset, None))
+        return await self._get(api.FAB_PERMISSIONS, None, page_query(limit, offset))

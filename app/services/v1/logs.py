@@ -16,6 +16,7 @@ from app.gateway.models.task_instances import TaskInstance, TaskInstanceTry
 from app.gateway.pager import refused
 from app.schemas.v1 import logs as schema
 from app.services.v1.context import V1Context
+from app.services.v1.upstream import fetch
 
 UNMAPPED = -1
 TI_NOT_FOUND = "TaskInstance not found"
@@ -75,12 +76,13 @@ class LogService:
         return Log(host, text, read.continuation_token or schema.END_OF_LOG)
 
     async def _not_run(self, params: dict[str, str], map_index: int, try_number: int) -> Log:
-        answer = await self.client.get(api.MAPPED_TASK_INSTANCE, {**params, "map_index": str(map_index)})
-        if answer.status == 404:
-            raise NotFound("", title=TI_NOT_FOUND)
-        if answer.status != 200:
-            raise refused(answer)
-        instance = answer.parsed(TaskInstance)
+        instance = await fetch(
+            self.client,
+            api.MAPPED_TASK_INSTANCE,
+            {**params, "map_index": str(map_index)},
+            TaskInstance,
+            missing=NotFound("", title=TI_NOT_FOUND),
+        )
         return Log(
             instance.hostname or "", schema.not_run(try_number, instance.try_number), schema.END_OF_LOG
         )

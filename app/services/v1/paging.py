@@ -27,6 +27,25 @@ def page(limit: int | None, offset: int | None) -> Page:
     return Page(min(limit or PAGE_LIMIT, PAGE_LIMIT), offset or 0)
 
 
+def page_query(
+    limit: int | None,
+    offset: int | None,
+    *,
+    ordering: str | None = None,
+    allowed: Mapping[str, str] | None = None,
+    default: str = "",
+) -> dict[str, Any]:
+    """Airflow 3's query for one page: v1's :func:`page`, then its ``order_by`` (mapped by
+    :func:`order_by` with ``allowed``; without, ``ordering`` as given, if any)."""
+    window = page(limit, offset)
+    query: dict[str, Any] = {"limit": window.limit, "offset": window.offset}
+    if allowed is not None:
+        query["order_by"] = order_by(ordering, allowed, default)
+    elif ordering:
+        query["order_by"] = ordering
+    return query
+
+
 def order_by(value: str | None, allowed: Mapping[str, str], default: str) -> str:
     """Airflow 3's ``order_by`` for v1's (one attribute, ``-`` for descending): ``allowed`` maps v1's
     attribute names to Airflow 3's; anything else is Airflow 2's 400."""

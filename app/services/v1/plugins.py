@@ -9,8 +9,8 @@ from app.gateway import endpoints as api
 from app.gateway.models.plugins import PluginCollection
 from app.schemas.v1.plugins import plugin_info
 from app.services.v1.context import V1Context
-from app.services.v1.paging import page
-from app.services.v1.upstream import read
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, rejected
 
 
 class PluginService:
@@ -18,9 +18,10 @@ class PluginService:
         self.client = context.client
 
     async def list(self, limit: int | None, offset: int | None) -> dict[str, Any]:
-        window = page(limit, offset)
-        query = {"limit": window.limit, "offset": window.offset}
-        collection = read(await self.client.get(api.PLUGINS, None, query), PluginCollection)
+        query = page_query(limit, offset)
+        collection = await fetch(
+            self.client, api.PLUGINS, None, PluginCollection, query=query, otherwise=rejected
+        )
         return {
             "plugins": [plugin_info(p) for p in collection.plugins],
             "total_entries": collection.total_entries,

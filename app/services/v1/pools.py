@@ -11,10 +11,10 @@ from app.gateway import endpoints as api
 from app.gateway.models.pools import Pool, PoolCollection
 from app.gateway.pager import Pager
 from app.schemas.v1 import pools as v1
-from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask
+from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask, refused_by_marshmallow
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read, rejected
+from app.services.v1.upstream import fetch, read, rejected
 
 
 class PoolService:
@@ -34,7 +34,9 @@ class PoolService:
             chosen, total = ordered[window.offset : window.offset + window.limit], len(ordered)
         else:
             query = {"limit": window.limit, "offset": window.offset, "order_by": order}
-            collection = read(await self.client.get(api.POOLS, None, query), PoolCollection)
+            collection = await fetch(
+                self.client, api.POOLS, None, PoolCollection, query=query, otherwise=rejected
+            )
             chosen, total = collection.pools, collection.total_entries
         return {"pools": [v1.pool_info(p) for p in chosen], "total_entries": total}
 
@@ -42,17 +44,17 @@ class PoolService:
         return v1.pool_info(await self._pool(name))
 
     async def _pool(self, name: str) -> Pool:
-        answer = await self.client.get(api.POOL, {"pool_name": name})
-        if answer.status == 404:
-            raise NotFound(v1.not_found(name))
-        return read(answer, Pool)
+        missing = NotFound(v1.not_found(name))
+        return await fetch(
+            self.client, api.POOL, {"pool_name": name}, Pool, missing=missing, otherwise=rejected
+        )
 
     async def create(self, body: Any) -> dict[str, Any]:
         check_schema(body, v1.PROPS)
         if absent := set(v1.REQUIRED) - set(body):
             raise Invalid(v1.missing(absent))
-        if problems := marshmallow_errors(body, v1.FIELDS):
-            raise Invalid(problems)
+        if errors := marshmallow_errors(body, v1.FIELDS):
+            raise refused_by_marshmallow(errors)
         return v1.pool_info(await self._create(v1.pool_body(body)))
 
     async def _create(self, values: dict[str, Any]) -> Pool:
@@ -72,8 +74,8 @@ class PoolService:
             if not (fields and all(f in ("slots", "include_deferred") for f in fields)):
                 raise Invalid(v1.DEFAULT_RENAMED)
         current = await self._pool(name)
-        if problems := marshmallow_errors(body, v1.FIELDS):
-            raise Invalid(problems)
+        if errors := marshmallow_errors(body, v1.FIELDS):
+            raise refused_by_marshmallow(errors)
         loaded = {**body, "include_deferred": body.get("include_deferred", False)}
         changes = _masked(fields, loaded) if fields else _unmasked(loaded)
         values = {**v1.pool_info(current), **changes}
@@ -91,11 +93,7 @@ class PoolService:
         answer = await self.client.send(
             "PATCH", api.POOL, {"pool_name": name}, json=v1.pool_body(values), query={"update_mask": changed}
         )
-        if answer.status == 404:
-            raise NotFound(v1.not_found(name))
-        if answer.status != 200:
-            raise rejected(answer)
-        return v1.pool_info(answer.parsed(Pool))
+        return v1.pool_info(read(answer, Pool, missing=NotFound(v1.not_found(name))))
 
     async def delete(self, name: str) -> None:
         if name == v1.DEFAULT_POOL:

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.errors import Invalid, NotFound
 from app.gateway import endpoints as api
-from app.gateway.endpoints import ANY, Wildcard
+from app.gateway.endpoints import ANY
 from app.gateway.models import task_instances as v2
 from app.gateway.pager import refused
 from app.gateway.transport import Answer
@@ -24,6 +24,7 @@ from app.schemas.v1 import task_instances as schema
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
+from app.services.v1.upstream import parsed, wildcard
 
 UNMAPPED = -1
 # v1's attribute names Airflow 3 can order task instances by, and its own names for them.
@@ -67,8 +68,10 @@ TI_NOT_FOUND = "Task instance not found"
 MAPPED_HINT = "Task instance is mapped, add the map_index value to the URL"
 
 
-def _any(value: str) -> str | Wildcard:
-    return ANY if value == "~" else value
+def _instance_not_found(dag_id: str, dag_run_id: str, task_id: str) -> NotFound:
+    return NotFound(
+        "", title=f"Task Instance not found for dag_id={dag_id}, run_id={dag_run_id}, task_id={task_id}"
+    )
 
 
 def _missing(answer: Answer) -> str:
@@ -129,14 +132,12 @@ class TaskInstanceService:
             query["order_by"] = v2_order_by(order_by, ORDER_BY, "")
         answer = await self.client.get(
             api.TASK_INSTANCES,
-            {"dag_id": _any(dag_id), "dag_run_id": _any(dag_run_id)},
+            {"dag_id": wildcard(dag_id), "dag_run_id": wildcard(dag_run_id)},
             {**query, "limit": window.limit, "offset": window.offset},
         )
         if answer.status == 404:
             return {"task_instances": [], "total_entries": 0}
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instances(answer.parsed(v2.TaskInstanceCollection))
+        return schema.task_instances(parsed(answer, v2.TaskInstanceCollection))
 
     async def _batch(
         self, query: Mapping[str, Any], limit: int, offset: int, order_by: str | None
@@ -155,9 +156,7 @@ class TaskInstanceService:
         answer = await self.client.ask(
             "POST", api.TASK_INSTANCES_BATCH, {"dag_id": ANY, "dag_run_id": ANY}, json=dict(body)
         )
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instances(answer.parsed(v2.TaskInstanceCollection))
+        return schema.task_instances(parsed(answer, v2.TaskInstanceCollection))
 
     async def batch(self, body: Any) -> dict[str, Any]:
         """``POST /dags/~/dagRuns/~/taskInstances/list``: one batch call (v1's ``page_limit`` has no
@@ -195,9 +194,7 @@ class TaskInstanceService:
             if _missing(answer) == "dag":
                 raise NotFound("", title=f"DAG {dag_id} not found")
             raise NotFound("", title=answer.detail)  # "Task id x not found", "Task id x is not mapped"
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instances(answer.parsed(v2.TaskInstanceCollection))
+        return schema.task_instances(parsed(answer, v2.TaskInstanceCollection))
 
     # -- one task instance -------------------------------------------------------------------------
 
@@ -217,9 +214,7 @@ class TaskInstanceService:
         if answer.status == 404:
             mapped = map_index is None and answer.detail == MAPPED_HINT
             raise NotFound(MAPPED_HINT if mapped else "", title=TI_NOT_FOUND)
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instance(answer.parsed(v2.TaskInstance))
+        return schema.task_instance(parsed(answer, v2.TaskInstance))
 
     async def tries(
         self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None = None
@@ -234,9 +229,7 @@ class TaskInstanceService:
             )
         if answer.status == 404:
             return schema.task_instance_tries([])
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instance_tries(answer.parsed(v2.TaskInstanceTryCollection).task_instances)
+        return schema.task_instance_tries(parsed(answer, v2.TaskInstanceTryCollection).task_instances)
 
     async def get_try(
         self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, map_index: int | None = None
@@ -253,15 +246,12 @@ class TaskInstanceService:
             answer = await self.client.get(
                 api.MAPPED_TASK_INSTANCE_TRY, {**params, "map_index": str(map_index)}
             )
-        if answer.status == 404:
-            raise NotFound(
-                f"Task Instance not found for dag_id={dag_id}, run_id={dag_run_id}, task_id={task_id}, "
-                f"map_index={UNMAPPED if map_index is None else map_index}, try_number={try_number}.",
-                title=TI_NOT_FOUND,
-            )
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instance_try(answer.parsed(v2.TaskInstanceTry))
+        missing = NotFound(
+            f"Task Instance not found for dag_id={dag_id}, run_id={dag_run_id}, task_id={task_id}, "
+            f"map_index={UNMAPPED if map_index is None else map_index}, try_number={try_number}.",
+            title=TI_NOT_FOUND,
+        )
+        return schema.task_instance_try(parsed(answer, v2.TaskInstanceTry, missing=missing))
 
     async def dependencies(
         self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None = None
@@ -274,14 +264,8 @@ class TaskInstanceService:
             answer = await self.client.get(
                 api.MAPPED_TASK_INSTANCE_DEPENDENCIES, {**params, "map_index": str(map_index)}
             )
-        if answer.status == 404:
-            raise NotFound(
-                "",
-                title=f"Task Instance not found for dag_id={dag_id}, run_id={dag_run_id}, task_id={task_id}",
-            )
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.dependencies(answer.parsed(v2.TaskDependencyCollection))
+        missing = _instance_not_found(dag_id, dag_run_id, task_id)
+        return schema.dependencies(parsed(answer, v2.TaskDependencyCollection, missing=missing))
 
     async def links(
         self, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None
@@ -294,9 +278,7 @@ class TaskInstanceService:
         )
         if answer.status == 404:
             raise await self._links_not_found(dag_id, dag_run_id, task_id)
-        if answer.status != 200:
-            raise refused(answer)
-        return dict(answer.parsed(v2.ExtraLinks).extra_links)
+        return dict(parsed(answer, v2.ExtraLinks).extra_links)
 
     async def _links_not_found(self, dag_id: str, dag_run_id: str, task_id: str) -> NotFound:
         """Airflow 3 says only "TaskInstance not found": the task's lookup tells what Airflow 2.11
@@ -360,14 +342,10 @@ class TaskInstanceService:
             json={"note": note},
             query={"update_mask": ["note"]},
         )
-        if answer.status == 404:
-            raise NotFound(
-                "",
-                title=f"Task Instance not found for dag_id={dag_id}, run_id={dag_run_id}, task_id={task_id}",
-            )
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.task_instance(answer.parsed(v2.TaskInstanceCollection).task_instances[0])
+        missing = _instance_not_found(dag_id, dag_run_id, task_id)
+        return schema.task_instance(
+            parsed(answer, v2.TaskInstanceCollection, missing=missing).task_instances[0]
+        )
 
     async def update_state(self, dag_id: str, body: Any) -> dict[str, Any]:
         """``updateTaskInstancesState``: the task instances the change touches (a dry run unless
@@ -445,6 +423,4 @@ class TaskInstanceService:
             if answer.detail.startswith("Dag Run id"):
                 raise NotFound("", title=answer.detail)  # Airflow 2.11's words too
             raise NotFound("", title=f"Dag id {dag_id} not found")
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.references(answer.parsed(v2.TaskInstanceCollection).task_instances)
+        return schema.references(parsed(answer, v2.TaskInstanceCollection).task_instances)

@@ -9,7 +9,7 @@ from app.gateway import endpoints as api
 from app.gateway.models.dags import Task, TaskCollection
 from app.schemas.v1 import tasks as v1
 from app.services.v1.context import V1Context
-from app.services.v1.dags import read
+from app.services.v1.upstream import parsed
 
 
 def dag_not_found() -> NotFound:
@@ -28,9 +28,7 @@ class TasksService:
         answer = await self.client.get(
             api.TASKS, {"dag_id": dag_id}, {"order_by": order} if orderable else None
         )
-        if answer.status == 404:
-            raise dag_not_found()
-        tasks = read(answer, TaskCollection).tasks
+        tasks = parsed(answer, TaskCollection, missing=dag_not_found()).tasks
         if not orderable:  # as Airflow 2 refused it, once the DAG was found
             raise Invalid(v1.no_such_attribute(name))
         return {"tasks": [v1.task(t) for t in tasks], "total_entries": len(tasks)}
@@ -42,4 +40,4 @@ class TasksService:
             raise (
                 NotFound("", title="Task not found") if answer.detail.startswith("Task") else dag_not_found()
             )
-        return v1.task(read(answer, Task))
+        return v1.task(parsed(answer, Task))

@@ -9,10 +9,10 @@ from app.errors import Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.variables import Variable, VariableCollection
 from app.schemas.v1 import variables as v1
-from app.schemas.v1.bodies import check_schema, marshmallow_errors, mask, masked_data
+from app.schemas.v1.bodies import check_fields, mask, masked_data
 from app.services.v1.context import V1Context
-from app.services.v1.paging import order_by, page
-from app.services.v1.upstream import read, rejected
+from app.services.v1.paging import page_query
+from app.services.v1.upstream import fetch, read, rejected
 
 
 class VariableService:
@@ -20,28 +20,32 @@ class VariableService:
         self.client = context.client
 
     async def list(self, limit: int | None, offset: int | None, ordering: str | None) -> dict[str, Any]:
-        window = page(limit, offset)
-        query = {
-            "limit": window.limit,
-            "offset": window.offset,
-            "order_by": order_by(ordering, v1.ORDER_BY, "id"),
-        }
-        collection = read(await self.client.get(api.VARIABLES, None, query), VariableCollection)
+        query = page_query(limit, offset, ordering=ordering, allowed=v1.ORDER_BY, default="id")
+        collection = await fetch(
+            self.client, api.VARIABLES, None, VariableCollection, query=query, otherwise=rejected
+        )
         return {
             "variables": [v1.variable_info(v) for v in collection.variables],
             "total_entries": collection.total_entries,
         }
 
     async def get(self, key: str) -> dict[str, Any]:
-        answer = await self.client.get(api.VARIABLE, {"variable_key": key})
-        if answer.status == 404:
-            raise NotFound(v1.DOES_NOT_EXIST, title=v1.NOT_FOUND)
-        return v1.variable_info(read(answer, Variable))
+        missing = NotFound(v1.DOES_NOT_EXIST, title=v1.NOT_FOUND)
+        return v1.variable_info(
+            await fetch(
+                self.client,
+                api.VARIABLE,
+                {"variable_key": key},
+                Variable,
+                missing=missing,
+                otherwise=rejected,
+            )
+        )
 
     async def create(self, body: Any) -> dict[str, Any]:
         """Create the variable, or overwrite it (value and description) if the key exists; the
         answer echoes the body, as Airflow 2's did."""
-        _check(body)
+        check_fields(body, v1.PROPS, v1.FIELDS, title=v1.SCHEMA_ERROR)
         values = {"key": body["key"], "value": body["value"], "description": body.get("description")}
         answer = await self.client.send("POST", api.VARIABLES, json=values)
         if answer.status == 409:
@@ -55,7 +59,7 @@ class VariableService:
     async def update(self, key: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
         """Airflow 2's checks in its order; its masks know ``val`` and ``description`` (not
         ``value``: ``'value' is unknown or cannot be updated.``, as clients met it)."""
-        _check(body)
+        check_fields(body, v1.PROPS, v1.FIELDS, title=v1.SCHEMA_ERROR)
         if body["key"] != key:
             raise Invalid(v1.KEY_MISMATCH, title=v1.INVALID_BODY)
         fields = mask(update_mask)
@@ -71,9 +75,9 @@ class VariableService:
         answer = await self.client.send(
             "PATCH", api.VARIABLE, {"variable_key": key}, json=values, query=query
         )
-        if answer.status == 404:
-            raise NotFound(v1.DOES_NOT_EXIST, title=v1.NOT_FOUND)
-        info = v1.variable_info(read(answer, Variable))
+        info = v1.variable_info(
+            read(answer, Variable, missing=NotFound(v1.DOES_NOT_EXIST, title=v1.NOT_FOUND))
+        )
         if "val" in updated:  # stored as sent: Airflow 3 would show it masked or serialised again
             info["value"] = body["value"]
         return info
@@ -84,9 +88,3 @@ class VariableService:
             raise NotFound("", title=v1.NOT_FOUND)
         if answer.status != 204:
             raise rejected(answer)
-
-
-def _check(body: Any) -> None:
-    check_schema(body, v1.PROPS)
-    if problems := marshmallow_errors(body, v1.FIELDS):
-        raise Invalid(problems, title=v1.SCHEMA_ERROR)

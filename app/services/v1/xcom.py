@@ -12,18 +12,13 @@ from typing import Any
 
 from app.errors import NotFound
 from app.gateway import endpoints as api
-from app.gateway.endpoints import ANY, Wildcard
 from app.gateway.models import xcom as v2
-from app.gateway.pager import refused
 from app.schemas.v1 import xcom as schema
 from app.services.v1.context import V1Context
 from app.services.v1.paging import page
+from app.services.v1.upstream import fetch, parsed, wildcard
 
 XCOM_NOT_FOUND = "XCom entry not found"
-
-
-def _any(value: str) -> str | Wildcard:
-    return ANY if value == "~" else value
 
 
 class XComService:
@@ -53,14 +48,12 @@ class XComService:
             query["xcom_key"] = xcom_key
         answer = await self.client.get(
             api.XCOM_ENTRIES,
-            {"dag_id": _any(dag_id), "dag_run_id": _any(dag_run_id), "task_id": _any(task_id)},
+            {"dag_id": wildcard(dag_id), "dag_run_id": wildcard(dag_run_id), "task_id": wildcard(task_id)},
             query,
         )
         if answer.status == 404:
             return {"total_entries": 0, "xcom_entries": []}
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.xcom_entries(answer.parsed(v2.XComCollection))
+        return schema.xcom_entries(parsed(answer, v2.XComCollection))
 
     async def get(
         self, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str, *, map_index: int, stringify: bool
@@ -69,13 +62,16 @@ class XComService:
         storage, the only one whose values Airflow 3's REST API reads)."""
         if map_index < -1:  # no entry has one (Airflow 3 refuses to look)
             raise NotFound("", title=XCOM_NOT_FOUND)
-        answer = await self.client.get(
+        entry = await fetch(
+            self.client,
             api.XCOM_ENTRY,
             {"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id, "xcom_key": xcom_key},
-            {"map_index": map_index, "deserialize": "true", "stringify": "true" if stringify else "false"},
+            v2.XComEntryWithValue,
+            query={
+                "map_index": map_index,
+                "deserialize": "true",
+                "stringify": "true" if stringify else "false",
+            },
+            missing=NotFound("", title=XCOM_NOT_FOUND),
         )
-        if answer.status == 404:
-            raise NotFound("", title=XCOM_NOT_FOUND)
-        if answer.status != 200:
-            raise refused(answer)
-        return schema.xcom_entry(answer.parsed(v2.XComEntryWithValue))
+        return schema.xcom_entry(entry)
