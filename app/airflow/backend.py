@@ -38,7 +38,6 @@ class AirflowUnusable(Exception):
 
 class AirflowBackend:
     accepts_definitions = False
-    outage_message = "Airflow unavailable"
 
     def __init__(
         self,

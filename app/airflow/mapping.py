@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.results import Dag, Pool, Run, Task, TaskInstance
 from app.gateway import models as v2
-from app.services.results import Dag, Pool, Run, Task, TaskInstance
 
 
 def utc(value: datetime | None) -> datetime | None:

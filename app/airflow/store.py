@@ -24,17 +24,8 @@ from cachetools import LRUCache
 from pydantic import BaseModel
 
 from app.airflow.mapping import declared, iso, to_dag, to_pool, to_run, to_task, to_task_instance, upstream_of
-from app.db.repositories.airflow_ids import IdRegistry
-from app.errors import InUse, Invalid, NotSupported
-from app.gateway import endpoints as api
-from app.gateway import models as v2
-from app.gateway.client import AirflowClient
-from app.gateway.endpoints import ANY, addressable
-from app.gateway.pager import PAGE, Pager, expect, refused
-from app.gateway.transport import Answer
-from app.services.backend import UNSET
-from app.services.dags import DEFINITIONS_ELSEWHERE
-from app.services.results import (
+from app.core import messages
+from app.core.results import (
     Dag,
     DagDefinition,
     DagPage,
@@ -53,6 +44,15 @@ from app.services.results import (
     TriggerCommand,
     TriggerOutcome,
 )
+from app.db.repositories.airflow_ids import IdRegistry
+from app.errors import InUse, Invalid, NotSupported
+from app.gateway import endpoints as api
+from app.gateway import models as v2
+from app.gateway.client import AirflowClient
+from app.gateway.endpoints import ANY, addressable
+from app.gateway.pager import PAGE, Pager, expect, refused
+from app.gateway.transport import Answer
+from app.services.backend import UNSET
 
 EARLIEST = "0001-01-01T00:00:00+00:00"
 # The task-instance states Airflow 3 lets a client set (PATCH .../taskInstances/{task_id}).
@@ -62,10 +62,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def unaddressable_run(run_id: str) -> Invalid:
-    return Invalid(
-        f"The run_id {run_id!r} cannot be addressed through Airflow's REST API (a path segment of "
-        "only dots, or ~): change this run in Airflow itself"
-    )
+    return Invalid(messages.unaddressable_run(run_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,10 +314,7 @@ class AirflowStore:
         if lookup.instance is None or run is None:
             return lookup
         if report.state not in SETTABLE_TI_STATES:
-            raise Invalid(
-                f"In front of Airflow a task instance's state can be set to {', '.join(SETTABLE_TI_STATES)} "
-                f"(Airflow's scheduler sets the others), got '{report.state}'"
-            )
+            raise Invalid(messages.task_instance_state_not_settable(SETTABLE_TI_STATES, report.state))
         if lookup.instance.state == report.state:  # Airflow refuses a change to the state it is in
             return lookup
         answer = await self.client.send(
@@ -442,7 +436,7 @@ class AirflowStore:
     async def upsert_dag(
         self, *, definition: DagDefinition, source_text: str, fileloc: str, now: datetime
     ) -> StoredDag:
-        raise NotSupported(DEFINITIONS_ELSEWHERE)
+        raise NotSupported(messages.DEFINITIONS_ELSEWHERE)
 
     # -- pools ---------------------------------------------------------------------------------------
 
@@ -470,7 +464,7 @@ class AirflowStore:
         self, *, name: str, slots: int, description: Any = UNSET, include_deferred: Any = UNSET
     ) -> Pool:
         if not addressable(name):
-            raise Invalid(f"The pool name {name!r} cannot be addressed through Airflow's REST API")
+            raise Invalid(messages.unaddressable_pool(name))
         body: dict[str, Any] = {"name": name, "slots": slots}
         if description is not UNSET:
             body["description"] = description
@@ -494,7 +488,7 @@ class AirflowStore:
                 patch["description"] = description
                 mask.append("description")
             elif description is not UNSET and description != current.description:
-                raise Invalid("Airflow 3 does not let default_pool's description change")
+                raise Invalid(messages.DEFAULT_POOL_DESCRIPTION_FIXED)
             answer = await self.client.send(
                 "PATCH", api.POOL, {"pool_name": name}, json=patch, query={"update_mask": mask}
             )

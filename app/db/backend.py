@@ -18,17 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
-from app.db.engine import PoolGate
-from app.db.failures import domain_error_of
-from app.db.reads import AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
-from app.db.repositories.dag_runs import DagRunRepository
-from app.db.repositories.dags import DagRepository
-from app.db.repositories.lineage import LineageRepository
-from app.db.repositories.pools import PoolRepository
-from app.db.repositories.tasks import TaskRepository
-from app.errors import DomainError, Unavailable
-from app.services.backend import UNSET
-from app.services.results import (
+from app.core.results import (
     Dag,
     DagDefinition,
     DagPage,
@@ -46,6 +36,16 @@ from app.services.results import (
     TriggerCommand,
     TriggerOutcome,
 )
+from app.db.engine import PoolGate
+from app.db.failures import domain_error_of
+from app.db.reads import AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
+from app.db.repositories.dag_runs import DagRunRepository
+from app.db.repositories.dags import DagRepository
+from app.db.repositories.lineage import LineageRepository
+from app.db.repositories.pools import PoolRepository
+from app.db.repositories.tasks import TaskRepository
+from app.errors import DomainError, Unavailable
+from app.services.backend import UNSET
 
 
 class Database:
@@ -76,7 +76,6 @@ class SqlBackend(Database):
     """dagport's tables as the services' backend (``app.services.backend.Backend``)."""
 
     accepts_definitions = True
-    outage_message = "Database unavailable"
 
     async def ping(self) -> bool:
         try:

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import httpx
 from cachetools import TTLCache
 
+from app.core import messages
 from app.errors import Forbidden, TooMuchWork, Unauthenticated, UpstreamFailure, UpstreamTimeout
 from app.gateway.context import current
 from app.gateway.credentials import Credentials
@@ -56,10 +57,7 @@ def _frozen(query: Query) -> tuple[Any, ...]:
 
 
 def too_much_work(limit: int) -> TooMuchWork:
-    return TooMuchWork(
-        f"This request needs more than {limit} calls to Airflow, the most dagport makes for one "
-        "request (DAGPORT_AIRFLOW_MAX_CALLS): ask for less (a smaller limit) or raise that setting"
-    )
+    return TooMuchWork(messages.too_many_airflow_calls(limit))
 
 
 class CallerShare:
@@ -263,10 +261,10 @@ class AirflowClient:
                     "DAGPORT_AIRFLOW_PASSWORD or DAGPORT_AIRFLOW_TOKEN",
                     status,
                 )
-                raise UpstreamFailure("Airflow refused dagport's credentials")
+                raise UpstreamFailure(messages.AIRFLOW_REFUSED_SERVICE_CREDENTIALS)
             if status == 401:
-                raise Unauthenticated(f"Airflow refused the credentials: {answer.detail}")
-            raise Forbidden(f"Airflow refused the request: {answer.detail}")
+                raise Unauthenticated(messages.airflow_refused_credentials(answer.detail))
+            raise Forbidden(messages.airflow_refused_request(answer.detail))
         return answer
 
     async def get_public(self, endpoint: Endpoint, *, health: bool = False) -> Answer:

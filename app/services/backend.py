@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.services.results import (
+from app.core.results import (
     Dag,
     DagDefinition,
     DagPage,
@@ -100,7 +100,7 @@ class Store(Protocol):
         report: TaskInstanceReport,
         now: datetime,
     ) -> TaskInstanceLookup:
-        """Apply a worker's report and derive the run's state (``app.services.run_state``);
+        """Apply a worker's report and derive the run's state (``app.core.states.derived_run_state``);
         reports of one run are applied one at a time."""
         ...
 
@@ -147,7 +147,6 @@ class Store(Protocol):
 
 class Backend(Protocol):
     accepts_definitions: bool  # False: PUT of a DAG definition is refused (Airflow holds Python DAGs)
-    outage_message: str  # what /ready says while ping() fails
 
     async def ping(self) -> bool:
         """Whether the store answers now (readiness; the caller bounds the wait)."""

@@ -8,22 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from app.core import messages
+from app.core.lookups import missing_run
+from app.core.results import LatestRun, ListedRun, Run, RunFilter, RunLinks, RunLookup, TriggerCommand
+from app.core.states import RUN_STATES
 from app.dates import parse_date
-from app.errors import (
-    Conflict,
-    Invalid,
-    NotFound,
-    dag_not_found,
-    duplicate_run,
-    run_not_found,
-    same_second_detail,
-)
+from app.errors import Conflict, Invalid, NotFound
 from app.listing_cache import ListingCache, PendingBody
-from app.schemas.listings import Links, graph_links
 from app.services.backend import Backend, Store
-from app.services.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerCommand
-
-RUN_STATES = ("queued", "running", "success", "failed")
 
 # A run listing of up to this many chunks of runs is read in one query and sent whole; a longer
 # one is streamed (ListingStream).
@@ -44,18 +36,13 @@ class TriggeredRun:
     @property
     def message(self) -> str:
         """Airflow's text, which clients parse: the run's repr."""
-        return (
-            f"Created <DagRun {self.dag_id} @ {self.execution_date}: {self.run_id}, state:{self.state}, "
-            f"queued_at: {self.queued_at}. externally triggered: True>"
-        )
+        return messages.triggered(self.dag_id, self.execution_date, self.run_id, self.state, self.queued_at)
 
 
 def found_run(lookup: RunLookup, dag_id: str, execution_date: datetime) -> Run:
     """The run, or NotFound naming what is missing: the DAG first, then the run (as Airflow)."""
-    if not lookup.dag_exists:
-        raise NotFound(dag_not_found(dag_id))
     if lookup.run is None:
-        raise NotFound(run_not_found(dag_id, execution_date))
+        raise NotFound(missing_run(lookup, dag_id=dag_id, execution_date=execution_date))
     return lookup.run
 
 
@@ -136,12 +123,12 @@ class DagRunService:
         triggered_run_state: str,
         clock: Callable[[], datetime],
         listing_cache: ListingCache,
-        run_links: Links | None = None,
+        run_links: RunLinks,
         chunk_rows: int = 250,
     ) -> None:
         self.backend = backend
         self.chunk_rows = chunk_rows  # runs read at a time by a listing that may be longer
-        self.run_links = run_links or graph_links("")  # the listings' dag_run_url
+        self.run_links = run_links  # the listings' dag_run_url
         self.default_tz = default_tz
         self.triggered_run_state = triggered_run_state
         self.clock = clock
@@ -182,16 +169,14 @@ class DagRunService:
         async with self.backend.writing() as store:
             outcome = await store.trigger(command)
             if not outcome.dag_exists:
-                raise NotFound(dag_not_found(dag_id))
+                raise NotFound(messages.dag_not_found(dag_id))
             start_date = outcome.dag_start_date
             if start_date is not None and start_date > when:
-                raise Invalid(
-                    f"The execution_date [{when.isoformat()}] should be >= "
-                    f"start_date [{start_date.isoformat()}] from DAG's default_args"
-                )
+                raise Invalid(messages.before_start_date(when, start_date))
             if not outcome.created:
                 raise Conflict(
-                    duplicate_run(dag_id, when, run_id), detail=same_second_detail() if same_second else None
+                    messages.duplicate_run(dag_id, when, run_id),
+                    detail=messages.same_second_detail() if same_second else None,
                 )
         created = outcome.run
         if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
@@ -233,7 +218,7 @@ class DagRunService:
         """
         wanted = (state or "").strip().lower() or None
         if wanted is not None and wanted not in RUN_STATES:
-            raise Invalid(f"Invalid state '{state}'; expected one of: {', '.join(RUN_STATES)}")
+            raise Invalid(messages.unknown_listing_state(state or "", RUN_STATES))
         filters = RunFilter(
             state=wanted,
             limit=limit,
@@ -249,7 +234,7 @@ class DagRunService:
                 async def page(_pending: PendingBody | None) -> bytes:
                     listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
                     if listed is None:
-                        raise Invalid(dag_not_found(dag_id))
+                        raise Invalid(messages.dag_not_found(dag_id))
                     return render(listed)
 
                 return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), page)
@@ -263,7 +248,7 @@ class DagRunService:
                 probe = replace(filters, limit=whole + 1)
                 listed = await store.list_runs(dag_id=dag_id, filters=probe, dag_known=cache.enabled)
                 if listed is None:
-                    raise Invalid(dag_not_found(dag_id))
+                    raise Invalid(messages.dag_not_found(dag_id))
                 if len(listed) <= whole:
                     return render(listed)
                 del listed  # read again with the rest, in one statement: one snapshot
@@ -293,7 +278,7 @@ def _version_of(store: Store, dag_id: str) -> Callable[[], Awaitable[int | None]
     async def version() -> int | None:
         found = await store.runs_version(dag_id=dag_id)
         if not found.dag_exists:
-            raise Invalid(dag_not_found(dag_id))
+            raise Invalid(messages.dag_not_found(dag_id))
         return found.version
 
     return version

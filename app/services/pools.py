@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import Invalid, NotFound, pool_not_found
+from app.core import messages
+from app.core.results import Pool
+from app.errors import Invalid, NotFound
 from app.services.backend import UNSET, Backend
-from app.services.results import Pool
 
 DEFAULT_POOL = "default_pool"
 
 
 def checked_name(name: str) -> str:
     if not name.strip():
-        raise Invalid("Pool name shouldn't be empty")
+        raise Invalid(messages.POOL_NAME_EMPTY)
     return name
 
 
@@ -31,7 +32,7 @@ class PoolService:
         async with self.backend.reading() as store:
             found = await store.get_pool(name=name)
         if found is None:
-            raise NotFound(pool_not_found(name))
+            raise NotFound(messages.pool_not_found(name))
         return found
 
     async def upsert_pool(
@@ -47,9 +48,9 @@ class PoolService:
     async def delete_pool(self, name: str) -> Pool:
         checked_name(name)
         if name == DEFAULT_POOL:
-            raise Invalid("default_pool cannot be deleted")
+            raise Invalid(messages.DEFAULT_POOL_UNDELETABLE)
         async with self.backend.writing() as store:
             deleted = await store.delete_pool(name=name)
         if deleted is None:
-            raise NotFound(pool_not_found(name))
+            raise NotFound(messages.pool_not_found(name))
         return deleted

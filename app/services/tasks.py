@@ -5,23 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from app.errors import NotFound, dag_not_found, run_not_found, task_instance_not_found, task_not_found
+from app.core.lookups import missing_task, missing_task_instance
+from app.core.results import Task, TaskInstance, TaskInstanceLookup, TaskInstanceReport
+from app.errors import NotFound
 from app.services.backend import Backend
-from app.services.results import Task, TaskInstance, TaskInstanceLookup, TaskInstanceReport
 
 
 def found_task_instance(
     lookup: TaskInstanceLookup, dag_id: str, execution_date: datetime, task_id: str
 ) -> TaskInstance:
     """The task instance, or NotFound for the first missing part: DAG, task, run, instance."""
-    if not lookup.dag_exists:
-        raise NotFound(dag_not_found(dag_id))
-    if not lookup.task_exists:
-        raise NotFound(task_not_found(dag_id, task_id))
-    if not lookup.run_exists:
-        raise NotFound(run_not_found(dag_id, execution_date))
     if lookup.instance is None:
-        raise NotFound(task_instance_not_found(task_id, execution_date))
+        raise NotFound(
+            missing_task_instance(lookup, dag_id=dag_id, execution_date=execution_date, task_id=task_id)
+        )
     return lookup.instance
 
 
@@ -33,10 +30,8 @@ class TaskService:
     async def get_task(self, dag_id: str, task_id: str) -> Task:
         async with self.backend.reading() as store:
             lookup = await store.find_task(dag_id=dag_id, task_id=task_id)
-        if not lookup.dag_exists:
-            raise NotFound(dag_not_found(dag_id))
         if lookup.task is None:
-            raise NotFound(task_not_found(dag_id, task_id))
+            raise NotFound(missing_task(lookup, dag_id=dag_id, task_id=task_id))
         return lookup.task
 
     async def get_task_instance(self, dag_id: str, execution_date: datetime, task_id: str) -> TaskInstance:
@@ -49,7 +44,7 @@ class TaskService:
     async def report(
         self, dag_id: str, execution_date: datetime, task_id: str, report: TaskInstanceReport
     ) -> TaskInstance:
-        """Apply a worker's report; the run's state follows (``app.services.run_state``)."""
+        """Apply a worker's report; the run's state follows (``app.core.states.derived_run_state``)."""
         async with self.backend.writing() as store:
             lookup = await store.report_task_instance(
                 dag_id=dag_id, execution_date=execution_date, task_id=task_id, report=report, now=self.clock()

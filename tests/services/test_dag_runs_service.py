@@ -14,10 +14,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from app.errors import Conflict, Invalid, NotFound
-from app.listing_cache import ENTRY_OVERHEAD, ListingCache
-from app.services.dag_runs import DagRunService, ListingStream
-from app.services.results import (
+from app.core.results import (
     ListedRun,
     Run,
     RunFilter,
@@ -26,6 +23,9 @@ from app.services.results import (
     TriggerCommand,
     TriggerOutcome,
 )
+from app.errors import Conflict, Invalid, NotFound
+from app.listing_cache import ENTRY_OVERHEAD, ListingCache
+from app.services.dag_runs import DagRunService, ListingStream
 
 NOW = datetime(2026, 11, 24, 2, 49, 29, 97350, tzinfo=UTC)
 
@@ -126,6 +126,7 @@ def service_over(
         triggered_run_state="queued",
         clock=lambda: NOW,
         listing_cache=ListingCache(cache_bytes),
+        run_links=lambda dag_ids, dates, run_ids: [""] * len(dag_ids),
         chunk_rows=chunk_rows,
     )
     return service, backend

@@ -26,9 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
-from app.db.repositories.base import Repository
-from app.services.results import (
+from app.core.results import (
     LatestRun,
     ListedRun,
     Run,
@@ -41,7 +39,9 @@ from app.services.results import (
     TriggerCommand,
     TriggerOutcome,
 )
-from app.services.run_state import FAILED_TI_STATES, FINISHED_TI_STATES, derived_run_state
+from app.core.states import FAILED_TI_STATES, FINISHED_TI_STATES, derived_run_state
+from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
+from app.db.repositories.base import Repository
 
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
 # so a listing is an index-only scan (migration 0002).

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
+from app.core.results import Dag, DagDefinition, DagPage, StoredDag
 from app.db.models import dag, dag_run, dag_tag, lineage, task, task_instance
 from app.db.repositories.base import Repository
-from app.services.results import Dag, DagDefinition, DagPage, StoredDag
 
 # What a DAG's detail shows, in Dag's field order (its task ids are read apart).
 DAG_COLUMNS = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
+from app.core.results import TaskLineage
 from app.db.models import lineage
 from app.db.repositories.base import Repository
-from app.services.results import TaskLineage
 
 _FOR_RUN = (
     select(lineage.c.task_id, lineage.c.inlets, lineage.c.outlets)

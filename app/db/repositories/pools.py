@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
+from app.core.results import Pool
 from app.db.models import pool
 from app.db.repositories.base import Repository
 from app.services.backend import UNSET
-from app.services.results import Pool
 
 POOL_COLUMNS = (pool.c.id, pool.c.pool, pool.c.slots, pool.c.description, pool.c.include_deferred)
 

@@ -6,9 +6,9 @@ from dataclasses import fields
 
 from sqlalchemy import and_, bindparam, select
 
+from app.core.results import Task, TaskLookup
 from app.db.models import dag, task
 from app.db.repositories.base import Repository
-from app.services.results import Task, TaskLookup
 
 TASK_COLUMNS = tuple(task.c[f.name] for f in fields(Task))
 

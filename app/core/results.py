@@ -6,7 +6,7 @@ Dates are aware datetimes in UTC, except in the two listings, whose dates arrive
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -51,6 +51,11 @@ class LatestRun(NamedTuple):
     execution_date: str
     start_date: str | None
     run_id: str | None
+
+
+# A listing's dag_run_url for many runs at once: (dag_ids, dates as text, run_ids) -> links (Airflow 2's
+# graph page in dagport's store, a fronted Airflow 3's run page: app/schemas/listings.py).
+RunLinks = Callable[[list[str], list[str], list[str | None]], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
