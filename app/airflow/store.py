@@ -41,9 +41,9 @@ from app.core.results import (
     TaskInstanceReport,
     TaskLineage,
     TaskLookup,
-    TriggerCommand,
     TriggerOutcome,
 )
+from app.core.trigger import TriggerPlan, may_start
 from app.db.repositories.airflow_ids import IdRegistry
 from app.errors import InUse, Invalid, NotSupported
 from app.gateway import endpoints as api
@@ -200,22 +200,23 @@ class AirflowStore:
     async def latest_runs_version(self) -> int | None:
         return None
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        if not addressable(command.run_id):
-            raise unaddressable_run(command.run_id)
-        details = await self.client.get(api.DAG_DETAILS, {"dag_id": command.dag_id})
+    async def trigger(self, plan: TriggerPlan) -> TriggerOutcome:
+        if not addressable(plan.run_id):
+            raise unaddressable_run(plan.run_id)
+        details = await self.client.get(api.DAG_DETAILS, {"dag_id": plan.dag_id})
         if details.status == 404:
             return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
         start = _parsed(details, v2.DagDetails).effective_start_date
-        if start is not None and start > command.execution_date:
+        if not may_start(start, plan.execution_date):
             return TriggerOutcome(dag_exists=True, dag_start_date=start, created=False)
+        # Airflow's own state and queued_at: a run is created queued, whatever the plan's state.
         body: dict[str, Any] = {
-            "dag_run_id": command.run_id,
-            "logical_date": command.execution_date.astimezone(UTC).isoformat(),
+            "dag_run_id": plan.run_id,
+            "logical_date": plan.execution_date.astimezone(UTC).isoformat(),
         }
-        if command.conf is not None:
-            body["conf"] = command.conf
-        answer = await self.client.send("POST", api.DAG_RUNS, {"dag_id": command.dag_id}, json=body)
+        if plan.conf is not None:
+            body["conf"] = plan.conf
+        answer = await self.client.send("POST", api.DAG_RUNS, {"dag_id": plan.dag_id}, json=body)
         if answer.status == 404:
             return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
         if answer.status == 409:  # a run with that run_id or logical_date

@@ -79,21 +79,11 @@ class RunsVersion:
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerCommand:
-    dag_id: str
-    run_id: str
-    execution_date: datetime
-    state: str
-    conf: dict[str, Any] | None
-    now: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class TriggerOutcome:
     """What a trigger found and did: the DAG (and its start_date) and whether a run was created.
 
-    The backend creates nothing when the DAG starts after the run's date; it reports the DAG's
-    start_date either way, so the service can say why."""
+    The backend creates nothing when the DAG starts after the run's date (``trigger.may_start``);
+    it reports the DAG's start_date either way, so the service can say why."""
 
     dag_exists: bool
     dag_start_date: datetime | None

@@ -33,9 +33,9 @@ from app.core.results import (
     TaskInstanceLookup,
     TaskInstanceReport,
     TaskLookup,
-    TriggerCommand,
     TriggerOutcome,
 )
+from app.core.trigger import TriggerPlan
 from app.db.engine import PoolGate
 from app.db.failures import domain_error_of
 from app.db.reads import AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
@@ -197,8 +197,8 @@ class SqlStore:
     async def latest_runs_version(self) -> int | None:
         return await self._runs().latest_runs_version()
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        return await self._runs().trigger(command)
+    async def trigger(self, plan: TriggerPlan) -> TriggerOutcome:
+        return await self._runs().trigger(plan)
 
     async def set_run_state(
         self, *, dag_id: str, execution_date: datetime, state: str, now: datetime

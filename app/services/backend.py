@@ -30,9 +30,9 @@ from app.core.results import (
     TaskInstanceLookup,
     TaskInstanceReport,
     TaskLookup,
-    TriggerCommand,
     TriggerOutcome,
 )
+from app.core.trigger import TriggerPlan
 
 
 class Unset:
@@ -72,10 +72,10 @@ class Store(Protocol):
         """A value that changes with every change to any DAG's runs; ``None``: none kept."""
         ...
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        """Create the run and one task instance per task, unless the DAG is unknown, starts after
-        the run's date, or has a run with that run_id or execution date (concurrent identical
-        triggers create one run)."""
+    async def trigger(self, plan: TriggerPlan) -> TriggerOutcome:
+        """Create the planned run and one task instance per task, unless the DAG is unknown,
+        ``app.core.trigger.may_start`` refuses its date, or it has a run with that run_id or
+        execution date (concurrent identical triggers create one run)."""
         ...
 
     async def set_run_state(

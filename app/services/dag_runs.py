@@ -10,8 +10,9 @@ from typing import Any
 
 from app.core import messages
 from app.core.lookups import missing_run
-from app.core.results import LatestRun, ListedRun, Run, RunFilter, RunLinks, RunLookup, TriggerCommand
+from app.core.results import LatestRun, ListedRun, Run, RunFilter, RunLinks, RunLookup
 from app.core.states import RUN_STATES
+from app.core.trigger import may_start, plan_trigger
 from app.dates import parse_date
 from app.errors import Conflict, Invalid, NotFound
 from app.listing_cache import ListingCache, PendingBody
@@ -147,41 +148,36 @@ class DagRunService:
         execution_date: str | None,
         replace_microseconds: bool | None,
     ) -> TriggeredRun:
-        """A run of the DAG, `external_trigger` true, one task instance per task.
-
-        Without a date the run is dated now; microseconds are zeroed unless
-        ``replace_microseconds`` is false (default: only for a date not given). The run must not
-        precede the DAG's start_date, and no run may have its run_id or execution instant.
-        """
-        requested = None if execution_date is None else self.date(execution_date)
-        now = self.clock()
-        when = requested if requested is not None else now
-        replace = replace_microseconds if replace_microseconds is not None else requested is None
-        if replace:
-            when = when.replace(microsecond=0)
-        # Dated now to the second, under the id that date gives: a collision is another trigger in that second.
-        same_second = requested is None and replace and not run_id
-        run_id = run_id or f"manual__{when.isoformat()}"
-        state = self.triggered_run_state
-        command = TriggerCommand(
-            dag_id=dag_id, run_id=run_id, execution_date=when, state=state, conf=conf, now=now
+        """A run of the DAG, `external_trigger` true, one task instance per task (docs/api.md 3.1,
+        ``app.core.trigger``): refused if the DAG is unknown, starts after the run's date, or has a
+        run with its run_id or execution instant."""
+        plan = plan_trigger(
+            dag_id=dag_id,
+            run_id=run_id,
+            conf=conf,
+            requested=None if execution_date is None else self.date(execution_date),
+            replace_microseconds=replace_microseconds,
+            state=self.triggered_run_state,
+            now=self.clock(),
         )
+        when = plan.execution_date
         async with self.backend.writing() as store:
-            outcome = await store.trigger(command)
+            outcome = await store.trigger(plan)
             if not outcome.dag_exists:
                 raise NotFound(messages.dag_not_found(dag_id))
             start_date = outcome.dag_start_date
-            if start_date is not None and start_date > when:
+            if start_date is not None and not may_start(start_date, when):
                 raise Invalid(messages.before_start_date(when, start_date))
             if not outcome.created:
-                raise Conflict(
-                    messages.duplicate_run(dag_id, when, run_id),
-                    detail=messages.same_second_detail() if same_second else None,
-                )
+                detail = messages.same_second_detail() if plan.same_second else None
+                raise Conflict(messages.duplicate_run(dag_id, when, plan.run_id), detail=detail)
+        state, queued_at = plan.state, plan.now
         created = outcome.run
         if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
-            state, now = created.state, created.queued_at or now
-        return TriggeredRun(dag_id=dag_id, run_id=run_id, execution_date=when, state=state, queued_at=now)
+            state, queued_at = created.state, created.queued_at or plan.now
+        return TriggeredRun(
+            dag_id=dag_id, run_id=plan.run_id, execution_date=when, state=state, queued_at=queued_at
+        )
 
     async def get_run(self, dag_id: str, execution_date: datetime) -> Run:
         async with self.backend.reading() as store:

@@ -20,9 +20,9 @@ from app.core.results import (
     RunFilter,
     RunLookup,
     RunsVersion,
-    TriggerCommand,
     TriggerOutcome,
 )
+from app.core.trigger import TriggerPlan, may_start
 from app.errors import Conflict, Invalid, NotFound
 from app.listing_cache import ENTRY_OVERHEAD, ListingCache
 from app.services.dag_runs import DagRunService, ListingStream
@@ -40,27 +40,27 @@ class MemoryStore:
         self.listings_read = 0
         self.chunks_read = 0
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        if command.dag_id not in self.start_dates:
+    async def trigger(self, plan: TriggerPlan) -> TriggerOutcome:
+        if plan.dag_id not in self.start_dates:
             return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
-        start = self.start_dates[command.dag_id]
-        runs = self.runs[command.dag_id]
-        clash = any(r.run_id == command.run_id or r.execution_date == command.execution_date for r in runs)
-        if (start is not None and start > command.execution_date) or clash:
+        start = self.start_dates[plan.dag_id]
+        runs = self.runs[plan.dag_id]
+        clash = any(r.run_id == plan.run_id or r.execution_date == plan.execution_date for r in runs)
+        if not may_start(start, plan.execution_date) or clash:
             return TriggerOutcome(dag_exists=True, dag_start_date=start, created=False)
         run = Run(
             len(runs) + 1,
-            command.dag_id,
-            command.run_id,
-            command.execution_date,
-            command.state,
+            plan.dag_id,
+            plan.run_id,
+            plan.execution_date,
+            plan.state,
+            plan.start_date,
             None,
-            None,
-            command.now,
+            plan.now,
             True,
         )
         runs.append(run)
-        self.versions[command.dag_id] = self.versions.get(command.dag_id, 0) + 1
+        self.versions[plan.dag_id] = self.versions.get(plan.dag_id, 0) + 1
         return TriggerOutcome(dag_exists=True, dag_start_date=start, created=True)
 
     async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:

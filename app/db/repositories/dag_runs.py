@@ -36,10 +36,10 @@ from app.core.results import (
     TaskInstance,
     TaskInstanceLookup,
     TaskInstanceReport,
-    TriggerCommand,
     TriggerOutcome,
 )
 from app.core.states import FAILED_TI_STATES, FINISHED_TI_STATES, derived_run_state
+from app.core.trigger import START_DATE_RULE, StartDateRule, TriggerPlan, may_start
 from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
 from app.db.repositories.base import Repository
 
@@ -180,9 +180,20 @@ def _insert_task_instances(run_pk: Any, new_run: Any = None) -> Any:
     return task_instance.insert().from_select(columns, tasks)
 
 
+def start_date_allows(
+    start_date: ColumnElement[Any], execution_date: ColumnElement[Any], rule: StartDateRule = START_DATE_RULE
+) -> ColumnElement[bool]:
+    """``app.core.trigger.START_DATE_RULE`` rendered as SQL, for the one statement that decides in
+    the database (tests/test_start_date_rule.py: the same answers as ``may_start``)."""
+    compared = start_date <= execution_date if rule.inclusive else start_date < execution_date
+    return (
+        or_(start_date.is_(None), compared) if rule.unset_allows else and_(start_date.is_not(None), compared)
+    )
+
+
 # What a trigger reads of the DAG (that it exists; its start_date): a statement of its own on
 # SQLite; on Postgres a CTE of one statement that also inserts the run, only when the DAG exists and
-# starts no later than the run, and its task instances.
+# START_DATE_RULE allows the run's date, and its task instances.
 _TRIGGER_DAG_START = select(dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
 _TRIGGER_DAG = _TRIGGER_DAG_START.cte("trigger_dag")
 _NEW_RUN = (
@@ -191,12 +202,7 @@ _NEW_RUN = (
         list(_RUN_VALUES),
         select(*(literal(v) if isinstance(v, bool) else v for v in _RUN_VALUES.values()))
         .select_from(_TRIGGER_DAG)
-        .where(
-            or_(
-                _TRIGGER_DAG.c.start_date.is_(None),
-                _TRIGGER_DAG.c.start_date <= _RUN_VALUES["execution_date"],
-            )
-        ),
+        .where(start_date_allows(_TRIGGER_DAG.c.start_date, _RUN_VALUES["execution_date"])),
     )
     .on_conflict_do_nothing()
     .returning(dag_run.c.id)
@@ -393,7 +399,7 @@ class DagRunRepository(Repository):
 
     # -- writes ----------------------------------------------------------------------------------
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
+    async def trigger(self, plan: TriggerPlan) -> TriggerOutcome:
         """Create the run and one task instance per task, if the DAG exists and starts no later.
 
         ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and (dag_id,
@@ -403,13 +409,13 @@ class DagRunRepository(Repository):
         run, then its task instances.
         """
         params = {
-            "dag_id": command.dag_id,
-            "run_id": command.run_id,
-            "execution_date": command.execution_date,
-            "state": command.state,
-            "start_date": command.now if command.state == "running" else None,
-            "now": command.now,
-            "conf": command.conf,
+            "dag_id": plan.dag_id,
+            "run_id": plan.run_id,
+            "execution_date": plan.execution_date,
+            "state": plan.state,
+            "start_date": plan.start_date,
+            "now": plan.now,
+            "conf": plan.conf,
         }
         if self.dialect == "postgresql":
             row = (await self.conn.execute(_TRIGGER_POSTGRES, params)).one_or_none()
@@ -420,7 +426,7 @@ class DagRunRepository(Repository):
         if found is None:
             return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
         start_date = found[0]
-        if start_date is not None and start_date > command.execution_date:
+        if not may_start(start_date, plan.execution_date):
             return TriggerOutcome(dag_exists=True, dag_start_date=start_date, created=False)
         run_pk = await self.conn.scalar(_INSERT_RUN_SQLITE, params)
         if run_pk is not None:
