@@ -20,14 +20,8 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
-def iso(value: datetime | None) -> str | None:
-    """A date as the experimental API writes it (``isoformat()`` in UTC)."""
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
 def to_run(run: v2.DagRun) -> Run:
     return Run(
-        id=None,
         dag_id=run.dag_id,
         run_id=run.dag_run_id,
         execution_date=run.execution_date,

@@ -27,7 +27,7 @@ from app.schemas.dag_runs import (
 )
 from app.schemas.listings import latest_runs_listing, run_listing
 from app.security import API_SECURITY
-from app.services.dag_runs import ListingStream
+from app.services.listings import ListingStream
 
 log = logging.getLogger("dagport.listings")
 

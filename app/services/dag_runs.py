@@ -1,8 +1,8 @@
-"""Runs: trigger, look up, list, set state; latest_runs (docs/api.md)."""
+"""Runs: trigger, look up, list, set state; latest_runs (docs/api.md 3.1, 3.2, 4.2)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -10,13 +10,24 @@ from typing import Any
 
 from app.core import messages
 from app.core.lookups import missing_run
-from app.core.results import LatestRun, ListedRun, Run, RunFilter, RunLinks, RunLookup
+from app.core.ports import Backend, VersionedListings
+from app.core.results import (
+    RenderedLatestRun,
+    RenderedRun,
+    Run,
+    RunFilter,
+    RunLinks,
+    RunLookup,
+    rendered_latest_runs,
+    rendered_runs,
+)
+from app.core.run_states import plan_run_state
 from app.core.states import RUN_STATES
 from app.core.trigger import may_start, plan_trigger
 from app.dates import parse_date
 from app.errors import Conflict, Invalid, NotFound
 from app.listing_cache import ListingCache, PendingBody
-from app.services.backend import Backend, Store
+from app.services.listings import ListingStream, array_pieces, next_rows
 
 # A run listing of up to this many chunks of runs is read in one query and sent whole; a longer
 # one is streamed (ListingStream).
@@ -24,6 +35,8 @@ WHOLE_CHUNKS = 4
 
 # latest_runs' entry in the listing cache (a run listing's key is a tuple starting with a dag_id).
 LATEST_RUNS_KEY = "latest_runs"
+
+RenderRuns = Callable[[list[RenderedRun]], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,74 +58,6 @@ def found_run(lookup: RunLookup, dag_id: str, execution_date: datetime) -> Run:
     if lookup.run is None:
         raise NotFound(missing_run(lookup, dag_id=dag_id, execution_date=execution_date))
     return lookup.run
-
-
-class ListingStream:
-    """A long run listing's body: the pieces of its JSON array, each read from the store when the
-    previous one has been taken (``async for``).
-
-    It holds its unit of work (a connection) until the last piece has been taken or
-    :meth:`aclose` is called, which whoever sends it must do, whatever happens (the client
-    leaving, a failure): a store failure while reading is raised as a domain error from the
-    iteration, after the first piece. A complete body that fits goes to the listing cache.
-    """
-
-    __slots__ = ("_pending", "_pieces", "_unit")
-
-    def __init__(
-        self, unit: AsyncExitStack, pieces: AsyncGenerator[bytes], pending: PendingBody | None
-    ) -> None:
-        self._unit = unit
-        self._pieces = pieces
-        self._pending = pending
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self
-
-    async def __anext__(self) -> bytes:
-        try:
-            piece = await anext(self._pieces)
-        except StopAsyncIteration:
-            if self._pending is not None:
-                self._pending.store()
-            await self.aclose()
-            raise
-        if self._pending is not None:
-            self._pending.add(piece)
-        return piece
-
-    async def aclose(self) -> None:
-        """End the listing early (or after its end): the unit of work is left, its connection
-        returned. Safe to call more than once."""
-        if self._pending is not None:
-            self._pending.drop()
-        try:
-            await self._pieces.aclose()
-        finally:
-            await self._unit.aclose()
-
-
-async def _next_rows(chunks: AsyncIterator[list[ListedRun]]) -> list[ListedRun] | None:
-    """The next non-empty chunk, or ``None`` after the last."""
-    async for chunk in chunks:
-        if chunk:
-            return chunk
-    return None
-
-
-async def _array_pieces(
-    first: list[ListedRun],
-    second: list[ListedRun],
-    chunks: AsyncIterator[list[ListedRun]],
-    render: Callable[[list[ListedRun]], bytes],
-) -> AsyncGenerator[bytes]:
-    """One JSON array from the arrays ``render`` makes of each chunk: the same bytes as
-    ``render`` of all the rows at once (no whitespace between items)."""
-    yield render(first)[:-1]
-    yield b"," + render(second)[1:-1]
-    while (chunk := await _next_rows(chunks)) is not None:
-        yield b"," + render(chunk)[1:-1]
-    yield b"]"
 
 
 class DagRunService:
@@ -162,34 +107,36 @@ class DagRunService:
         )
         when = plan.execution_date
         async with self.backend.writing() as store:
-            outcome = await store.trigger(plan)
+            outcome = await store.runs.trigger(plan=plan)
             if not outcome.dag_exists:
                 raise NotFound(messages.dag_not_found(dag_id))
             start_date = outcome.dag_start_date
             if start_date is not None and not may_start(start_date, when):
                 raise Invalid(messages.before_start_date(when, start_date))
-            if not outcome.created:
+            created = outcome.run
+            if created is None:
                 detail = messages.same_second_detail() if plan.same_second else None
                 raise Conflict(messages.duplicate_run(dag_id, when, plan.run_id), detail=detail)
-        state, queued_at = plan.state, plan.now
-        created = outcome.run
-        if created is not None:  # the backend's own account of the run (Airflow's state and queued_at)
-            state, queued_at = created.state, created.queued_at or plan.now
+        # The run as the backend created it: Airflow's own state and queued_at in front of Airflow.
         return TriggeredRun(
-            dag_id=dag_id, run_id=plan.run_id, execution_date=when, state=state, queued_at=queued_at
+            dag_id=dag_id,
+            run_id=plan.run_id,
+            execution_date=when,
+            state=created.state,
+            queued_at=created.queued_at or plan.now,
         )
 
     async def get_run(self, dag_id: str, execution_date: datetime) -> Run:
         async with self.backend.reading() as store:
-            lookup = await store.find_run(dag_id=dag_id, execution_date=execution_date)
+            lookup = await store.runs.find(dag_id=dag_id, execution_date=execution_date)
         return found_run(lookup, dag_id, execution_date)
 
     async def set_state(self, dag_id: str, execution_date: datetime, state: str) -> Run:
-        """success / failed finish the run's unfinished task instances; queued clears the run."""
+        """``app.core.run_states``: success / failed finish the run's unfinished task instances;
+        queued clears the run."""
+        plan = plan_run_state(state, now=self.clock())
         async with self.backend.writing() as store:
-            lookup = await store.set_run_state(
-                dag_id=dag_id, execution_date=execution_date, state=state, now=self.clock()
-            )
+            lookup = await store.runs.set_state(dag_id=dag_id, execution_date=execution_date, plan=plan)
         return found_run(lookup, dag_id, execution_date)
 
     async def list_runs(
@@ -201,16 +148,18 @@ class DagRunService:
         offset: int,
         execution_date_gte: str | None,
         execution_date_lte: str | None,
-        render: Callable[[list[ListedRun]], bytes],
+        render: RenderRuns,
     ) -> bytes | ListingStream:
         """The DAG's runs by execution_date, rendered as a JSON array (``render``); an unknown DAG
         is Invalid (400), as in Airflow.
 
-        A listing of up to ``WHOLE_CHUNKS * chunk_rows`` runs is read in one query and rendered
-        whole. A longer one is read again in chunks of ``chunk_rows`` (``Store.stream_runs``) and
-        comes back as a :class:`ListingStream` of the array's pieces, each chunk rendered alone,
-        so memory stays flat whatever the number of runs. Anything refused or failing before the
-        first piece is raised here.
+        Over a store with pre-rendered, versioned listings (``VersionedListings``): a body rendered
+        before is served again while the DAG's runs are unchanged (the listing cache), and a
+        listing of more than ``WHOLE_CHUNKS * chunk_rows`` runs is read again in chunks of
+        ``chunk_rows`` and comes back as a :class:`ListingStream` of the array's pieces, each chunk
+        rendered alone, so memory stays flat whatever the number of runs. Without them, the runs
+        are read and rendered whole. Anything refused or failing before the first piece is raised
+        here.
         """
         wanted = (state or "").strip().lower() or None
         if wanted is not None and wanted not in RUN_STATES:
@@ -226,53 +175,72 @@ class DagRunService:
         whole = WHOLE_CHUNKS * self.chunk_rows
         if limit is not None and limit <= whole:  # a page: one query, never a stream
             async with self.backend.reading() as store:
-
-                async def page(_pending: PendingBody | None) -> bytes:
-                    listed = await store.list_runs(dag_id=dag_id, filters=filters, dag_known=cache.enabled)
+                listings = store.listings
+                if listings is None:
+                    listed = await store.runs.list(dag_id=dag_id, filters=filters)
                     if listed is None:
                         raise Invalid(messages.dag_not_found(dag_id))
-                    return render(listed)
+                    return render(rendered_runs(listed))
 
-                return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), page)
+                async def page(_pending: PendingBody | None) -> bytes:
+                    rendered = await listings.rendered_runs(dag_id=dag_id, filters=filters)
+                    if rendered is None:
+                        raise Invalid(messages.dag_not_found(dag_id))
+                    return render(rendered)
+
+                return await cache.cached_render((dag_id, filters), _version_of(listings, dag_id), page)
 
         # The unit of work is left when this block ends, unless a ListingStream takes it over.
         async with AsyncExitStack() as unit:
             store = await unit.enter_async_context(self.backend.reading())
+            versioned = store.listings
+            if versioned is None:
+                listed = await store.runs.list(dag_id=dag_id, filters=filters)
+                if listed is None:
+                    raise Invalid(messages.dag_not_found(dag_id))
+                return render(rendered_runs(listed))
+            listings = versioned
 
             async def rows(pending: PendingBody | None) -> bytes | ListingStream:
                 # One query answers a listing of up to `whole` runs; one more row says it is longer.
                 probe = replace(filters, limit=whole + 1)
-                listed = await store.list_runs(dag_id=dag_id, filters=probe, dag_known=cache.enabled)
-                if listed is None:
+                rendered = await listings.rendered_runs(dag_id=dag_id, filters=probe)
+                if rendered is None:
                     raise Invalid(messages.dag_not_found(dag_id))
-                if len(listed) <= whole:
-                    return render(listed)
-                del listed  # read again with the rest, in one statement: one snapshot
-                stream = store.stream_runs(dag_id=dag_id, filters=filters, chunk_rows=self.chunk_rows)
+                if len(rendered) <= whole:
+                    return render(rendered)
+                del rendered  # read again with the rest, in one statement: one snapshot
+                stream = listings.stream_rendered_runs(
+                    dag_id=dag_id, filters=filters, chunk_rows=self.chunk_rows
+                )
                 chunks = await unit.enter_async_context(aclosing(stream))
-                first = await _next_rows(chunks)
-                second = None if first is None else await _next_rows(chunks)
+                first = await next_rows(chunks)
+                second = None if first is None else await next_rows(chunks)
                 if second is None:  # runs deleted since the first query
                     return render(first or [])
-                return ListingStream(unit.pop_all(), _array_pieces(first, second, chunks, render), pending)
+                return ListingStream(unit.pop_all(), array_pieces(first, second, chunks, render), pending)
 
-            return await cache.cached_render((dag_id, filters), _version_of(store, dag_id), rows)
+            return await cache.cached_render((dag_id, filters), _version_of(listings, dag_id), rows)
 
-    async def latest_runs(self, render: Callable[[list[LatestRun]], bytes]) -> bytes:
-        """Each DAG's newest run, by dag_id, rendered."""
+    async def latest_runs(self, render: Callable[[list[RenderedLatestRun]], bytes]) -> bytes:
+        """Each DAG's newest run, by dag_id, rendered (from the listing cache where the store
+        versions its listings)."""
         async with self.backend.reading() as store:
+            listings = store.listings
+            if listings is None:
+                return render(rendered_latest_runs(await store.runs.latest()))
 
             async def rows(_pending: PendingBody | None) -> bytes:
-                return render(await store.latest_runs())
+                return render(await listings.rendered_latest_runs())
 
-            return await self.listing_cache.cached_render(LATEST_RUNS_KEY, store.latest_runs_version, rows)
+            return await self.listing_cache.cached_render(LATEST_RUNS_KEY, listings.latest_runs_version, rows)
 
 
-def _version_of(store: Store, dag_id: str) -> Callable[[], Awaitable[int | None]]:
+def _version_of(listings: VersionedListings, dag_id: str) -> Callable[[], Awaitable[int | None]]:
     """The listing cache's version of the DAG's runs; an unknown DAG is Invalid (400)."""
 
     async def version() -> int | None:
-        found = await store.runs_version(dag_id=dag_id)
+        found = await listings.runs_version(dag_id=dag_id)
         if not found.dag_exists:
             raise Invalid(messages.dag_not_found(dag_id))
         return found.version
