@@ -29,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.core.ports import Capability
+from app.db import migrate
+from app.db.engine import create_engine
 from app.main import create_app
 from tests.airflow_deployment import ADMIN, AirflowDeployment
 from tests.conformance.support import AIRFLOW, DECLARED, DEFINITIONS, WORLDS, World, lacks
-from tests.conftest import TOKEN, FakeClock
+from tests.conftest import TOKEN, FakeClock, cleaned, cleaning_script_of, new_database
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,11 +56,26 @@ def _needs(request: pytest.FixtureRequest, world: str) -> None:
                 pytest.skip(f"needs the capability {need.label!r}; without it, see {need.differs}")
 
 
+# dagport's own database in each world: the store's in its own worlds, a SQLite file for its tokens
+# and ids in front of Airflow. Fixtures of the suite's own, not tests/conftest.py's: those are
+# cached per `backend`, which the rest of the suite parametrizes.
+
+
 @pytest.fixture(scope="session")
-def backend(world: str) -> str:
-    """dagport's own database in this world (tests/conftest.py's fixtures build on it): the store's
-    in its own worlds, a SQLite file for its tokens and ids in front of Airflow."""
-    return "sqlite" if world == AIRFLOW else world
+async def dagport_engine(world: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+    kind = "sqlite" if world == AIRFLOW else world
+    async with new_database(kind, tmp_path_factory) as url:
+        engine = create_engine(Settings(database_url=url))
+        try:
+            await migrate.upgrade(engine)
+            yield engine
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def dagport_cleaning(dagport_engine: AsyncEngine) -> str:
+    return await cleaning_script_of(dagport_engine)
 
 
 # -- dates of its own for each test --------------------------------------------------------------
@@ -100,14 +117,17 @@ async def conformance_airflow(airflow_deployment: AirflowDeployment) -> AirflowD
 
 
 @pytest.fixture
-def conformance_app(world: str, request: pytest.FixtureRequest, clock: FakeClock) -> Any:
-    """The app of this test's world (a plain fixture: it asks for the world's own fixtures)."""
+def conformance_app(
+    world: str, request: pytest.FixtureRequest, clock: FakeClock, dagport_engine: AsyncEngine
+) -> Any:
+    """The app of this test's world (a plain fixture: it asks for the Airflow world's own fixture)."""
+    url = dagport_engine.url.render_as_string(hide_password=False)
     if world != AIRFLOW:
-        return request.getfixturevalue("app_factory")()
+        settings = Settings(database_url=url, api_tokens=TOKEN, db_pool_size=30, db_max_overflow=10)
+        return create_app(settings, engine=dagport_engine, clock=clock)
     airflow: AirflowDeployment = request.getfixturevalue("conformance_airflow")
-    engine: AsyncEngine = request.getfixturevalue("engine")
     settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
+        database_url=url,
         api_tokens=TOKEN,
         backend="airflow",
         airflow_url=airflow.url,
@@ -115,12 +135,16 @@ def conformance_app(world: str, request: pytest.FixtureRequest, clock: FakeClock
         airflow_password=ADMIN[1],
         airflow_timeout=60,  # the api-server shares two cores with the scheduler and the suite
     )
-    return create_app(settings, engine=engine, clock=clock)
+    return create_app(settings, engine=dagport_engine, clock=clock)
 
 
 @pytest.fixture
-async def conformance(world: str, conformance_app: Any) -> AsyncIterator[World]:
+async def conformance(
+    world: str, conformance_app: Any, dagport_engine: AsyncEngine, dagport_cleaning: str
+) -> AsyncIterator[World]:
     app = conformance_app
+    if world != AIRFLOW:
+        await cleaned(dagport_engine, dagport_cleaning)  # every test starts from empty tables
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://dagport.test/api/experimental",
