@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from app.core import messages
 from app.db.engine import Engine
 from app.db.tokens import read_token_hashes
 from app.errors import Unavailable
@@ -36,7 +37,6 @@ from app.errors import Unavailable
 log = logging.getLogger(__name__)
 
 MISS_RELOAD_INTERVAL = 1.0
-CANNOT_VERIFY = "Cannot verify credentials, try again shortly"
 
 
 def _digest(token: str) -> bytes:
@@ -95,11 +95,11 @@ class TokenStore:
         if _member(digest, self._env):
             return True
         if not await self._reload_if_older_than(self._ttl):
-            raise Unavailable(CANNOT_VERIFY)
+            raise Unavailable(messages.CANNOT_VERIFY)
         if _member(digest, self._db):
             return True
         if not await self._reload_if_older_than(MISS_RELOAD_INTERVAL):
-            raise Unavailable(CANNOT_VERIFY)
+            raise Unavailable(messages.CANNOT_VERIFY)
         return _member(digest, self._db)
 
     async def close(self) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime, tzinfo
 from importlib import resources
 from pathlib import Path
 
+from app.core.ports import Backend
 from app.definitions.compiler import parse_definition
 from app.definitions.decoding import DefinitionLimits
 from app.definitions.spec import DagDefinitionError
 from app.errors import DomainError
-from app.services.backend import Backend
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -56,7 +56,7 @@ async def load_files(
             text = path.read_text(encoding="utf-8")
             spec = parse_definition(text, filename=path.name, default_tz=default_tz, limits=limits)
             async with backend.writing() as store:
-                stored = await store.upsert_dag(
+                stored = await store.dags.upsert(
                     definition=spec, source_text=text, fileloc=str(path.resolve()), now=now()
                 )
         except DagDefinitionError as exc:

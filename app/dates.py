@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-EXAMPLE_DATE_FORMAT = "2015-11-16T14:34:15+00:00"
+from app.core import messages
 
 # Date (extended or basic form), optional time (extended or basic, seconds and fraction optional),
 # optional offset. `(?P<fixed> \d\d:\d\d)` is a `+HH:MM` offset whose `+` a client or proxy
@@ -40,10 +40,7 @@ class InvalidDateError(ValueError):
 
     def __init__(self, value: object) -> None:
         self.value = value
-        super().__init__(
-            f"Given execution date, {value}, could not be identified as a date. "
-            f"Example date format: {EXAMPLE_DATE_FORMAT}"
-        )
+        super().__init__(messages.unreadable_date(value))
 
 
 # The form nearly every client sends, an aware datetime's isoformat() ("2015-11-16T14:34:15+00:00",

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from app.core import messages
 from app.dates import InvalidDateError
 from app.errors import (
     Conflict,
@@ -131,7 +132,7 @@ def validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
     for err in exc.errors():
         msg = err.get("msg", "invalid value")
         if "input" in err and err.get("type") != "missing":
-            msg = f"{msg}, got {err['input']!r}"
+            msg = messages.with_value(msg, err["input"])
         problems.append({"loc": _loc(tuple(err.get("loc", ()))), "msg": msg})
     return problems
 
@@ -140,7 +141,7 @@ async def _domain_error(request: Request, exc: DomainError) -> Response:
     status = status_of(exc)
     if status == 500:  # the message is the store's, not the client's: logged, never sent
         log.error("store failure on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(request, 500, "Internal server error")
+        return error_response(request, 500, messages.INTERNAL_ERROR)
     if status == 503:
         log.warning("unavailable: %s", exc.message)
     if status in (502, 504):
@@ -157,11 +158,11 @@ async def _invalid_date(request: Request, exc: InvalidDateError) -> Response:
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     detail = validation_detail(exc)
     first = detail[0] if detail else {"loc": "", "msg": "invalid request"}
-    message = f"Invalid value for {first['loc']}: {first['msg']}" if first["loc"] else first["msg"]
+    message = messages.invalid_value(first["loc"], first["msg"]) if first["loc"] else first["msg"]
     return error_response(request, 400, message, detail=detail)
 
 
-_STATUS_TEXT = {404: "Not Found", 405: "Method Not Allowed"}
+_STATUS_TEXT = {404: messages.NOT_FOUND, 405: messages.METHOD_NOT_ALLOWED}
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -192,7 +193,7 @@ def _allowed_methods(request: Request) -> str:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "Internal server error")
+    return error_response(request, 500, messages.INTERNAL_ERROR)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,15 +1,16 @@
 """Domain errors: what went wrong, in the API's words (docs/api.md), without HTTP.
 
 Services raise them; ``app/error_handlers.py`` is the one place that maps each kind to its status
-and renders the envelope. The messages of the lookups are built here, once, in the order they
-are checked: DAG, task, run, task instance. So are the hints that say what to do where the
-message itself is Airflow's sentence, which clients match and so must not change: such a hint
-goes in ``detail`` as ``{"loc", "msg"}``, like a field problem.
+and renders the envelope. Their texts are worded in ``app/core/messages.py`` (with the hints that
+go in ``detail`` where the message itself is Airflow's sentence), the lookups' order in
+``app/core/lookups.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from app.core import messages
 
 
 class DomainError(Exception):
@@ -41,7 +42,7 @@ class NotFound(DomainError):
 class Unavailable(DomainError):
     """The store behind dagport does not answer now; the client may retry."""
 
-    def __init__(self, message: str = "Database unavailable, try again shortly") -> None:
+    def __init__(self, message: str = messages.DATABASE_UNAVAILABLE) -> None:
         super().__init__(message)
 
 
@@ -84,56 +85,3 @@ class UpstreamTimeout(DomainError):
 
 class TooMuchWork(DomainError):
     """Answering would take more calls to the system dagport fronts than one request may make."""
-
-
-def dag_not_found(dag_id: str) -> str:
-    return f"Dag id {dag_id} not found in DagModel"
-
-
-def dag_id_not_found(dag_id: str) -> str:
-    """The shorter text of the pause and delete endpoints."""
-    return f"Dag id {dag_id} not found"
-
-
-def task_not_found(dag_id: str, task_id: str) -> str:
-    return f"Task {task_id} not found in dag {dag_id}"
-
-
-def run_not_found(dag_id: str, execution_date: object) -> str:
-    return f"Dag Run for date {execution_date} not found in dag {dag_id}"
-
-
-def task_instance_not_found(task_id: str, execution_date: object) -> str:
-    return f"Task {task_id} instance for date {execution_date} not found"
-
-
-def pool_not_found(name: str) -> str:
-    return f"Pool '{name}' doesn't exist"
-
-
-def duplicate_run(dag_id: str, execution_date: object, run_id: str) -> str:
-    return f"A DAG Run already exists for DAG {dag_id} at {execution_date} with run id {run_id}"
-
-
-# A trigger without execution_date is dated now, to the second: a second one in that second collides.
-SAME_SECOND_HINT = (
-    "A run of this DAG was already triggered in this second (a run without execution_date is dated "
-    "now with its microseconds zeroed): pass an execution_date of its own, or "
-    '"replace_microseconds": false to keep the microseconds of now'
-)
-
-
-def same_second_detail() -> list[dict[str, str]]:
-    return [{"loc": "body.execution_date", "msg": SAME_SECOND_HINT}]
-
-
-UNAUTHORIZED = "Unauthorized"  # Airflow's text
-ACCEPTED_CREDENTIALS = "send `Authorization: Bearer <token>`, or HTTP Basic with the token as the password"
-NO_CREDENTIALS = "No credentials were sent"
-UNREADABLE_CREDENTIALS = "The Authorization header is neither `Bearer <token>` nor Basic with a password"
-UNKNOWN_TOKEN = "The token is not accepted (unknown or revoked)"
-
-
-def unauthorized_detail(problem: str) -> list[dict[str, str]]:
-    """What a 401 says besides Airflow's "Unauthorized": what was wrong and what is accepted."""
-    return [{"loc": "header.Authorization", "msg": f"{problem}: {ACCEPTED_CREDENTIALS}"}]

@@ -8,7 +8,7 @@ backend reports that version, in every worker and replica. A body is never serve
 reading the version in the same unit of work. latest_runs is stored under the sum of all stamps,
 which grows with every committed change to any of them (a stamp only grows; no stamp row is
 deleted). What the stamps cover is declared beside the statements
-(``app.db.repositories.dag_runs.STAMP_COVERED_COLUMNS``) and checked by a test.
+(``app.db.repositories.listings.STAMP_COVERED_COLUMNS``) and checked by a test.
 
 One cache per app (per worker process): cachetools' LRU, bounded in bytes
 (``DAGPORT_LISTING_CACHE_MB``; 0 turns it off). A backend without versions (``None``) is read

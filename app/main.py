@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from app.airflow.backend import AirflowBackend
 from app.auth import TokenStore
 from app.config import Settings
+from app.core.ports import Backend
 from app.dates import utcnow
 from app.db.backend import SqlBackend
 from app.db.engine import Engine, create_engine, pool_figures
@@ -33,7 +34,6 @@ from app.schemas.dag_runs import RunStatePatch, TriggerRequest
 from app.schemas.listings import airflow_run_links, graph_links
 from app.schemas.pools import PoolCreate
 from app.schemas.tasks import TaskInstancePatch
-from app.services.backend import Backend
 from app.services.dag_runs import DagRunService
 from app.services.dags import DagService
 from app.services.lineage import LineageService

@@ -27,16 +27,9 @@ from typing import Any, NamedTuple
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import TokenStore, credentials_from
+from app.core import messages
 from app.error_handlers import WWW_AUTHENTICATE, envelope
-from app.errors import (
-    NO_CREDENTIALS,
-    UNAUTHORIZED,
-    UNKNOWN_TOKEN,
-    UNREADABLE_CREDENTIALS,
-    TooLarge,
-    Unavailable,
-    unauthorized_detail,
-)
+from app.errors import TooLarge, Unavailable
 from app.json import dumps
 from app.observability import Metrics, log_request, route_template
 from app.routing import HEAD_REQUEST
@@ -144,7 +137,7 @@ class ApiProtocolMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise TooLarge(too_large_message(limit))
+                    raise TooLarge(messages.body_too_large(limit))
             return message
 
         try:
@@ -186,17 +179,17 @@ class ApiProtocolMiddleware:
                 return Refusal(503, exc.message, [(b"retry-after", b"1")])
             if not valid:
                 if token is not None:
-                    problem = UNKNOWN_TOKEN
+                    problem = messages.UNKNOWN_TOKEN
                 else:
-                    problem = UNREADABLE_CREDENTIALS if authorization else NO_CREDENTIALS
+                    problem = messages.UNREADABLE_CREDENTIALS if authorization else messages.NO_CREDENTIALS
                 headers = [(b"www-authenticate", WWW_AUTHENTICATE.encode())]
-                return Refusal(401, UNAUTHORIZED, headers, unauthorized_detail(problem))
+                return Refusal(401, messages.UNAUTHORIZED, headers, messages.unauthorized_detail(problem))
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            return Refusal(413, too_large_message(self.max_body_bytes), [])
+            return Refusal(413, messages.body_too_large(self.max_body_bytes), [])
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             # No identifier can hold NUL, and Postgres text refuses it: answer alike on both databases.
-            return Refusal(400, "Request URL contains a NUL character", [])
+            return Refusal(400, messages.URL_HOLDS_NUL, [])
         return None
 
 
@@ -218,10 +211,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def too_large_message(limit: int) -> str:
-    return f"Request body is larger than {limit} bytes"
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -30,6 +30,7 @@ import httptools
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from app.config import Settings
+from app.core import messages
 from app.json import dumps
 from app.middleware import DEFAULT_CSP, SECURITY_HEADERS
 
@@ -146,7 +147,7 @@ class HeadGuardProtocol(asyncio.Protocol):
         self.header_count += 1
         self.head_size += len(name) + len(value) + 4  # ": " and CRLF
         if self.header_count > self.limits.max_headers:
-            self._refuse(f"Request has more than {self.limits.max_headers} header fields")
+            self._refuse(messages.too_many_headers(self.limits.max_headers))
             raise _Refused
         if self.head_size > self.limits.max_bytes:
             self._refuse_too_large()
@@ -161,7 +162,7 @@ class HeadGuardProtocol(asyncio.Protocol):
     # -- refusals ---------------------------------------------------------------------------------
 
     def _refuse_too_large(self) -> None:
-        self._refuse(f"Request line and headers are larger than {self.limits.max_bytes} bytes")
+        self._refuse(messages.head_too_large(self.limits.max_bytes))
 
     def _refuse(self, message: str, status: int = 431) -> None:
         transport = self.transport
@@ -193,7 +194,7 @@ class HeadGuardProtocol(asyncio.Protocol):
             deadline = (self.head_began or self.opened) + self.limits.timeout
             left = deadline - self.loop.time()
             if left <= 0:
-                self._refuse(f"Request headers not received within {self.limits.timeout:g} s", status=408)
+                self._refuse(messages.head_too_slow(self.limits.timeout), status=408)
             else:
                 self._start_timer(left)
 

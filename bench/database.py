@@ -136,7 +136,7 @@ async def _store_template(dsn: str, dag_id: str) -> None:
         text = json.dumps(definition(dag_id), indent=2)
         spec = parse_definition(text, filename=f"{dag_id}.json", default_tz=UTC)
         async with SqlBackend(engine, settings).writing() as store:
-            await store.upsert_dag(
+            await store.dags.upsert(
                 definition=spec, source_text=text, fileloc=f"bench/{dag_id}.json", now=SEED_EPOCH
             )
     finally:

@@ -415,9 +415,9 @@ class AirflowDeployment:
         headers = {"Authorization": f"Bearer {await self.token(*user)}", **kwargs.pop("headers", {})}
         return await self.client.request(method, f"/api/v2{path}", headers=headers, **kwargs)
 
-    async def wait_dag(self, dag_id: str, within: float = 120.0) -> dict[str, Any]:
+    async def wait_dag(self, dag_id: str, within: float = 120.0, *, unpause: bool = True) -> dict[str, Any]:
         """Waits until the dag-processor has parsed ``dag_id`` and the API shows it, then unpauses
-        it (Airflow creates DAGs paused); returns the DAG as the API shows it then."""
+        it (Airflow creates DAGs paused) unless told not to; returns the DAG as the API shows it then."""
         deadline = time.monotonic() + within
         while True:
             self._check_running()
@@ -430,6 +430,8 @@ class AirflowDeployment:
                     f"{self.output()}"
                 )
             await asyncio.sleep(0.5)
+        if not unpause:
+            return response.json()
         response = await self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
         if response.status_code != 200:
             raise AirflowFailed(f"unpausing {dag_id}: {response.status_code} {response.text}")

@@ -122,6 +122,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    async with new_database(backend, tmp_path_factory) as url:
+        yield url
+
+
+@asynccontextmanager
+async def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The URL of a new, empty database of ``backend`` (a SQLite file, or a Postgres database dropped after)."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'dagport.db'}"
         return
@@ -161,6 +168,10 @@ DEFAULT_POOL_ROW = (
 
 @pytest.fixture(scope="session")
 async def cleaning_script(engine: AsyncEngine) -> str:
+    return await cleaning_script_of(engine)
+
+
+async def cleaning_script_of(engine: AsyncEngine) -> str:
     """The statements that empty the tables (children first) and restore default_pool, as one script.
 
     DELETE, not TRUNCATE: on tables this small Postgres deletes in well under a millisecond, while
@@ -180,11 +191,14 @@ async def cleaning_script(engine: AsyncEngine) -> str:
 
 @pytest.fixture
 async def clean_db(engine: AsyncEngine, cleaning_script: str) -> AsyncEngine:
-    """Empty tables and the migration's default_pool, ids restarting at 1.
+    """Empty tables and the migration's default_pool, ids restarting at 1."""
+    return await cleaned(engine, cleaning_script)
 
-    The script goes to the driver in one round trip: asyncpg runs a multi-statement script as one
-    implicit transaction, aiosqlite's executescript runs it between its own BEGIN and COMMIT.
-    """
+
+async def cleaned(engine: AsyncEngine, cleaning_script: str) -> AsyncEngine:
+    """``engine``'s database emptied by ``cleaning_script``, in one round trip: asyncpg runs a
+    multi-statement script as one implicit transaction, aiosqlite's executescript runs it between
+    its own BEGIN and COMMIT."""
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         if engine.dialect.name == "postgresql":

@@ -1,20 +1,17 @@
-"""The current definition of every trigger and function, per database, as an SQL snapshot.
+"""What a migrated database reports of its triggers and functions, and app/db/schema_sql.py written from it.
 
-Migrations 0003 to 0007 create, drop and re-create triggers and functions; no migration shows what
-is current. tests/data/schema/postgresql.sql and tests/data/schema/sqlite.sql do: each is what a
-database migrated to head reports (Postgres: ``pg_get_functiondef`` and ``pg_get_triggerdef`` of
-the functions and triggers of the public schema; SQLite: ``sqlite_master``'s triggers), laid out
-for reading. The layout changes whitespace only: tests/test_schema_snapshot.py migrates a new
-database of each kind and checks the committed file against what it reports, whitespace outside
-quotes aside. After changing a trigger or function in a migration, rewrite both files with::
+app/db/schema_sql.py holds the current definition of every trigger and function, per database:
+what a database migrated to head reports (Postgres: ``pg_get_functiondef`` and ``pg_get_triggerdef``
+of the functions and triggers of the public schema; SQLite: ``sqlite_master``'s triggers), laid out
+for reading. The layout changes whitespace only: tests/test_schema_sql.py migrates a new database of
+each kind and checks the module against what it reports, whitespace outside quotes aside. After
+changing a trigger or function in a migration, rewrite the module's definitions with::
 
     .venv/bin/python -m tests.schema_snapshot
 
-(the server in DAGPORT_TEST_POSTGRES_URL, else a private cluster of its own: tests/postgres.py), then review the diff.
-``DAGPORT_UPDATE_SNAPSHOT=1`` makes the test write them too, as it does for the other snapshots.
-
-Why under tests/ and not app/: nothing in dagport reads these files, so they need not ship in the
-package; tests/data/ is where the other committed snapshot (openapi.json) lives.
+(the server in DAGPORT_TEST_POSTGRES_URL, else a private cluster of its own: tests/postgres.py), then
+review the diff. ``DAGPORT_UPDATE_SNAPSHOT=1`` makes the test write them too, as it does for the
+other snapshots.
 """
 
 from __future__ import annotations
@@ -30,35 +27,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
-from app.db import migrate
+from app.db import migrate, schema_sql
 from app.db.engine import create_engine
 from tests import postgres
-from tests.conftest import DATA_DIR
 
 DIALECTS = ("postgresql", "sqlite")
-SNAPSHOTS = {dialect: DATA_DIR / "schema" / f"{dialect}.sql" for dialect in DIALECTS}
+MODULE = Path(schema_sql.__file__)
+CONSTANTS = {"postgresql": "POSTGRESQL", "sqlite": "SQLITE"}
 REGENERATE = ".venv/bin/python -m tests.schema_snapshot"
 
-_HEADERS = {
-    "postgresql": """\
--- dagport's triggers and functions on Postgres as they are now: what a database migrated to head
--- reports (pg_get_functiondef, pg_get_triggerdef), laid out for reading (whitespace only).
--- Migrations 0003 to 0007 (app/db/migrations/versions/) create and replace them; this file is
--- for reading, dagport never executes it.
-""",
-    "sqlite": """\
--- dagport's triggers on SQLite (it has no stored functions) as they are now: what a database
--- migrated to head reports (sqlite_master), laid out for reading (whitespace only).
--- Migrations 0003 to 0007 (app/db/migrations/versions/) create and replace them; this file is
--- for reading, dagport never executes it.
-""",
-}
-_REGENERATE_NOTE = f"""\
---
--- tests/test_schema_snapshot.py checks it against a freshly migrated database. After changing a
--- trigger or function in a migration, regenerate both tests/data/schema/*.sql with:
---     {REGENERATE}
-"""
+
+def committed(dialect: str) -> str:
+    """The module's definitions for ``dialect``, as committed."""
+    return getattr(schema_sql, CONSTANTS[dialect])
+
 
 # The public schema's own functions (not an extension's) and the triggers on its tables (not the
 # internal ones that enforce foreign keys).
@@ -188,7 +170,7 @@ async def render(engine: AsyncEngine, *, pretty: bool = True) -> str:
             sections = await _postgres_sections(conn, pretty)
         else:
             sections = await _sqlite_sections(conn, pretty)
-    return _HEADERS[dialect] + _REGENERATE_NOTE + "".join(f"\n{section}\n" for section in sections)
+    return "\n".join(f"{section}\n" for section in sections)
 
 
 @asynccontextmanager
@@ -213,13 +195,27 @@ async def migrated_database(dialect: str) -> AsyncIterator[AsyncEngine]:
         await postgres.drop_database(name)
 
 
+def rewritten(definitions: dict[str, str]) -> str:
+    """app/db/schema_sql.py with its constants set to ``definitions`` (its docstring kept)."""
+    source = MODULE.read_text()
+    for dialect, sql in definitions.items():
+        name = CONSTANTS[dialect]
+        source = re.sub(
+            rf'^{name} = """\\\n.*?^"""\n',
+            lambda _m, n=name, d=sql: f'{n} = """\\\n{d}"""\n',
+            source,
+            flags=re.S | re.M,
+        )
+    return source
+
+
 async def write() -> None:
-    for dialect, path in SNAPSHOTS.items():
+    definitions = {}
+    for dialect in DIALECTS:
         async with migrated_database(dialect) as engine:
-            snapshot = await render(engine)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(snapshot)
-        print(f"wrote {path}")
+            definitions[dialect] = await render(engine)
+    MODULE.write_text(rewritten(definitions))  # noqa: ASYNC240 (a command, once)
+    print(f"wrote {MODULE}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
-"""dagport in front of a real Airflow 3 (``DAGPORT_BACKEND=airflow``): every experimental endpoint
-served through Airflow's REST API v2, and what a client triggers is run by Airflow's scheduler.
+"""dagport in front of a real Airflow 3 (``DAGPORT_BACKEND=airflow``): what Airflow itself shows of
+what dagport did, what a client triggers run by Airflow's scheduler, and what only this backend has
+(its links, what Airflow 3 hides, assets as lineage, credentials, coalescing, outages).
+
+The experimental contract itself is checked in this world by the conformance suite
+(tests/conformance/), as in every other.
 
 Airflow is the one tests/airflow_deployment.py starts (api-server, scheduler, dag-processor,
 LocalExecutor, the DAGs of tests/airflow_dags/); dagport runs in process in front of it, its own
@@ -151,85 +155,19 @@ async def test_a_trigger_with_a_string_conf_is_run_by_airflow_to_success(
     assert info["queued_dttm"] != "None" and (info["job_id"], info["updated_at"]) == ("None", "None")
 
 
-async def test_a_trigger_at_a_date_is_addressable_by_that_date_and_duplicates_are_refused(
-    api: httpx.AsyncClient,
+async def test_listings_link_to_airflow_3_s_run_pages(
+    api: httpx.AsyncClient, airflow: AirflowDeployment
 ) -> None:
-    date = "2025-03-01T10:00:00+00:00"
-    triggered = await trigger(api, ECHO, execution_date=date, run_id="by_date_1", conf={"a": 1})
-    assert triggered["execution_date"] == date
-    assert (await api.get(f"/dags/{ECHO}/dag_runs/2025-03-01T12:00:00+02:00")).status_code == 200
-
-    same_date = await api.post(f"/dags/{ECHO}/dag_runs", json={"execution_date": date, "run_id": "other"})
-    assert same_date.status_code == 400
-    assert same_date.json()["error"] == (
-        f"A DAG Run already exists for DAG {ECHO} at 2025-03-01 10:00:00+00:00 with run id other"
-    )
-    same_id = await api.post(
-        f"/dags/{ECHO}/dag_runs", json={"execution_date": "2025-03-02T00:00:00Z", "run_id": "by_date_1"}
-    )
-    assert same_id.status_code == 400
-    assert same_id.json()["error"] == (
-        f"A DAG Run already exists for DAG {ECHO} at 2025-03-02 00:00:00+00:00 with run id by_date_1"
-    )
-
-
-async def test_triggers_refused_before_airflow_is_asked(api: httpx.AsyncClient) -> None:
-    unknown = await api.post("/dags/no_such_dag/dag_runs", json={})
-    assert (unknown.status_code, unknown.json()["error"]) == (404, "Dag id no_such_dag not found in DagModel")
-    early = await api.post(f"/dags/{ECHO}/dag_runs", json={"execution_date": "2020-01-01T00:00:00+00:00"})
-    assert early.status_code == 400
-    assert early.json()["error"] == (
-        "The execution_date [2020-01-01T00:00:00+00:00] should be >= start_date "
-        "[2024-01-01T00:00:00+00:00] from DAG's default_args"
-    )
-    bad_conf = await api.post(f"/dags/{ECHO}/dag_runs", json={"conf": [1]})
-    assert bad_conf.status_code == 400
-
-
-async def test_run_lookups_and_listings(api: httpx.AsyncClient, airflow: AirflowDeployment) -> None:
-    date = "2025-04-01T00:00:00+00:00"
-    await trigger(api, ECHO, execution_date=date, run_id="listed_1")
-    missing = await api.get(f"/dags/{ECHO}/dag_runs/2025-04-01T00:00:01+00:00")
-    assert missing.status_code == 404
-    assert missing.json()["error"] == f"Dag Run for date 2025-04-01 00:00:01+00:00 not found in dag {ECHO}"
-    assert (await api.get("/dags/no_such_dag/dag_runs/2025-04-01")).json()["error"] == (
-        "Dag id no_such_dag not found in DagModel"
-    )
-
-    listing = await api.get(f"/dags/{ECHO}/dag_runs")
-    assert listing.status_code == 200
-    runs = listing.json()
-    dates = [r["execution_date"] for r in runs]
-    assert dates == sorted(dates)
-    mine = next(r for r in runs if r["run_id"] == "listed_1")
-    assert set(mine) == {"dag_id", "dag_run_url", "execution_date", "id", "run_id", "start_date", "state"}
-    assert mine["execution_date"] == date
+    await trigger(api, ECHO, execution_date="2025-04-01T00:00:00+00:00", run_id="listed_1")
+    listing = (await api.get(f"/dags/{ECHO}/dag_runs", params={"execution_date_gte": "2025-04-01"})).json()
+    mine = next(r for r in listing if r["run_id"] == "listed_1")
     assert mine["dag_run_url"] == f"{airflow.url}/dags/{ECHO}/runs/listed_1"
-    assert isinstance(mine["id"], int)
-    again = next(r for r in (await api.get(f"/dags/{ECHO}/dag_runs")).json() if r["run_id"] == "listed_1")
-    assert again["id"] == mine["id"]  # a stable number across requests
-    assert len({r["id"] for r in runs}) == len(runs)
-
-    window = (
-        await api.get(f"/dags/{ECHO}/dag_runs?execution_date_gte={date}&execution_date_lte={date}")
-    ).json()
-    assert [r["run_id"] for r in window] == ["listed_1"]
-    assert len((await api.get(f"/dags/{ECHO}/dag_runs?limit=1")).json()) == 1
-    unknown = await api.get("/dags/no_such_dag/dag_runs")
-    assert (unknown.status_code, unknown.json()["error"]) == (400, "Dag id no_such_dag not found in DagModel")
-    bad_state = await api.get(f"/dags/{ECHO}/dag_runs?state=nope")
-    assert bad_state.status_code == 400
-
-
-async def test_latest_runs_has_each_dag_s_newest_run(api: httpx.AsyncClient) -> None:
     triggered = await trigger(api, ECHO)
-    items = (await api.get("/latest_runs")).json()["items"]
-    assert [i["dag_id"] for i in items] == sorted(i["dag_id"] for i in items)
-    echo = next(i for i in items if i["dag_id"] == ECHO)
+    echo = next(i for i in (await api.get("/latest_runs")).json()["items"] if i["dag_id"] == ECHO)
     assert echo["execution_date"] == triggered["execution_date"]
-    assert echo["dag_run_url"].endswith(
-        f"/dags/{ECHO}/runs/" + triggered["run_id"].replace(":", "%3A").replace("+", "%2B")
-    )
+    assert echo["dag_run_url"] == f"{airflow.url}/dags/{ECHO}/runs/" + triggered["run_id"].replace(
+        ":", "%3A"
+    ).replace("+", "%2B")
 
 
 async def test_task_info_rebuilds_upstream_ids_and_names_what_airflow_3_hides(api: httpx.AsyncClient) -> None:
@@ -256,20 +194,6 @@ async def test_task_info_rebuilds_upstream_ids_and_names_what_airflow_3_hides(ap
     prepare = (await api.get(f"/dags/{ECHO}/tasks/prepare")).json()
     assert (prepare["operator"], prepare["downstream_task_ids"]) == ("BashOperator", "{'echo_conf'}")
 
-    no_task = await api.get(f"/dags/{ECHO}/tasks/nope")
-    assert (no_task.status_code, no_task.json()["error"]) == (404, f"Task nope not found in dag {ECHO}")
-    no_dag = await api.get("/dags/no_such_dag/tasks/prepare")
-    assert no_dag.json()["error"] == "Dag id no_such_dag not found in DagModel"
-
-
-async def test_task_instance_lookup_errors_in_api_order(api: httpx.AsyncClient) -> None:
-    date = "2025-05-01T00:00:00+00:00"
-    await trigger(api, ECHO, execution_date=date, run_id="ti_lookup")
-    no_task = await api.get(f"/dags/{ECHO}/dag_runs/{date}/tasks/nope")
-    assert (no_task.status_code, no_task.json()["error"]) == (404, f"Task nope not found in dag {ECHO}")
-    no_run = await api.get(f"/dags/{ECHO}/dag_runs/2025-05-02T00:00:00+00:00/tasks/prepare")
-    assert no_run.json()["error"] == f"Dag Run for date 2025-05-02 00:00:00+00:00 not found in dag {ECHO}"
-
 
 async def test_run_and_task_instance_state_updates_go_to_airflow(
     api: httpx.AsyncClient, airflow: AirflowDeployment
@@ -288,9 +212,6 @@ async def test_run_and_task_instance_state_updates_go_to_airflow(
     assert (done.status_code, done.json()["state"]) == (200, "success"), done.text
     seen = await airflow.api("GET", "/dags/dagport_slow/dagRuns/patched/taskInstances/sleep")
     assert seen.json()["state"] == "success"
-    running = await api.patch(f"/dags/dagport_slow/dag_runs/{date}/tasks/sleep", json={"state": "running"})
-    assert running.status_code == 400
-    assert "success, failed, skipped" in running.json()["error"]
 
 
 async def test_pause_and_unpause_reach_airflow(api: httpx.AsyncClient, airflow: AirflowDeployment) -> None:
@@ -299,9 +220,6 @@ async def test_pause_and_unpause_reach_airflow(api: httpx.AsyncClient, airflow: 
     assert (await api.get("/dags/dagport_pool/paused")).json() == {"is_paused": True}
     assert (await api.get("/dags/dagport_pool/paused/False")).json() == {"response": "ok"}
     assert (await airflow.api("GET", "/dags/dagport_pool")).json()["is_paused"] is False
-    unknown = await api.get("/dags/no_such_dag/paused")
-    assert (unknown.status_code, unknown.json()["error"]) == (404, "Dag id no_such_dag not found")
-    assert (await api.get("/dags/dagport_pool/paused/maybe")).status_code == 400
 
 
 async def test_a_dag_id_never_steers_the_service_account_to_other_endpoints(
@@ -362,10 +280,6 @@ async def test_pools_round_trip_into_airflow(api: httpx.AsyncClient, airflow: Ai
     deleted = await api.delete("/pools/dagport_pool")
     assert deleted.json() == updated
     assert (await airflow.api("GET", "/pools/dagport_pool")).status_code == 404
-    missing = await api.get("/pools/dagport_pool")
-    assert (missing.status_code, missing.json()["error"]) == (404, "Pool 'dagport_pool' doesn't exist")
-    default = await api.delete("/pools/default_pool")
-    assert (default.status_code, default.json()["error"]) == (400, "default_pool cannot be deleted")
 
 
 async def test_lineage_shows_the_assets_a_run_emitted_and_the_inlets_its_tasks_declare(
@@ -385,25 +299,13 @@ async def test_lineage_shows_the_assets_a_run_emitted_and_the_inlets_its_tasks_d
     }
 
 
-async def test_dags_code_and_definitions(api: httpx.AsyncClient) -> None:
+async def test_a_dag_s_code_is_its_python_file_and_its_tasks_airflow_s_order(api: httpx.AsyncClient) -> None:
     code = await api.get(f"/dags/{ECHO}/code")
-    assert code.status_code == 200
-    assert code.headers["content-type"].startswith("text/plain")
     assert 'dag_id="dagport_echo"' in code.text
     dag = (await api.get(f"/dags/{ECHO}")).json()
     # Airflow 3's API lists a DAG's tasks by task_id (the definition's order is not exposed).
     assert (dag["dag_id"], dag["tasks"], dag["tags"]) == (ECHO, ["echo_conf", "prepare"], ["dagport"])
-    assert dag["start_date"] == "2024-01-01T00:00:00+00:00"
-    listing = (await api.get("/dags?limit=2")).json()
-    assert listing["total_entries"] >= 4 and len(listing["dags"]) == 2
-    assert [d["dag_id"] for d in (await api.get("/dags?tag=dagport")).json()["dags"]] == sorted(
-        ["dagport_assets", "dagport_echo", "dagport_pool", "dagport_slow"]
-    )
-    put = await api.put(f"/dags/{ECHO}", json={"dag_id": ECHO, "tasks": [{"task_id": "t"}]})
-    assert put.status_code == 501
-    assert put.json()["error"] == (
-        "DAG definitions are Python files in Airflow's DAG bundle; PUT is not available when dagport fronts Airflow"
-    )
+    assert dag["fileloc"].endswith("tests/airflow_dags/dagport_echo.py")
 
 
 async def test_info_and_readiness_name_airflow(api: httpx.AsyncClient, front: Callable[..., Any]) -> None:

@@ -262,7 +262,8 @@ async def test_a_stored_token_not_confirmed_within_the_ttl_is_refused_while_relo
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    from app.auth import CANNOT_VERIFY, TokenStore
+    from app.auth import TokenStore
+    from app.core.messages import CANNOT_VERIFY
     from app.db import migrate
     from app.errors import Unavailable
 

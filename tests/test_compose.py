@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.middleware import too_large_message
+from app.core.messages import body_too_large
 from tests.airflow_deployment import airflow_version
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +90,7 @@ def test_nginx_body_limit_and_its_error_match_dagports(services: dict[str, Any],
     limits = {int(env(services[replica])["DAGPORT_MAX_BODY_BYTES"]) for replica in REPLICAS}
     assert limits == {1024 * 1024}
     assert re.findall(r"client_max_body_size (\S+);", nginx_conf) == ["1m"]  # 1m = 1048576 bytes
-    assert f'{{"error": "{too_large_message(1024 * 1024)}", "request_id": "$request_id"}}' in nginx_conf
+    assert f'{{"error": "{body_too_large(1024 * 1024)}", "request_id": "$request_id"}}' in nginx_conf
 
 
 # -- compose.airflow.yaml: dagport in front of Airflow's official image ---------------------------

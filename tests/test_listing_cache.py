@@ -248,16 +248,17 @@ def read_columns(stmt) -> set:
 def test_a_cached_run_listing_reads_only_what_the_runs_stamp_covers(filters) -> None:
     """A body is kept while the DAG's stamp is unchanged: every column its statement reads must be
     one whose change moves the stamp (migration 0007), or the cache could serve a stale body."""
-    from app.db.repositories.dag_runs import STAMP_COVERED_COLUMNS, _list_runs_statement
+    from app.db.repositories.dag_runs import list_runs_statement
+    from app.db.repositories.listings import STAMP_COVERED_COLUMNS
 
-    columns = read_columns(_list_runs_statement(*filters))
+    columns = read_columns(list_runs_statement(*filters, rendered=True))
     assert columns and columns <= STAMP_COVERED_COLUMNS, columns - STAMP_COVERED_COLUMNS
 
 
 def test_cached_latest_runs_reads_only_what_the_stamps_cover() -> None:
-    from app.db.repositories.dag_runs import _LATEST_RUNS, STAMP_COVERED_COLUMNS
+    from app.db.repositories.listings import LATEST_RUNS, STAMP_COVERED_COLUMNS
 
-    columns = read_columns(_LATEST_RUNS)
+    columns = read_columns(LATEST_RUNS)
     assert columns and columns <= STAMP_COVERED_COLUMNS, columns - STAMP_COVERED_COLUMNS
 
 
@@ -265,7 +266,7 @@ def test_the_covered_columns_of_dag_are_the_ones_dag_run_triggers_maintain() -> 
     """Of the dag table, only the latest-run pointer (kept by triggers on dag_run, in the same
     transaction) and the key are covered; a change to any other dag column moves no stamp."""
     from app.db.models import dag
-    from app.db.repositories.dag_runs import STAMP_COVERED_COLUMNS
+    from app.db.repositories.listings import STAMP_COVERED_COLUMNS
 
     assert {c.name for c in STAMP_COVERED_COLUMNS if c.table is dag} == {
         "dag_id",

@@ -40,9 +40,9 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.python import asgi
 
 from app.config import Settings
+from app.core.messages import CONF_NOT_AN_OBJECT as CONF_ERROR
 from app.dates import InvalidDateError
 from app.main import create_app
-from app.schemas.dag_runs import CONF_ERROR
 from tests.conftest import TOKEN, FakeClock
 from tests.helpers import build_reference_state
 

@@ -1,10 +1,12 @@
-"""The Backend of app/services/backend.py in front of an Airflow 3 (``DAGPORT_BACKEND=airflow``).
+"""The Backend of app/core/ports.py in front of an Airflow 3 (``DAGPORT_BACKEND=airflow``).
 
 dagport keeps no state of Airflow's here: a unit of work is Airflow's REST API itself (each write
-is one Airflow call, made in Airflow's own transaction), and dagport's database holds only its API
-tokens and the ids of app/db/repositories/airflow_ids.py. ``check()`` is the start-up check: an
-Airflow it cannot serve (unreachable, older than 3.0, refusing the service credentials) is
-refused with one line.
+is one Airflow call, made in Airflow's own transaction: ``reading()`` and ``writing()`` yield the
+same store), and dagport's database holds only its API tokens and the ids of
+app/db/repositories/airflow_ids.py. What Airflow does not let a client do of the contract is
+declared here (no ``Capability`` at all; the task-instance states a client may set), and the
+services answer it (docs/airflow.md). ``check()`` is the start-up check: an Airflow it cannot
+serve (unreachable, older than 3.0, refusing the service credentials) is refused with one line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from app.airflow.store import AirflowStore
 from app.config import Settings
+from app.core.ports import Capability
 from app.db.engine import Engine
 from app.db.repositories.airflow_ids import IdRegistry
 from app.errors import DomainError
@@ -37,8 +40,10 @@ class AirflowUnusable(Exception):
 
 
 class AirflowBackend:
-    accepts_definitions = False
-    outage_message = "Airflow unavailable"
+    # Airflow's scheduler and workers run the runs: none of the contract's optional behaviours.
+    capabilities: frozenset[Capability] = frozenset()
+    # What Airflow 3 lets a client set (PATCH .../taskInstances/{task_id}).
+    settable_task_instance_states = ("success", "failed", "skipped")
 
     def __init__(
         self,

@@ -12,22 +12,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.results import Dag, Pool, Run, Task, TaskInstance
 from app.gateway import models as v2
-from app.services.results import Dag, Pool, Run, Task, TaskInstance
 
 
 def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
-def iso(value: datetime | None) -> str | None:
-    """A date as the experimental API writes it (``isoformat()`` in UTC)."""
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
 def to_run(run: v2.DagRun) -> Run:
     return Run(
-        id=None,
         dag_id=run.dag_id,
         run_id=run.dag_run_id,
         execution_date=run.execution_date,

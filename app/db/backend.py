@@ -1,16 +1,15 @@
-"""dagport's own tables as the services' backend (``app.services.backend.Backend``).
+"""dagport's own tables as the services' backend (``app.core.ports.Backend``).
 
 A unit of work is one pooled connection, admitted in arrival order (``PoolGate``): a reading
 one reads as ``app/db/reads.py`` decides, a writing one is one transaction, committed when its
-block ends. Database failures leave here as domain errors (``Unavailable``, ``Invalid``: the
-reading of app/db/failures.py), so no layer above knows a driver's exceptions.
+block ends. Its store hands out one repository per port (app/db/repositories/), each applying the
+core's plans with prebuilt statements, and the optional pre-rendered, versioned listings. Database
+failures leave here as domain errors (``Unavailable``, ``Invalid``: the reading of
+app/db/failures.py), so no layer above knows a driver's exceptions.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -18,34 +17,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
+from app.core.ports import Capability
+from app.core.states import TASK_INSTANCE_STATES
 from app.db.engine import PoolGate
 from app.db.failures import domain_error_of
 from app.db.reads import AsyncpgReader, CoreReader, Reader, asyncpg_pool, read_path
 from app.db.repositories.dag_runs import DagRunRepository
 from app.db.repositories.dags import DagRepository
 from app.db.repositories.lineage import LineageRepository
+from app.db.repositories.listings import ListingRepository
 from app.db.repositories.pools import PoolRepository
-from app.db.repositories.tasks import TaskRepository
+from app.db.repositories.task_instances import TaskRepository
 from app.errors import DomainError, Unavailable
-from app.services.backend import UNSET
-from app.services.results import (
-    Dag,
-    DagDefinition,
-    DagPage,
-    LatestRun,
-    LineageLookup,
-    ListedRun,
-    Pool,
-    RunFilter,
-    RunLookup,
-    RunsVersion,
-    StoredDag,
-    TaskInstanceLookup,
-    TaskInstanceReport,
-    TaskLookup,
-    TriggerCommand,
-    TriggerOutcome,
-)
 
 
 class Database:
@@ -73,10 +56,10 @@ class Database:
 
 
 class SqlBackend(Database):
-    """dagport's tables as the services' backend (``app.services.backend.Backend``)."""
+    """dagport's tables as the services' backend (``app.core.ports.Backend``): every capability."""
 
-    accepts_definitions = True
-    outage_message = "Database unavailable"
+    capabilities = frozenset(Capability)
+    settable_task_instance_states = TASK_INSTANCE_STATES
 
     async def ping(self) -> bool:
         try:
@@ -148,7 +131,7 @@ class UnitOfWork:
 
 
 class SqlStore:
-    """The backend's operations on one unit of work's connection (``app.services.backend.Store``)."""
+    """One unit of work's ports (``app.core.ports.Store``), each a repository over its connection."""
 
     __slots__ = ("conn", "dialect", "reader")
 
@@ -157,135 +140,26 @@ class SqlStore:
         self.conn = conn
         self.dialect = dialect
 
-    def _runs(self) -> DagRunRepository:
+    @property
+    def runs(self) -> DagRunRepository:
         return DagRunRepository(self.reader, self.conn, self.dialect)
 
-    def _dags(self) -> DagRepository:
+    @property
+    def tasks(self) -> TaskRepository:
+        return TaskRepository(self.reader, self.conn, self.dialect)
+
+    @property
+    def dags(self) -> DagRepository:
         return DagRepository(self.reader, self.conn, self.dialect)
 
-    def _pools(self) -> PoolRepository:
+    @property
+    def pools(self) -> PoolRepository:
         return PoolRepository(self.reader, self.conn, self.dialect)
 
-    # -- runs --------------------------------------------------------------------------------------
-    async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
-        return await self._runs().find_run(dag_id=dag_id, execution_date=execution_date)
+    @property
+    def lineage(self) -> LineageRepository:
+        return LineageRepository(self.reader, self.conn, self.dialect)
 
-    async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
-        return await self._runs().list_runs(dag_id=dag_id, filters=filters, dag_known=dag_known)
-
-    async def stream_runs(
-        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
-    ) -> AsyncGenerator[list[ListedRun]]:
-        # Chunks are read after the unit of work has handed the store out, so their failures are
-        # turned into domain errors here, where a statement's would be by UnitOfWork.__aexit__.
-        chunks = self._runs().stream_runs(dag_id=dag_id, filters=filters, chunk_rows=chunk_rows)
-        try:
-            async with aclosing(chunks):
-                async for chunk in chunks:
-                    yield chunk
-        except Exception as exc:
-            error = domain_error_of(exc)
-            if error is None or isinstance(exc, DomainError):
-                raise
-            raise error from exc
-
-    async def runs_version(self, *, dag_id: str) -> RunsVersion:
-        return await self._runs().runs_version(dag_id=dag_id)
-
-    async def latest_runs(self) -> list[LatestRun]:
-        return await self._runs().latest_runs()
-
-    async def latest_runs_version(self) -> int | None:
-        return await self._runs().latest_runs_version()
-
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        return await self._runs().trigger(command)
-
-    async def set_run_state(
-        self, *, dag_id: str, execution_date: datetime, state: str, now: datetime
-    ) -> RunLookup:
-        runs = self._runs()
-        run = await runs.lock_run(dag_id=dag_id, execution_date=execution_date)
-        if run is None:
-            return RunLookup(dag_exists=await runs.dag_exists(dag_id=dag_id), run=None)
-        return RunLookup(dag_exists=True, run=await runs.set_run_state(run=run, state=state, now=now))
-
-    # -- tasks and task instances ----------------------------------------------------------------
-    async def find_task(self, *, dag_id: str, task_id: str) -> TaskLookup:
-        return await TaskRepository(self.reader, self.conn, self.dialect).find(dag_id=dag_id, task_id=task_id)
-
-    async def find_task_instance(
-        self, *, dag_id: str, execution_date: datetime, task_id: str
-    ) -> TaskInstanceLookup:
-        return await self._runs().find_task_instance(
-            dag_id=dag_id, execution_date=execution_date, task_id=task_id
-        )
-
-    async def report_task_instance(
-        self,
-        *,
-        dag_id: str,
-        execution_date: datetime,
-        task_id: str,
-        report: TaskInstanceReport,
-        now: datetime,
-    ) -> TaskInstanceLookup:
-        runs = self._runs()
-        # The run's row lock first, then the task instance read under it: reports of one run
-        # serialise, and each reads what the previous one wrote (no lost try_number increments).
-        run = await runs.lock_run(dag_id=dag_id, execution_date=execution_date)
-        found = await runs.find_task_instance(dag_id=dag_id, execution_date=execution_date, task_id=task_id)
-        if found.instance is None:
-            return found
-        if run is None:  # the run was deleted between the two reads
-            return TaskInstanceLookup(dag_exists=True, task_exists=True, run_exists=False, instance=None)
-        updated = await runs.update_task_instance(run=run, current=found.instance, report=report, now=now)
-        return TaskInstanceLookup(dag_exists=True, task_exists=True, run_exists=True, instance=updated)
-
-    async def run_lineage(self, *, dag_id: str, execution_date: datetime) -> LineageLookup:
-        found = await self._runs().find_run(dag_id=dag_id, execution_date=execution_date)
-        if found.run is None:
-            return LineageLookup(dag_exists=found.dag_exists, run_exists=False, tasks=[])
-        tasks = await LineageRepository(self.reader, self.conn, self.dialect).for_run(run_pk=found.run.id)
-        return LineageLookup(dag_exists=True, run_exists=True, tasks=tasks)
-
-    # -- DAGs ----------------------------------------------------------------------------------------
-    async def get_dag(self, *, dag_id: str) -> Dag | None:
-        return await self._dags().get(dag_id=dag_id)
-
-    async def list_dags(self, *, limit: int, offset: int, paused: bool | None, tag: str | None) -> DagPage:
-        return await self._dags().list(limit=limit, offset=offset, paused=paused, tag=tag)
-
-    async def dag_source(self, *, dag_id: str) -> str | None:
-        return await self._dags().source_text(dag_id=dag_id)
-
-    async def is_paused(self, *, dag_id: str) -> bool | None:
-        return await self._dags().is_paused(dag_id=dag_id)
-
-    async def set_paused(self, *, dag_id: str, paused: bool) -> bool:
-        return await self._dags().set_paused(dag_id=dag_id, paused=paused)
-
-    async def delete_dag(self, *, dag_id: str) -> int | None:
-        return await self._dags().delete(dag_id=dag_id)
-
-    async def upsert_dag(
-        self, *, definition: DagDefinition, source_text: str, fileloc: str, now: datetime
-    ) -> StoredDag:
-        return await self._dags().upsert(spec=definition, source_text=source_text, fileloc=fileloc, now=now)
-
-    # -- pools ---------------------------------------------------------------------------------------
-    async def list_pools(self) -> list[Pool]:
-        return await self._pools().list()
-
-    async def get_pool(self, *, name: str) -> Pool | None:
-        return await self._pools().get(name=name)
-
-    async def upsert_pool(
-        self, *, name: str, slots: int, description: Any = UNSET, include_deferred: Any = UNSET
-    ) -> Pool:
-        return await self._pools().upsert(
-            name=name, slots=slots, description=description, include_deferred=include_deferred
-        )
-
-    async def delete_pool(self, *, name: str) -> Pool | None:
-        return await self._pools().delete(name=name)
+    @property
+    def listings(self) -> ListingRepository:
+        return ListingRepository(self.reader, self.conn, self.dialect)

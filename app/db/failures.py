@@ -21,13 +21,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.config import Settings
+from app.core.messages import CANNOT_STORE
 from app.errors import DomainError, Invalid, StoreFailure, Unavailable
 
 # SQLSTATE classes that mean "the database is not there right now", not "your request is wrong":
 # 08 connection exception, 57 operator intervention (shutting down, starting up), 53 insufficient
 # resources (too many connections).
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "57", "53")
-CANNOT_STORE = "Invalid input: the database cannot store a value in this request"
 
 # The errors by which asyncpg says the server or the connection is gone.
 ASYNCPG_UNAVAILABLE = (

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import messages
 from app.dates import utcnow
 from app.db.failures import READ_FAILURES
 from app.db.repositories.tokens import TokenInfo, TokenRepository
@@ -67,4 +68,4 @@ async def read_token_hashes(engine: AsyncEngine, *, within: float) -> list[str]:
         async with asyncio.timeout(within), engine.connect() as conn:
             return await TokenRepository(conn).hashes()
     except READ_FAILURES as exc:
-        raise Unavailable(f"{type(exc).__name__}: {exc}") from exc
+        raise Unavailable(messages.failure(exc)) from exc

@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from app.dates import EXAMPLE_DATE_FORMAT, str_utc
+from app.core.messages import EXAMPLE_DATE_FORMAT
+from app.dates import str_utc
 from app.definitions.decoding import DagDefinitionError as DagDefinitionError  # raised here too
 from app.definitions.document import (
     ID_PATTERN,

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import httpx
 from cachetools import TTLCache
 
+from app.core import messages
 from app.errors import DomainError, Forbidden, TooMuchWork, Unauthenticated, UpstreamFailure, UpstreamTimeout
 from app.gateway.context import current
 from app.gateway.credentials import Credentials
@@ -56,10 +57,7 @@ def _frozen(query: Query) -> tuple[Any, ...]:
 
 
 def too_much_work(limit: int) -> TooMuchWork:
-    return TooMuchWork(
-        f"This request needs more than {limit} calls to Airflow, the most dagport makes for one "
-        "request (DAGPORT_AIRFLOW_MAX_CALLS): ask for less (a smaller limit) or raise that setting"
-    )
+    return TooMuchWork(messages.too_many_airflow_calls(limit))
 
 
 class CallerShare:
@@ -307,10 +305,10 @@ class AirflowClient:
                 "DAGPORT_AIRFLOW_PASSWORD or DAGPORT_AIRFLOW_TOKEN",
                 answer.status,
             )
-            return UpstreamFailure("Airflow refused dagport's credentials")
+            return UpstreamFailure(messages.AIRFLOW_REFUSED_SERVICE_CREDENTIALS)
         if answer.status == 401:
-            return Unauthenticated(f"Airflow refused the credentials: {answer.detail}")
-        return Forbidden(f"Airflow refused the request: {answer.detail}")
+            return Unauthenticated(messages.airflow_refused_credentials(answer.detail))
+        return Forbidden(messages.airflow_refused_request(answer.detail))
 
     async def get_public(self, endpoint: Endpoint, *, health: bool = False) -> Answer:
         """A call Airflow answers without credentials (``/api/v2/version``, ``/monitor/health``);

@@ -30,6 +30,7 @@ from typing import Protocol
 import orjson
 from cachetools import TTLCache
 
+from app.core import messages
 from app.errors import Unauthenticated, UpstreamFailure
 from app.gateway.context import caller_authorization
 from app.gateway.endpoints import TOKEN
@@ -38,7 +39,6 @@ from app.gateway.transport import Transport, decoded
 # A token is fetched again this long before it expires (Airflow's default lifetime: 86,400 s).
 EXPIRY_MARGIN_SECONDS = 60.0
 PASSTHROUGH_TOKENS = 10_000
-MALFORMED_BASIC = "Malformed HTTP Basic credentials"
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -82,8 +82,8 @@ class TokenExchange:
         if answer.status in (200, 201) and isinstance(body, dict) and "access_token" in body:
             return str(body["access_token"])
         if answer.status in (400, 401, 403, 422):
-            raise Unauthenticated(f"Airflow refused the credentials: {answer.detail}")
-        raise UpstreamFailure(f"Airflow's {TOKEN.template} answered {answer.status}")
+            raise Unauthenticated(messages.airflow_refused_credentials(answer.detail))
+        raise UpstreamFailure(messages.airflow_token_endpoint_failed(TOKEN.template, answer.status))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ class ServiceAccount:
         try:
             token = await self.exchange(self.username, self.password)
         except Unauthenticated:
-            raise UpstreamFailure("Airflow refused dagport's credentials") from None
+            raise UpstreamFailure(messages.AIRFLOW_REFUSED_SERVICE_CREDENTIALS) from None
         self._issued = Issued.of(token, recheck=None)
 
 
@@ -248,8 +248,8 @@ def basic_pair(value: str) -> tuple[str, str]:
     try:
         decoded_value = base64.b64decode(value, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthenticated(MALFORMED_BASIC) from None
+        raise Unauthenticated(messages.MALFORMED_BASIC) from None
     username, sep, password = decoded_value.partition(":")
     if not sep:
-        raise Unauthenticated(MALFORMED_BASIC)
+        raise Unauthenticated(messages.MALFORMED_BASIC)
     return username, password

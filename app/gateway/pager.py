@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from app.core import messages
 from app.errors import Invalid
 from app.gateway.client import AirflowClient, Params
 from app.gateway.endpoints import Endpoint
@@ -23,7 +24,7 @@ C = TypeVar("C", bound=BaseModel)
 
 def refused(answer: Answer) -> Invalid:
     """An Airflow 4xx dagport did not expect: the caller's request, as Airflow worded it."""
-    return Invalid(f"Airflow refused the request: {answer.detail}")
+    return Invalid(messages.airflow_refused_request(answer.detail))
 
 
 def expect(answer: Answer, *statuses: int) -> Any:

@@ -26,6 +26,7 @@ import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from app.core import messages
 from app.errors import Unavailable, UpstreamFailure, UpstreamTimeout
 from app.gateway.endpoints import Target
 from app.gateway.metrics import UpstreamMetrics
@@ -68,7 +69,7 @@ class Answer:
                 return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
             if isinstance(detail, dict):
                 return str(detail.get("reason") or detail)
-        return f"Airflow answered {self.status}"
+        return messages.airflow_answered(self.status)
 
     def parsed(self, model: type[M]) -> M:
         """The body as ``model`` (app/gateway/models.py); an answer dagport cannot read is a 502."""
@@ -78,7 +79,7 @@ class Answer:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem.get("loc", ()))
             raise UpstreamFailure(
-                f"Airflow answered a {model.__name__} dagport cannot read ({where}: {problem.get('msg')})"
+                messages.airflow_unreadable(model.__name__, where, problem.get("msg"))
             ) from None
 
 
@@ -92,7 +93,7 @@ def decoded(response: httpx.Response) -> Answer:
         body = content.decode("utf-8", "replace")
     answer = Answer(status, body, len(content))
     if status >= 500:
-        raise UpstreamFailure(f"Airflow answered {status} {response.reason_phrase}: {answer.detail}")
+        raise UpstreamFailure(messages.airflow_failed(status, response.reason_phrase, answer.detail))
     return answer
 
 
@@ -144,7 +145,7 @@ class Transport:
             return response
         except httpx.ConnectError as exc:
             log.warning("Airflow at %s refused the connection (%s %s)", self.where, method, target.template)
-            raise Unavailable("Airflow refused the connection") from exc
+            raise Unavailable(messages.AIRFLOW_REFUSED_CONNECTION) from exc
         except httpx.TimeoutException as exc:
             status = "timeout"
             log.warning(
@@ -154,10 +155,10 @@ class Transport:
                 target.template,
                 self.timeout,
             )
-            raise UpstreamTimeout(f"Airflow did not answer within {self.timeout:g} s") from exc
+            raise UpstreamTimeout(messages.airflow_timeout(self.timeout)) from exc
         except httpx.TransportError as exc:
             log.warning("Airflow at %s broke the connection: %s: %s", self.where, type(exc).__name__, exc)
-            raise UpstreamFailure(f"Airflow broke the connection ({type(exc).__name__})") from exc
+            raise UpstreamFailure(messages.airflow_broke_connection(type(exc).__name__)) from exc
         finally:
             self.metrics.observe(target.template, method, status, time.perf_counter() - started)
 

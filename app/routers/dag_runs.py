@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from app.core.results import Run
 from app.dates import iso_utc
 from app.error_handlers import responses
 from app.errors import DomainError, StoreFailure
@@ -26,8 +27,7 @@ from app.schemas.dag_runs import (
 )
 from app.schemas.listings import latest_runs_listing, run_listing
 from app.security import API_SECURITY
-from app.services.dag_runs import ListingStream
-from app.services.results import Run
+from app.services.listings import ListingStream
 
 log = logging.getLogger("dagport.listings")
 

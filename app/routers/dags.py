@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import PlainTextResponse
 
+from app.core import messages
 from app.error_handlers import responses
 from app.json import JSONResponse
 from app.routers.dependencies import Dags, DefinitionText, SingleValuedQuery
@@ -177,7 +178,7 @@ async def get_paused(dag_id: str, service: Dags) -> JSONResponse:
 
 
 def deleted(count: int) -> JSONResponse:
-    return JSONResponse({"count": count, "message": f"Removed {count} record(s)"})
+    return JSONResponse({"count": count, "message": messages.removed(count)})
 
 
 _DELETE_DOC = """Remove the DAG, its tasks, runs, task instances and lineage. `count` is the number of

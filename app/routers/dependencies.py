@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 
+from app.core import messages
 from app.dates import parse_date
 from app.errors import Invalid
 from app.json import MAX_DEPTH, NumberTooLarge, loads, too_deep
@@ -85,10 +86,10 @@ async def single_valued_query(request: Request) -> None:
     repeated = sorted({key for key in params if len(params.getlist(key)) > 1})
     if repeated:
         detail = [
-            {"loc": f"query.{key}", "msg": f"Expected one value, got {params.getlist(key)!r}"}
+            {"loc": f"query.{key}", "msg": messages.expected_one_value(params.getlist(key))}
             for key in repeated
         ]
-        raise Invalid(f"Invalid value for query.{repeated[0]}: given more than once", detail=detail)
+        raise Invalid(messages.repeated_query_parameter(repeated[0]), detail=detail)
 
 
 SingleValuedQuery = Depends(single_valued_query)
@@ -102,7 +103,7 @@ _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 def reject_nul(raw: bytes) -> None:
     """Text columns cannot hold NUL on Postgres: refuse it up front, the same way on both databases."""
     if b"\x00" in raw or (b"\\u0000" in raw and _ESCAPED_NUL.search(raw)):
-        raise Invalid("Request body contains a NUL character (\\u0000), which cannot be stored")
+        raise Invalid(messages.BODY_HOLDS_NUL)
 
 
 async def read_json_object(request: Request, *, empty: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -115,17 +116,17 @@ async def read_json_object(request: Request, *, empty: dict[str, Any] | None = N
     if not raw.strip():
         if empty is not None:
             return dict(empty)
-        raise Invalid("Request body is not valid JSON")
+        raise Invalid(messages.BODY_NOT_JSON)
     try:
         body = loads(raw)
     except NumberTooLarge as exc:
-        raise Invalid(f"Request body holds {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise Invalid(messages.body_number_too_large(exc.msg, exc.lineno, exc.colno)) from None
     except ValueError:
-        raise Invalid("Request body is not valid JSON") from None
+        raise Invalid(messages.BODY_NOT_JSON) from None
     if not isinstance(body, dict):
-        raise Invalid("Request body must be a JSON object")
+        raise Invalid(messages.BODY_NOT_AN_OBJECT)
     if too_deep(body):
-        raise Invalid(f"Request body is nested more than {MAX_DEPTH} levels deep")
+        raise Invalid(messages.body_too_deep(MAX_DEPTH))
     return body
 
 
@@ -159,7 +160,7 @@ async def definition_text(request: Request) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid("Request body must be UTF-8 text") from None
+        raise Invalid(messages.BODY_NOT_UTF8) from None
 
 
 DefinitionText = Annotated[str, Depends(definition_text)]

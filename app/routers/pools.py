@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.core.results import DEFAULT_POOL, KEEP, PoolUpsert
 from app.error_handlers import responses
 from app.json import JSONResponse
 from app.routers.dependencies import PoolBody, Pools
@@ -13,8 +14,6 @@ from app.routing import LeanRoute
 from app.schemas.common import NOT_BLANK_PATTERN
 from app.schemas.pools import Pool, pool_json
 from app.security import API_SECURITY
-from app.services.backend import UNSET
-from app.services.pools import DEFAULT_POOL
 
 router = APIRouter(tags=["pools"], route_class=LeanRoute, dependencies=API_SECURITY)
 
@@ -67,10 +66,12 @@ async def create_pool(body: PoolBody, service: Pools) -> JSONResponse:
     `description` and `include_deferred` only when sent. Concurrent creates of one name leave one row."""
     sent = body.model_fields_set
     pool = await service.upsert_pool(
-        body.name,
-        body.slots,
-        description=body.description if "description" in sent else UNSET,
-        include_deferred=body.include_deferred if "include_deferred" in sent else UNSET,
+        PoolUpsert(
+            name=body.name,
+            slots=body.slots,
+            description=body.description if "description" in sent else KEEP,
+            include_deferred=body.include_deferred if "include_deferred" in sent else KEEP,
+        )
     )
     return JSONResponse(pool_json(pool))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.core import messages
 from app.error_handlers import ErrorBody, responses
 from app.json import JSONResponse
 from app.routing import LeanRoute
@@ -81,5 +82,7 @@ async def ready(request: Request) -> JSONResponse:
     except TimeoutError:
         ready = False
     if not ready:
-        return JSONResponse({"error": backend.outage_message}, status_code=503)
+        return JSONResponse(
+            {"error": messages.not_ready(request.app.state.settings.fronts_airflow)}, status_code=503
+        )
     return JSONResponse({"status": "ok"})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.core.results import TaskInstanceReport
 from app.error_handlers import responses
 from app.json import JSONResponse
 from app.routers.dependencies import ExecutionDate, TaskInstanceBody, Tasks
 from app.routing import LeanRoute
 from app.schemas.tasks import TASK_INFO_EXAMPLE, task_info, task_instance_info
 from app.security import API_SECURITY
-from app.services.results import TaskInstanceReport
 
 router = APIRouter(tags=["tasks"], route_class=LeanRoute, dependencies=API_SECURITY)
 

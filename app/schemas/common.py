@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from app.core import messages
 from app.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,9 +52,9 @@ def validate_body(model: type[M], data: dict[str, Any]) -> M:
             if err["type"] == API_MESSAGE:
                 msg = err["ctx"].get("hint", err["msg"])
             elif err["type"] == "missing":
-                msg = f"Missing required field '{err['loc'][-1]}'"
+                msg = messages.missing_field(err["loc"][-1])
             else:
-                msg = f"{err['msg']}, got {err.get('input')!r}"
+                msg = messages.with_value(err["msg"], err.get("input"))
             detail.append({"loc": loc, "msg": msg})
         first = errors[0]
         if first["type"] == API_MESSAGE:
@@ -61,7 +62,7 @@ def validate_body(model: type[M], data: dict[str, Any]) -> M:
         elif first["type"] == "missing":
             message = detail[0]["msg"]
         else:
-            message = f"Invalid {detail[0]['loc']}: {detail[0]['msg']}"
+            message = messages.invalid_field(detail[0]["loc"], detail[0]["msg"])
         raise Invalid(message, detail=detail) from None
 
 
@@ -99,9 +100,7 @@ def check_identifier(value: str, name: str) -> str:
     """``value`` unless it holds a control character or a bidirectional override: a 400 naming
     ``name``, quoting the value as Python writes it (so the character is visible)."""
     if _UNSAFE_RE.search(value):
-        raise api_error(
-            f"{name} must not contain control characters or bidirectional overrides, got {value!r}"
-        )
+        raise api_error(messages.unsafe_identifier(name, value))
     return value
 
 
@@ -116,4 +115,4 @@ def any_case_pattern(words: tuple[str, ...] | list[str]) -> str:
 def strict_bool(value: Any, field: str) -> Any:
     if value is None or isinstance(value, bool):
         return value
-    raise api_error(f"{field} must be true or false, got {value!r}")
+    raise api_error(messages.not_a_boolean(field, value))

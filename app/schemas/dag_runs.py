@@ -7,13 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.core import messages
+from app.core.states import RUN_STATES, SETTABLE_RUN_STATES
 from app.json import NumberTooLarge, loads
 from app.schemas.common import SAFE_TEXT_PATTERN, RequestBody, any_case_pattern, api_error, check_identifier
-from app.services.dag_runs import RUN_STATES
 
 RUN_ID_PATTERN = SAFE_TEXT_PATTERN.replace("[^", "[^/", 1)  # no "/" and no character check_identifier refuses
-CONF_ERROR = "Dag Run conf must be a dictionary object, other types are not supported"
-_SEND_CONF = "send conf as a JSON object, or as a string holding one"
 _TRUE = frozenset({"true", "t", "y", "yes", "1", "on"})
 _FALSE = frozenset({"false", "f", "n", "no", "0", "off"})
 
@@ -32,9 +31,9 @@ def check_run_id(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise api_error(f"run_id must be a string, got {value!r}")
+        raise api_error(messages.run_id_not_a_string(value))
     if len(value) > 250 or "/" in value:
-        raise api_error(f"run_id must be 1 to 250 characters without '/', got {value!r}")
+        raise api_error(messages.bad_run_id(value))
     return check_identifier(value, "run_id")
 
 
@@ -98,22 +97,18 @@ class TriggerRequest(RequestBody):
                 decoded = loads(value)
             except NumberTooLarge as exc:
                 raise api_error(
-                    CONF_ERROR,
-                    hint=f"conf is a string holding {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                    messages.CONF_NOT_AN_OBJECT,
+                    hint=messages.conf_string_number_too_large(exc.msg, exc.lineno, exc.colno),
                 ) from None
             except JSONDecodeError as exc:
                 raise api_error(
-                    CONF_ERROR,
-                    hint=f"conf is a string that is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                    f"column {exc.colno}): {_SEND_CONF}",
+                    messages.CONF_NOT_AN_OBJECT,
+                    hint=messages.conf_string_not_json(exc.msg, exc.lineno, exc.colno),
                 ) from None
             if isinstance(decoded, dict):
                 return decoded
-            raise api_error(
-                CONF_ERROR,
-                hint=f"conf is a string holding JSON {_json_kind(decoded)}, not an object: {_SEND_CONF}",
-            )
-        raise api_error(CONF_ERROR, hint=f"conf is {_json_kind(value)}, not an object: {_SEND_CONF}")
+            raise api_error(messages.CONF_NOT_AN_OBJECT, hint=messages.conf_string_holds(_json_kind(decoded)))
+        raise api_error(messages.CONF_NOT_AN_OBJECT, hint=messages.conf_is(_json_kind(value)))
 
     @field_validator("replace_microseconds", mode="before")
     @classmethod
@@ -126,7 +121,7 @@ class TriggerRequest(RequestBody):
                 return True
             if lowered in _FALSE:
                 return False
-        raise api_error(f"replace_microseconds must be true or false, got '{value}'")
+        raise api_error(messages.bad_replace_microseconds(value))
 
 
 class TriggerResponse(BaseModel):
@@ -175,8 +170,8 @@ class RunStatePatch(RequestBody):
     @field_validator("state", mode="before")
     @classmethod
     def _state(cls, value: Any) -> Any:
-        if value not in ("success", "failed", "queued"):
-            raise api_error(f"Invalid state {value!r}; expected one of: success, failed, queued")
+        if value not in SETTABLE_RUN_STATES:
+            raise api_error(messages.unknown_state(value, SETTABLE_RUN_STATES))
         return value
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.core.results import Dag
 from app.dates import iso_utc
-from app.services.results import Dag
 
 
 class DagDetail(BaseModel):

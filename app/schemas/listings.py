@@ -9,18 +9,15 @@ tests/test_dates.py, tests/routers/test_dag_runs.py and the replay test compare 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from app.core.results import RunLinks
 from app.dates import dag_run_urls
 
-# The listings' dag_run_url of many runs at once: (dag_ids, isoformat() dates, run_ids) -> links
-# (app.services.dag_runs.RunLinks: Airflow 2's graph page, or a fronted Airflow 3's run page).
-Links = Callable[[list[str], list[str], list[str | None]], list[str]]
 
-
-def graph_links(base_url: str) -> Links:
+def graph_links(base_url: str) -> RunLinks:
     """Airflow 2's links: ``<base>/dags/<dag_id>/graph?execution_date=<date, form-encoded>``."""
 
     def links(dag_ids: list[str], dates: list[str], run_ids: list[str | None]) -> list[str]:
@@ -29,7 +26,7 @@ def graph_links(base_url: str) -> Links:
     return links
 
 
-def airflow_run_links(ui_url: str) -> Links:
+def airflow_run_links(ui_url: str) -> RunLinks:
     """A fronted Airflow 3's run page: ``<ui>/dags/<dag_id>/runs/<run_id>``."""
 
     def links(dag_ids: list[str], dates: list[str], run_ids: list[str | None]) -> list[str]:
@@ -41,7 +38,7 @@ def airflow_run_links(ui_url: str) -> Links:
     return links
 
 
-def run_listing(links: Links, dag_id: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+def run_listing(links: RunLinks, dag_id: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Rows of ``DagRunRepository.list_runs`` (id, run_id, execution_date, state, start_date)."""
     urls = links([dag_id] * len(rows), [r[2] for r in rows], [r[1] for r in rows])
     return [
@@ -58,8 +55,8 @@ def run_listing(links: Links, dag_id: str, rows: Sequence[Sequence[Any]]) -> lis
     ]
 
 
-def latest_runs_listing(links: Links, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    """:class:`app.services.results.LatestRun` rows (dag_id, execution_date, start_date, run_id)."""
+def latest_runs_listing(links: RunLinks, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """:class:`app.core.results.LatestRun` rows (dag_id, execution_date, start_date, run_id)."""
     urls = links([r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows])
     return [
         {"dag_id": dag_id, "execution_date": date, "start_date": start or "", "dag_run_url": link}

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.core import messages
+from app.core.results import Pool as PoolResult
 from app.schemas.common import SAFE_NOT_BLANK_PATTERN, RequestBody, api_error, check_identifier, strict_bool
-from app.services.results import Pool as PoolResult
 
 POOL_NAME_MAX = 256
 _INT32_MAX = 2**31 - 1
@@ -18,11 +19,11 @@ _SLOTS_RE = re.compile(r"-1|[0-9]{1,9}", re.ASCII)
 
 def check_pool_name(value: Any) -> str:
     if not isinstance(value, str):
-        raise api_error(f"Pool name must be a string, got {value!r}")
+        raise api_error(messages.pool_name_not_a_string(value))
     if not value.strip():
-        raise api_error("Pool name shouldn't be empty")
+        raise api_error(messages.POOL_NAME_EMPTY)
     if len(value) > POOL_NAME_MAX:
-        raise api_error(f"Pool name can't be more than {POOL_NAME_MAX} characters")
+        raise api_error(messages.pool_name_too_long(POOL_NAME_MAX))
     return check_identifier(value, "Pool name")
 
 
@@ -71,7 +72,7 @@ class PoolCreate(RequestBody):
         elif isinstance(value, str) and _SLOTS_RE.fullmatch(value):
             parsed = int(value)
         if parsed is None or parsed < -1 or parsed > _INT32_MAX:
-            raise api_error(f"Bad value for `slots`: {value}")
+            raise api_error(messages.bad_slots(value))
         return parsed
 
     @field_validator("description", mode="before")
@@ -79,7 +80,7 @@ class PoolCreate(RequestBody):
     def _description(cls, value: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
-        raise api_error(f"description must be a string or null, got {value!r}")
+        raise api_error(messages.not_a_string_or_null("description", value))
 
     @field_validator("include_deferred", mode="before")
     @classmethod

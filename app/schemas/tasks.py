@@ -7,22 +7,11 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
+from app.core import messages
+from app.core.results import Task, TaskInstance
+from app.core.states import TASK_INSTANCE_STATES
 from app.dates import str_utc
 from app.schemas.common import RequestBody, api_error
-from app.services.results import Task, TaskInstance
-
-TI_STATES = (
-    None,
-    "scheduled",
-    "queued",
-    "running",
-    "success",
-    "failed",
-    "up_for_retry",
-    "up_for_reschedule",
-    "skipped",
-    "upstream_failed",
-)
 
 
 def _str(value: Any) -> str:
@@ -132,7 +121,7 @@ def _check_entities(value: Any, field: str) -> Any:
     if not isinstance(value, list) or not all(
         isinstance(e, dict) and isinstance(e.get("type"), str) for e in value
     ):
-        raise api_error(f"{field} must be a list of objects with a string 'type', got {value!r}")
+        raise api_error(messages.not_entities(field, value))
     return value
 
 
@@ -142,7 +131,7 @@ class TaskInstancePatch(RequestBody):
     state: str | None = Field(
         description="New state (null allowed)",
         examples=["running"],
-        json_schema_extra={"enum": list(TI_STATES)},
+        json_schema_extra={"enum": list(TASK_INSTANCE_STATES)},
     )
     hostname: str | None = Field(None, examples=["worker-1"])
     pid: int | None = Field(None, ge=0, le=2**31 - 1, examples=[4242])
@@ -167,9 +156,8 @@ class TaskInstancePatch(RequestBody):
     @field_validator("state", mode="before")
     @classmethod
     def _state(cls, value: Any) -> Any:
-        if value not in TI_STATES:
-            allowed = ", ".join("null" if s is None else s for s in TI_STATES)
-            raise api_error(f"Invalid state {value!r}; expected one of: {allowed}")
+        if value not in TASK_INSTANCE_STATES:
+            raise api_error(messages.unknown_state(value, TASK_INSTANCE_STATES))
         return value
 
     @field_validator("pid", mode="before")
@@ -177,14 +165,14 @@ class TaskInstancePatch(RequestBody):
     def _pid(cls, value: Any) -> Any:
         if value is None or (isinstance(value, int) and not isinstance(value, bool)):
             return value
-        raise api_error(f"pid must be an integer, got {value!r}")
+        raise api_error(messages.pid_not_an_integer(value))
 
     @field_validator("hostname", "unixname", mode="before")
     @classmethod
     def _text(cls, value: Any, info: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
-        raise api_error(f"{info.field_name} must be a string, got {value!r}")
+        raise api_error(messages.not_a_string(info.field_name, value))
 
     @field_validator("inlets", "outlets", mode="before")
     @classmethod

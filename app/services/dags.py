@@ -6,25 +6,20 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
+from app.core import messages
+from app.core.ports import Backend, Capability
+from app.core.results import Dag, DagPage, StoredDag
 from app.definitions.compiler import parse_definition
 from app.definitions.decoding import DefinitionLimits
 from app.definitions.spec import DagDefinitionError
-from app.errors import Invalid, NotFound, NotSupported, dag_id_not_found, dag_not_found
-from app.services.backend import Backend
-from app.services.results import Dag, DagPage, StoredDag
-
-DEFINITIONS_ELSEWHERE = "DAG definitions are Python files in Airflow's DAG bundle; PUT is not available when dagport fronts Airflow"
-
-
-# What a PUT of YAML without a YAML Content-Type is told (the body is read as JSON then).
-YAML_CONTENT_TYPE_HINT = "send YAML with `Content-Type: application/yaml`"
+from app.errors import Invalid, NotFound, NotSupported
 
 
 def parse_paused(value: str) -> bool:
     """`true` or `false` in any case; anything else is refused (Airflow silently unpaused)."""
     lowered = value.lower()
     if lowered not in ("true", "false"):
-        raise Invalid(f"paused must be 'true' or 'false', got '{value}'")
+        raise Invalid(messages.bad_paused(value))
     return lowered == "true"
 
 
@@ -47,8 +42,8 @@ class DagService:
 
         Validation runs in a worker thread: a large definition takes a noticeable time to check,
         and the event loop keeps serving other requests meanwhile."""
-        if not self.backend.accepts_definitions:
-            raise NotSupported(DEFINITIONS_ELSEWHERE)
+        if Capability.DEFINITIONS not in self.backend.capabilities:
+            raise NotSupported(messages.DEFINITIONS_ELSEWHERE)
         try:
             spec = await asyncio.to_thread(
                 parse_definition,
@@ -57,43 +52,43 @@ class DagService:
                 default_tz=self.default_tz,
                 expected_dag_id=dag_id,
                 limits=self.limits,
-                yaml_hint=YAML_CONTENT_TYPE_HINT,
+                yaml_hint=messages.YAML_CONTENT_TYPE_HINT,
             )
         except DagDefinitionError as exc:
             raise Invalid(str(exc), detail=exc.problems) from None
         async with self.backend.writing() as store:
-            return await store.upsert_dag(definition=spec, source_text=text, fileloc="api", now=self.clock())
+            return await store.dags.upsert(definition=spec, source_text=text, fileloc="api", now=self.clock())
 
     async def get_dag(self, dag_id: str) -> Dag:
         async with self.backend.reading() as store:
-            found = await store.get_dag(dag_id=dag_id)
+            found = await store.dags.get(dag_id=dag_id)
         if found is None:
-            raise NotFound(dag_not_found(dag_id))
+            raise NotFound(messages.dag_not_found(dag_id))
         return found
 
     async def list_dags(self, *, limit: int, offset: int, paused: bool | None, tag: str | None) -> DagPage:
         async with self.backend.reading() as store:
-            return await store.list_dags(limit=limit, offset=offset, paused=paused, tag=tag)
+            return await store.dags.list(limit=limit, offset=offset, paused=paused, tag=tag)
 
     async def source(self, dag_id: str) -> str:
         async with self.backend.reading() as store:
-            text = await store.dag_source(dag_id=dag_id)
+            text = await store.dags.source(dag_id=dag_id)
         if text is None:
-            raise NotFound(dag_not_found(dag_id))
+            raise NotFound(messages.dag_not_found(dag_id))
         return text
 
     async def is_paused(self, dag_id: str) -> bool:
         async with self.backend.reading() as store:
-            paused = await store.is_paused(dag_id=dag_id)
+            paused = await store.dags.is_paused(dag_id=dag_id)
         if paused is None:
-            raise NotFound(dag_id_not_found(dag_id))
+            raise NotFound(messages.dag_id_not_found(dag_id))
         return paused
 
     async def set_paused(self, dag_id: str, value: str) -> None:
         paused = parse_paused(value)
         async with self.backend.writing() as store:
-            if not await store.set_paused(dag_id=dag_id, paused=paused):
-                raise NotFound(dag_id_not_found(dag_id))
+            if not await store.dags.set_paused(dag_id=dag_id, paused=paused):
+                raise NotFound(messages.dag_id_not_found(dag_id))
 
     async def check_paused(self, dag_id: str, value: str) -> None:
         """What ``set_paused`` refuses, without writing (HEAD of the pause route)."""
@@ -101,9 +96,10 @@ class DagService:
         await self.is_paused(dag_id)
 
     async def delete(self, dag_id: str) -> int:
-        """The DAG and all that hangs off it; the count of run records removed, as Airflow counts."""
+        """The DAG and all that hangs off it (``app.core.deletion``); the count of run records
+        removed, as Airflow counts."""
         async with self.backend.writing() as store:
-            count = await store.delete_dag(dag_id=dag_id)
+            count = await store.dags.delete(dag_id=dag_id)
         if count is None:
-            raise NotFound(dag_id_not_found(dag_id))
+            raise NotFound(messages.dag_id_not_found(dag_id))
         return count

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.errors import NotFound, dag_not_found, run_not_found
-from app.services.backend import Backend
-from app.services.results import TaskLineage
+from app.core import messages
+from app.core.lookups import missing_run
+from app.core.ports import Backend
+from app.core.results import TaskLineage
+from app.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +25,7 @@ class LineageService:
     async def run_lineage(self, dag_id: str, execution_date: datetime) -> RunLineage:
         """What each task instance that reached success recorded; none: an empty list."""
         async with self.backend.reading() as store:
-            found = await store.run_lineage(dag_id=dag_id, execution_date=execution_date)
-        if not found.dag_exists:
-            raise NotFound(dag_not_found(dag_id))
+            found = await store.lineage.for_run(dag_id=dag_id, execution_date=execution_date)
         if not found.run_exists:
-            raise NotFound(run_not_found(dag_id, execution_date))
-        return RunLineage(message=f"Lineage for dag {dag_id} at {execution_date}", tasks=found.tasks)
+            raise NotFound(missing_run(found, dag_id=dag_id, execution_date=execution_date))
+        return RunLineage(message=messages.lineage_of(dag_id, execution_date), tasks=found.tasks)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.errors import Invalid, NotFound, pool_not_found
-from app.services.backend import UNSET, Backend
-from app.services.results import Pool
-
-DEFAULT_POOL = "default_pool"
+from app.core import messages
+from app.core.ports import Backend
+from app.core.results import DEFAULT_POOL, Pool, PoolUpsert
+from app.errors import Invalid, NotFound
 
 
 def checked_name(name: str) -> str:
     if not name.strip():
-        raise Invalid("Pool name shouldn't be empty")
+        raise Invalid(messages.POOL_NAME_EMPTY)
     return name
 
 
@@ -24,32 +21,28 @@ class PoolService:
     async def list_pools(self) -> list[Pool]:
         """Every pool, by id; default_pool always exists."""
         async with self.backend.reading() as store:
-            return await store.list_pools()
+            return await store.pools.list()
 
     async def get_pool(self, name: str) -> Pool:
         checked_name(name)
         async with self.backend.reading() as store:
-            found = await store.get_pool(name=name)
+            found = await store.pools.get(name=name)
         if found is None:
-            raise NotFound(pool_not_found(name))
+            raise NotFound(messages.pool_not_found(name))
         return found
 
-    async def upsert_pool(
-        self, name: str, slots: int, *, description: Any = UNSET, include_deferred: Any = UNSET
-    ) -> Pool:
+    async def upsert_pool(self, pool: PoolUpsert) -> Pool:
         """Create the pool or update the one of that name (Airflow upserts): slots always, the
         others only when sent."""
         async with self.backend.writing() as store:
-            return await store.upsert_pool(
-                name=name, slots=slots, description=description, include_deferred=include_deferred
-            )
+            return await store.pools.upsert(pool=pool)
 
     async def delete_pool(self, name: str) -> Pool:
         checked_name(name)
         if name == DEFAULT_POOL:
-            raise Invalid("default_pool cannot be deleted")
+            raise Invalid(messages.DEFAULT_POOL_UNDELETABLE)
         async with self.backend.writing() as store:
-            deleted = await store.delete_pool(name=name)
+            deleted = await store.pools.delete(name=name)
         if deleted is None:
-            raise NotFound(pool_not_found(name))
+            raise NotFound(messages.pool_not_found(name))
         return deleted

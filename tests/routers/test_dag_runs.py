@@ -1,6 +1,8 @@
-"""Reading and setting runs: list, state, latest_runs and PATCH (docs/api.md sections 2, 3, 3.2 and 4.2).
+"""Reading and setting runs in dagport's store: list, latest_runs and PATCH (docs/api.md 2, 3, 3.2, 4.2).
 
-Triggering itself is tested in test_trigger.py. Every test runs on Postgres and on SQLite; the
+What every backend shares is in tests/conformance/test_runs.py. Here: the database's ids and dates
+as text, the graph links and their base URL, start dates and task-instance dates by dagport's
+clock, the validation of the query and the body. Every test runs on Postgres and on SQLite; the
 app's clock is the FakeClock (2026-11-24 02:49:29.097350+00:00 unless a test advances it).
 """
 
@@ -95,20 +97,6 @@ async def test_list_is_ordered_by_execution_date_with_whole_items(client):
     ]
 
 
-async def test_list_of_dag_without_runs_is_empty(client):
-    await load(client)
-    response = await client.get(URL)
-    assert response.status_code == 200
-    assert response.json() == []
-
-
-async def test_list_shows_only_the_dags_own_runs(client):
-    await load(client, "example_bash", "simple_dag")
-    await trigger(client, RUN_DATE, dag_id="simple_dag")
-    await trigger(client, "2016-11-20")
-    assert (await client.get(URL)).json() == [listed(2, "2016-11-20T00:00:00+00:00")]
-
-
 async def test_list_url_keeps_microseconds(client):
     await load(client)
     await trigger(client, "2016-11-22T11:34:15.123456")
@@ -165,36 +153,6 @@ async def test_list_urls_use_the_ui_base_url(app_factory):
         ]
 
 
-async def two_runs_one_success(client: httpx.AsyncClient) -> None:
-    await load(client)
-    await trigger(client, RUN_DATE)
-    await trigger(client, "2016-11-20")
-    response = await client.patch(f"{URL}/2016-11-20", json={"state": "success"})
-    assert response.status_code == 200, response.text
-
-
-@pytest.mark.parametrize("state", ["success", "SUCCESS", "Success"])
-async def test_state_filter_is_case_insensitive(client, state):
-    await two_runs_one_success(client)
-    response = await client.get(URL, params={"state": state})
-    assert response.status_code == 200
-    assert response.json() == [listed(2, "2016-11-20T00:00:00+00:00", state="success")]
-
-
-async def test_state_filter_queued_and_running(client):
-    await two_runs_one_success(client)
-    queued = (await client.get(URL, params={"state": "QUEUED"})).json()
-    assert queued == [listed(1, "2016-11-16T11:34:15+00:00")]
-    assert (await client.get(URL, params={"state": "running"})).json() == []
-
-
-async def test_empty_state_means_no_filter(client):
-    await two_runs_one_success(client)
-    response = await client.get(f"{URL}?state=")
-    assert response.status_code == 200
-    assert [r["id"] for r in response.json()] == [1, 2]
-
-
 @pytest.mark.parametrize("state", ["bogus", "up_for_retry", "null"])
 async def test_unknown_state_is_400(client, state):
     await load(client)
@@ -203,45 +161,6 @@ async def test_unknown_state_is_400(client, state):
     assert error_body(response) == {
         "error": f"Invalid state '{state}'; expected one of: queued, running, success, failed"
     }
-
-
-async def test_list_of_unknown_dag_is_400(client):
-    response = await client.get("/dags/no_such_dag/dag_runs")
-    assert response.status_code == 400
-    assert error_body(response) == {"error": "Dag id no_such_dag not found in DagModel"}
-
-
-async def five_runs(client: httpx.AsyncClient) -> None:
-    await load(client)
-    for day in (20, 16, 18, 17, 19):
-        await trigger(client, f"2016-11-{day}")
-
-
-def days(response: httpx.Response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [r["execution_date"][8:10] for r in response.json()]
-
-
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"limit": 2}, ["16", "17"]),
-        ({"limit": 1, "offset": 1}, ["17"]),
-        ({"offset": 3}, ["19", "20"]),
-        ({"offset": 5}, []),
-        ({"limit": 10000}, ["16", "17", "18", "19", "20"]),
-        ({"execution_date_gte": "2016-11-18"}, ["18", "19", "20"]),
-        ({"execution_date_lte": "2016-11-18T00:00:00Z"}, ["16", "17", "18"]),
-        ({"execution_date_gte": "2016-11-17", "execution_date_lte": "2016-11-19"}, ["17", "18", "19"]),
-        ({"execution_date_gte": "2016-11-18T02:00:00+02:00"}, ["18", "19", "20"]),
-        ({"execution_date_gte": "2016-11-18T00:00:00.000001"}, ["19", "20"]),
-        ({"execution_date_gte": "2016-11-17", "limit": 2, "offset": 1}, ["18", "19"]),
-    ],
-    ids=str,
-)
-async def test_list_paging_and_date_bounds(client, params, expected):
-    await five_runs(client)
-    assert days(await client.get(URL, params=params)) == expected
 
 
 @pytest.mark.parametrize(
@@ -274,90 +193,6 @@ async def test_bad_date_bound_is_400(client, param):
     response = await client.get(URL, params={param: "foo"})
     assert response.status_code == 400
     assert error_body(response) == {"error": date_error("foo")}
-
-
-# -- GET /dags/{dag_id}/dag_runs/{execution_date} ----------------------------------------------------
-
-PATH_FORMS = [
-    "2016-11-16T11:34:15",
-    "2016-11-16T11%3A34%3A15",
-    "2016-11-16T11%3A34%3A15%2B00%3A00",
-    "2016-11-16T11:34:15+00:00",
-    "2016-11-16T11:34:15%2B00:00",
-    "2016-11-16T13:34:15%2B02:00",
-    "2016-11-16T13:34:15+02:00",
-    "2016-11-16T06:34:15-05:00",
-    "2016-11-16T11:34:15Z",
-    "2016-11-16 11:34:15",
-    "2016-11-16T11:34:15 00:00",
-    "2016-11-16T11:34:15%2000:00",
-    "2016-11-16T13:34:15 02:00",
-    "20161116T113415",
-    "2016-11-16T11:34:15.000000",
-]
-
-
-@pytest.mark.parametrize("path_date", PATH_FORMS)
-async def test_run_state_is_found_by_any_form_of_its_instant(client, path_date):
-    await load(client)
-    await trigger(client, RUN_DATE)
-    response = await client.get(f"{URL}/{path_date}")
-    assert response.status_code == 200
-    assert response.json() == {"state": "queued"}
-
-
-async def test_run_state_date_only(client):
-    await load(client)
-    await trigger(client, "2016-11-20")
-    assert (await client.get(f"{URL}/2016-11-20")).json() == {"state": "queued"}
-
-
-async def test_run_state_with_microseconds(client):
-    await load(client)
-    await trigger(client, "2016-11-22T11:34:15.123456")
-    response = await client.get(f"{URL}/2016-11-22T11:34:15.123456")
-    assert response.status_code == 200
-    assert response.json() == {"state": "queued"}
-
-
-async def test_run_state_needs_matching_microseconds(client):
-    await load(client)
-    await trigger(client, "2016-11-22T11:34:15.123456")
-    response = await client.get(f"{URL}/2016-11-22T11:34:15")
-    assert response.status_code == 404
-    assert error_body(response) == {
-        "error": "Dag Run for date 2016-11-22 11:34:15+00:00 not found in dag example_bash"
-    }
-
-
-async def test_missing_run_message_keeps_the_requested_offset(client):
-    await load(client)
-    response = await client.get(f"{URL}/2010-01-01T02:00:00.5%2B02:00")
-    assert response.status_code == 404
-    assert error_body(response) == {
-        "error": "Dag Run for date 2010-01-01 02:00:00.500000+02:00 not found in dag example_bash"
-    }
-
-
-async def test_run_state_of_unknown_dag_is_404_before_the_run(client):
-    response = await client.get(f"/dags/no_such_dag/dag_runs/{RUN_DATE}")
-    assert response.status_code == 404
-    assert error_body(response) == {"error": "Dag id no_such_dag not found in DagModel"}
-
-
-@pytest.mark.parametrize(
-    ("path_date", "shown"),
-    [
-        ("foo", "foo"),
-        ("2016-13-01T00:00:00", "2016-13-01T00:00:00"),
-        ("1479296055", "1479296055"),
-        ("2016-11-16T11:34:15%252B00:00", "2016-11-16T11:34:15%2B00:00"),  # decoded once only
-    ],
-)
-async def test_bad_path_date_is_400_before_any_lookup(client, path_date, shown):
-    response = await client.get(f"/dags/no_such_dag/dag_runs/{path_date}")
-    assert response.status_code == 400
-    assert error_body(response) == {"error": date_error(shown)}
 
 
 # -- GET /latest_runs --------------------------------------------------------------------------------
@@ -495,14 +330,6 @@ async def test_patch_queued_clears_the_run(client, clock):
     assert (await client.get(URL)).json() == [listed(1, "2016-11-16T11:34:15+00:00")]
 
 
-async def test_patch_finds_the_run_by_another_offset(client):
-    await load(client)
-    await trigger(client, RUN_DATE)
-    response = await client.patch(f"{URL}/2016-11-16T13:34:15%2B02:00", json={"state": "failed"})
-    assert response.status_code == 200
-    assert response.json()["execution_date"] == "2016-11-16T11:34:15+00:00"
-
-
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -532,21 +359,6 @@ async def test_patch_body_must_be_a_json_object(client, content, message):
     response = await client.patch(f"{URL}/{RUN_DATE}", content=content)
     assert response.status_code == 400
     assert error_body(response) == {"error": message}
-
-
-async def test_patch_unknown_dag_is_404(client):
-    response = await client.patch(f"/dags/no_such_dag/dag_runs/{RUN_DATE}", json={"state": "success"})
-    assert response.status_code == 404
-    assert error_body(response) == {"error": "Dag id no_such_dag not found in DagModel"}
-
-
-async def test_patch_unknown_run_is_404(client):
-    await load(client)
-    response = await client.patch(f"{URL}/2010-01-01T00:00:00%2B02:00", json={"state": "success"})
-    assert response.status_code == 404
-    assert error_body(response) == {
-        "error": "Dag Run for date 2010-01-01 00:00:00+02:00 not found in dag example_bash"
-    }
 
 
 async def test_patch_bad_date_is_400(client):

@@ -1,6 +1,10 @@
-"""POST /dags/{dag_id}/dag_runs: triggering a run (docs/api.md sections 1, 2 and 3.1).
+"""POST /dags/{dag_id}/dag_runs: triggering a run (docs/api.md sections 1, 2 and 3.1), in dagport's store.
 
-Every test runs on Postgres and on SQLite. The app's clock is the FakeClock, so "now" is
+The trigger's rules every backend shares (dates, run ids, replace_microseconds, duplicates, the
+DAG's checks) are in tests/conformance/test_trigger.py. Here: the body's validation, the stored
+conf, queued_at and a run created running by dagport's clock, the default timezone, definitions
+without a start date, concurrent triggers, the latest-run pointer. Every test runs on Postgres and
+on SQLite. The app's clock is the FakeClock, so "now" is
 2026-11-24 02:49:29.097350+00:00 unless a test advances it.
 """
 
@@ -88,19 +92,6 @@ async def ti_info(client: httpx.AsyncClient, date: str, task_id: str, dag_id: st
 
 
 # -- the body --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("content", [b"", b"{}", b"  \n"], ids=["empty", "empty-object", "whitespace"])
-async def test_empty_body_triggers_a_run_now_without_microseconds(client, content):
-    await load_bash(client)
-    response = await client.post(URL, content=content)
-    assert response.status_code == 200
-    run_id = f"manual__{NOW_SECOND}"
-    assert response.json() == {
-        "execution_date": NOW_SECOND,
-        "message": created("2026-11-24 02:49:29+00:00", run_id),
-        "run_id": run_id,
-    }
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"{'a': 1}", b"execution_date=2016-11-28T00:00:00"])
@@ -300,36 +291,6 @@ async def test_the_error_is_the_first_problems_sentence_and_detail_lists_each(cl
 # -- run_id ----------------------------------------------------------------------------------------
 
 
-async def test_given_run_id_is_used(client):
-    await load_bash(client)
-    response = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-11-04T00:00:00"})
-    assert response.status_code == 200
-    assert response.json() == {
-        "execution_date": "2016-11-04T00:00:00+00:00",
-        "message": created("2016-11-04 00:00:00+00:00", "my_custom_run"),
-        "run_id": "my_custom_run",
-    }
-
-
-async def test_run_id_without_date_runs_now(client):
-    await load_bash(client)
-    response = await trigger(client, {"run_id": "x"})
-    assert response.status_code == 200
-    assert response.json() == {
-        "execution_date": NOW_SECOND,
-        "message": created("2026-11-24 02:49:29+00:00", "x"),
-        "run_id": "x",
-    }
-
-
-@pytest.mark.parametrize("run_id", [None, ""], ids=["null", "empty"])
-async def test_null_or_empty_run_id_is_generated(client, run_id):
-    await load_bash(client)
-    response = await trigger(client, {"run_id": run_id, "execution_date": "2016-11-30T00:00:00"})
-    assert response.status_code == 200
-    assert response.json()["run_id"] == "manual__2016-11-30T00:00:00+00:00"
-
-
 @pytest.mark.parametrize(
     ("run_id", "message"),
     [
@@ -376,46 +337,6 @@ async def test_run_id_of_250_characters_is_accepted(client):
 
 # -- execution_date --------------------------------------------------------------------------------
 
-DATE_FORMS = [
-    # (request value, echoed execution_date)
-    ("2016-11-16T11:34:15", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15Z", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15z", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15+00:00", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15+02:00", "2016-11-16T11:34:15+02:00"),
-    ("2016-11-16T11:34:15-05:30", "2016-11-16T11:34:15-05:30"),
-    ("2016-11-16T11:34:15.123456+02:00", "2016-11-16T11:34:15.123456+02:00"),
-    ("2016-11-16", "2016-11-16T00:00:00+00:00"),
-    ("2016-11-16 11:34:15", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34", "2016-11-16T11:34:00+00:00"),
-    ("2016-11-16T11:34:15.5", "2016-11-16T11:34:15.500000+00:00"),
-    ("2016-11-16T11:34:15.123", "2016-11-16T11:34:15.123000+00:00"),
-    ("2016-11-16T11:34:15.1234567", "2016-11-16T11:34:15.123456+00:00"),
-    ("2016-11-16T11:34:15.123456789Z", "2016-11-16T11:34:15.123456+00:00"),
-    ("20161116T113415", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15 00:00", "2016-11-16T11:34:15+00:00"),
-    ("2016-11-16T11:34:15 02:00", "2016-11-16T11:34:15+02:00"),
-]
-
-
-@pytest.mark.parametrize(("value", "echoed"), DATE_FORMS, ids=[v for v, _ in DATE_FORMS])
-async def test_execution_date_forms_parse_and_are_echoed(client, value, echoed):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": value})
-    assert response.status_code == 200
-    run_id = f"manual__{echoed}"
-    as_str = echoed.replace("T", " ")
-    assert response.json() == {"execution_date": echoed, "message": created(as_str, run_id), "run_id": run_id}
-
-
-async def test_aware_date_is_stored_as_its_utc_instant(client):
-    await load_bash(client)
-    assert (await trigger(client, {"execution_date": "2016-11-16T13:34:15+02:00"})).status_code == 200
-    listed = (await client.get(URL)).json()
-    assert [(r["execution_date"], r["run_id"]) for r in listed] == [
-        ("2016-11-16T11:34:15+00:00", "manual__2016-11-16T13:34:15+02:00")
-    ]
-
 
 async def test_naive_date_is_in_the_default_timezone(settings, clean_db, clock):
     # Built from fresh Settings: model_copy (app_factory) would keep the cached `tz` of UTC.
@@ -427,13 +348,6 @@ async def test_naive_date_is_in_the_default_timezone(settings, clean_db, clock):
         assert response.json()["execution_date"] == "2016-11-16T12:34:15+01:00"
         listed = (await client.get(URL)).json()
         assert [r["execution_date"] for r in listed] == ["2016-11-16T11:34:15+00:00"]
-
-
-async def test_execution_date_null_means_now(client):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": None})
-    assert response.status_code == 200
-    assert response.json()["execution_date"] == NOW_SECOND
 
 
 INVALID_DATES = [
@@ -458,66 +372,9 @@ async def test_invalid_execution_date_is_400(client, clean_db, value, shown):
     assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
 
 
-async def test_invalid_date_is_checked_before_the_dag(client):
-    response = await trigger(client, {"execution_date": "foo"}, dag_id="no_such_dag")
-    assert response.status_code == 400
-    assert error_body(response) == {"error": date_error("foo")}
-
-
 # -- replace_microseconds --------------------------------------------------------------------------
 
 MICRO_DATE = "2016-11-23T11:34:15.654321"
-ZEROED = "2016-11-23T11:34:15+00:00"
-KEPT = "2016-11-23T11:34:15.654321+00:00"
-TRUE_VALUES = [True, "true", "TRUE", "t", "y", "yes", "Yes", "1", "on", "ON"]
-FALSE_VALUES = [False, "false", "False", "f", "n", "no", "NO", "0", "off", "Off"]
-
-
-@pytest.mark.parametrize("value", TRUE_VALUES, ids=repr)
-async def test_replace_microseconds_true_zeroes_them(client, value):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": MICRO_DATE, "replace_microseconds": value})
-    assert response.status_code == 200
-    assert response.json() == {
-        "execution_date": ZEROED,
-        "message": created("2016-11-23 11:34:15+00:00", f"manual__{ZEROED}"),
-        "run_id": f"manual__{ZEROED}",
-    }
-
-
-@pytest.mark.parametrize("value", FALSE_VALUES, ids=repr)
-async def test_replace_microseconds_false_keeps_them(client, value):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": MICRO_DATE, "replace_microseconds": value})
-    assert response.status_code == 200
-    assert response.json()["execution_date"] == KEPT
-
-
-@pytest.mark.parametrize("body", [{}, {"replace_microseconds": None}], ids=["absent", "null"])
-async def test_replace_microseconds_defaults_to_false_when_a_date_is_given(client, body):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": MICRO_DATE, **body})
-    assert response.status_code == 200
-    assert response.json()["execution_date"] == KEPT
-
-
-async def test_replace_microseconds_null_without_date_zeroes_now(client):
-    await load_bash(client)
-    response = await trigger(client, {"replace_microseconds": None})
-    assert response.status_code == 200
-    assert response.json()["execution_date"] == NOW_SECOND
-
-
-async def test_replace_microseconds_false_without_date_keeps_now(client):
-    await load_bash(client)
-    response = await trigger(client, {"replace_microseconds": "false"})
-    assert response.status_code == 200
-    run_id = "manual__2026-11-24T02:49:29.097350+00:00"
-    assert response.json() == {
-        "execution_date": "2026-11-24T02:49:29.097350+00:00",
-        "message": created(NOW, run_id),
-        "run_id": run_id,
-    }
 
 
 @pytest.mark.parametrize(
@@ -534,123 +391,7 @@ async def test_invalid_replace_microseconds_is_400(client, value, shown):
     }
 
 
-# -- duplicates ------------------------------------------------------------------------------------
-
-
-async def test_duplicate_execution_date_is_400(client):
-    await load_bash(client)
-    assert (await trigger(client, {"execution_date": "2016-11-16T11:34:15"})).status_code == 200
-    response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
-    assert response.status_code == 400
-    assert error_body(response) == {
-        "error": duplicate_error("2016-11-16 11:34:15+00:00", "manual__2016-11-16T11:34:15+00:00")
-    }
-
-
-async def test_duplicate_instant_in_another_offset_is_400_with_the_requested_form(client):
-    await load_bash(client)
-    assert (await trigger(client, {"execution_date": "2016-11-16T11:34:15"})).status_code == 200
-    response = await trigger(client, {"execution_date": "2016-11-16T13:34:15+02:00"})
-    assert response.status_code == 400
-    assert error_body(response) == {
-        "error": duplicate_error("2016-11-16 13:34:15+02:00", "manual__2016-11-16T13:34:15+02:00")
-    }
-
-
-async def test_duplicate_run_id_at_another_date_is_400(client):
-    await load_bash(client)
-    first = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-11-04"})
-    assert first.status_code == 200
-    response = await trigger(client, {"run_id": "my_custom_run", "execution_date": "2016-12-01T00:00:00"})
-    assert response.status_code == 400
-    assert error_body(response) == {"error": duplicate_error("2016-12-01 00:00:00+00:00", "my_custom_run")}
-
-
-async def test_two_triggers_now_in_the_same_second_collide(client, clock):
-    await load_bash(client)
-    assert (await trigger(client, {"conf": {"first": True}})).status_code == 200
-    clock.advance(0.5)
-    response = await trigger(client, {"conf": {"second": True}})
-    assert response.status_code == 400
-    assert error_body(response) == {
-        "error": duplicate_error("2026-11-24 02:49:29+00:00", f"manual__{NOW_SECOND}"),
-        "detail": [{"loc": "body.execution_date", "msg": SAME_SECOND_HINT}],
-    }
-    clock.advance(1)
-    assert (await trigger(client, {})).status_code == 200
-
-
-async def test_the_same_second_hint_names_what_the_second_trigger_can_pass(client, clock):
-    """Both ways out that the hint names work within the same second."""
-    await load_bash(client)
-    assert (await trigger(client, {})).status_code == 200
-    clock.advance(0.25)
-    kept = await trigger(client, {"replace_microseconds": False})
-    assert kept.status_code == 200, kept.text
-    assert kept.json()["execution_date"] == "2026-11-24T02:49:29.347350+00:00"
-    dated = await trigger(client, {"execution_date": "2026-11-24T02:49:29.5"})
-    assert dated.status_code == 200, dated.text
-
-
-@pytest.mark.parametrize(
-    "body",
-    [{"run_id": "first"}, {"execution_date": "2026-11-24T02:49:29"}, {"replace_microseconds": False}],
-    ids=repr,
-)
-async def test_other_duplicates_get_no_same_second_hint(client, clock, body):
-    """A given run_id or date decides the clash, not the clock: only Airflow's sentence."""
-    await load_bash(client)
-    first = {"run_id": "first"} if "run_id" in body else body
-    assert (await trigger(client, first)).status_code == 200
-    response = await trigger(client, body)
-    assert response.status_code == 400
-    assert set(error_body(response)) == {"error"}
-
-
-async def test_same_run_id_and_date_on_another_dag_is_fine(client):
-    await load_bash(client)
-    await put_dag(client, REFERENCE_DAGS_DIR / "simple_dag.json")
-    body = {"run_id": "shared", "execution_date": "2016-11-16"}
-    assert (await trigger(client, body)).status_code == 200
-    assert (await trigger(client, body, dag_id="simple_dag")).status_code == 200
-
-
 # -- DAG checks ------------------------------------------------------------------------------------
-
-
-async def test_unknown_dag_is_404(client):
-    response = await trigger(client, {"execution_date": "2016-11-16T11:34:15"}, dag_id="no_such_dag")
-    assert response.status_code == 404
-    assert error_body(response) == {"error": "Dag id no_such_dag not found in DagModel"}
-
-
-async def test_date_before_the_dag_start_date_is_400(client, clean_db):
-    await load_bash(client)
-    response = await trigger(client, {"execution_date": "2015-06-01T00:00:00"})
-    assert response.status_code == 400
-    assert error_body(response) == {
-        "error": "The execution_date [2015-06-01T00:00:00+00:00] should be >= "
-        "start_date [2016-01-01T00:00:00+00:00] from DAG's default_args"
-    }
-    assert await scalar(clean_db, "SELECT count(*) FROM dag_run") == 0
-
-
-async def test_start_date_is_compared_as_an_instant(client):
-    await load_bash(client)
-    # 2016-01-01T01:00+02:00 is 2015-12-31T23:00Z: before the start date, shown with its offset.
-    response = await trigger(client, {"execution_date": "2016-01-01T01:00:00+02:00"})
-    assert response.status_code == 400
-    assert error_body(response) == {
-        "error": "The execution_date [2016-01-01T01:00:00+02:00] should be >= "
-        "start_date [2016-01-01T00:00:00+00:00] from DAG's default_args"
-    }
-    # 2015-12-31T23:00-02:00 is 2016-01-01T01:00Z: after it.
-    assert (await trigger(client, {"execution_date": "2015-12-31T23:00:00-02:00"})).status_code == 200
-
-
-async def test_date_equal_to_the_start_date_is_accepted(client):
-    await load_bash(client)
-    assert (await trigger(client, {"execution_date": "2016-01-01T00:00:00Z"})).status_code == 200
 
 
 async def test_start_date_from_default_args_applies(client):
@@ -674,14 +415,6 @@ async def test_dag_without_start_date_accepts_any_date(client):
     assert response.status_code == 200
 
 
-async def test_paused_dag_can_be_triggered(client):
-    await load_bash(client)
-    assert (await client.get("/dags/example_bash/paused/true")).status_code == 200
-    assert (await client.get("/dags/example_bash/paused")).json() == {"is_paused": True}
-    response = await trigger(client, {"execution_date": "2016-11-16"})
-    assert response.status_code == 200
-
-
 # -- the created run -------------------------------------------------------------------------------
 
 
@@ -694,13 +427,6 @@ async def test_message_uses_the_clock_for_queued_at(client, clock):
         "manual__2016-11-16T11:34:15+00:00",
         queued_at="2026-11-24 02:49:29.597350+00:00",
     )
-
-
-async def test_default_run_is_queued_and_not_started(client):
-    await load_bash(client)
-    await trigger(client, {"execution_date": "2016-11-16T11:34:15"})
-    assert (await client.get(f"{URL}/2016-11-16T11:34:15")).json() == {"state": "queued"}
-    assert [(r["state"], r["start_date"]) for r in (await client.get(URL)).json()] == [("queued", "")]
 
 
 async def test_triggered_run_state_running_starts_the_run(app_factory):

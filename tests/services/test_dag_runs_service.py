@@ -1,8 +1,9 @@
 """DagRunService's rules over a test double of the backend interface (no database).
 
-The double is a second implementation of ``app.services.backend.Backend``: a dict of runs per DAG.
-That the service works over it unchanged is what lets another backend be added without touching a
-rule or a router.
+The double is a second implementation of ``app.core.ports``: a dict of runs per DAG, its run port,
+and (when ``versioned``) the optional pre-rendered, versioned listings. That the service works over
+it unchanged, with the listings and without them, is what lets another backend be added without
+touching a rule or a router.
 """
 
 from __future__ import annotations
@@ -14,81 +15,97 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from app.errors import Conflict, Invalid, NotFound
-from app.listing_cache import ENTRY_OVERHEAD, ListingCache
-from app.services.dag_runs import DagRunService, ListingStream
-from app.services.results import (
+from app.core.results import (
     ListedRun,
+    RenderedRun,
     Run,
     RunFilter,
     RunLookup,
     RunsVersion,
-    TriggerCommand,
     TriggerOutcome,
+    rendered_runs,
 )
+from app.core.trigger import TriggerPlan, may_start
+from app.errors import Conflict, Invalid, NotFound
+from app.listing_cache import ENTRY_OVERHEAD, ListingCache
+from app.services.dag_runs import DagRunService
+from app.services.listings import ListingStream
 
 NOW = datetime(2026, 11, 24, 2, 49, 29, 97350, tzinfo=UTC)
 
 
 class MemoryStore:
-    """The part of the Store protocol DagRunService uses for triggers, lookups and listings."""
+    """The run port DagRunService uses for triggers, lookups and listings, and its listings."""
 
-    def __init__(self, dags: dict[str, datetime | None]) -> None:
+    def __init__(self, dags: dict[str, datetime | None], *, versioned: bool = True) -> None:
         self.start_dates = dags
-        self.runs: dict[str, list[Run]] = {dag_id: [] for dag_id in dags}
+        self.runs_by_dag: dict[str, list[Run]] = {dag_id: [] for dag_id in dags}
         self.versions: dict[str, int] = {}
+        self.versioned = versioned
         self.listings_read = 0
         self.chunks_read = 0
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        if command.dag_id not in self.start_dates:
-            return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
-        start = self.start_dates[command.dag_id]
-        runs = self.runs[command.dag_id]
-        clash = any(r.run_id == command.run_id or r.execution_date == command.execution_date for r in runs)
-        if (start is not None and start > command.execution_date) or clash:
-            return TriggerOutcome(dag_exists=True, dag_start_date=start, created=False)
+    @property
+    def runs(self) -> MemoryStore:
+        return self
+
+    @property
+    def listings(self) -> MemoryStore | None:
+        return self if self.versioned else None
+
+    # -- RunPort -------------------------------------------------------------------------------------
+
+    async def trigger(self, *, plan: TriggerPlan) -> TriggerOutcome:
+        if plan.dag_id not in self.start_dates:
+            return TriggerOutcome(dag_exists=False, dag_start_date=None, run=None)
+        start = self.start_dates[plan.dag_id]
+        runs = self.runs_by_dag[plan.dag_id]
+        clash = any(r.run_id == plan.run_id or r.execution_date == plan.execution_date for r in runs)
+        if not may_start(start, plan.execution_date) or clash:
+            return TriggerOutcome(dag_exists=True, dag_start_date=start, run=None)
         run = Run(
-            len(runs) + 1,
-            command.dag_id,
-            command.run_id,
-            command.execution_date,
-            command.state,
-            None,
-            None,
-            command.now,
-            True,
+            plan.dag_id, plan.run_id, plan.execution_date, plan.state, plan.start_date, None, plan.now, True
         )
         runs.append(run)
-        self.versions[command.dag_id] = self.versions.get(command.dag_id, 0) + 1
-        return TriggerOutcome(dag_exists=True, dag_start_date=start, created=True)
+        self.versions[plan.dag_id] = self.versions.get(plan.dag_id, 0) + 1
+        return TriggerOutcome(dag_exists=True, dag_start_date=start, run=run)
 
-    async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
-        if dag_id not in self.runs:
+    async def find(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
+        if dag_id not in self.runs_by_dag:
             return RunLookup(dag_exists=False, run=None)
         return RunLookup(
-            True, next((r for r in self.runs[dag_id] if r.execution_date == execution_date), None)
+            True, next((r for r in self.runs_by_dag[dag_id] if r.execution_date == execution_date), None)
         )
 
-    async def runs_version(self, *, dag_id: str) -> RunsVersion:
-        return RunsVersion(dag_id in self.runs, self.versions.get(dag_id))
-
-    async def list_runs(self, *, dag_id: str, filters: RunFilter, dag_known: bool) -> list[ListedRun] | None:
+    async def list(self, *, dag_id: str, filters: RunFilter) -> list[ListedRun] | None:
         self.listings_read += 1
-        if dag_id not in self.runs:
+        if dag_id not in self.runs_by_dag:
             return None
-        runs = sorted(self.runs[dag_id], key=lambda r: r.execution_date)[filters.offset :]
-        runs = runs if filters.limit is None else runs[: filters.limit]
-        return [ListedRun(r.id, r.run_id, r.execution_date.isoformat(), r.state, None) for r in runs]
+        numbered = sorted(enumerate(self.runs_by_dag[dag_id], start=1), key=lambda n: n[1].execution_date)
+        numbered = numbered[filters.offset :]
+        numbered = numbered if filters.limit is None else numbered[: filters.limit]
+        return [ListedRun(i, r.run_id, r.execution_date, r.state, r.start_date) for i, r in numbered]
 
-    async def stream_runs(self, *, dag_id: str, filters: RunFilter, chunk_rows: int):
-        listed = await self.list_runs(dag_id=dag_id, filters=filters, dag_known=False) or []
+    # -- VersionedListings ------------------------------------------------------------------------------
+
+    async def runs_version(self, *, dag_id: str) -> RunsVersion:
+        return RunsVersion(dag_id in self.runs_by_dag, self.versions.get(dag_id))
+
+    async def rendered_runs(self, *, dag_id: str, filters: RunFilter) -> list[RenderedRun] | None:
+        listed = await self.list(dag_id=dag_id, filters=filters)
+        return None if listed is None else rendered_runs(listed)
+
+    async def stream_rendered_runs(self, *, dag_id: str, filters: RunFilter, chunk_rows: int):
+        listed = await self.rendered_runs(dag_id=dag_id, filters=filters) or []
         for start in range(0, len(listed), chunk_rows):
             self.chunks_read += 1
             yield listed[start : start + chunk_rows]
 
 
 class MemoryBackend:
+    capabilities = frozenset()
+    settable_task_instance_states = ()
+
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
         self.commits = 0
@@ -107,11 +124,11 @@ class MemoryBackend:
 
     @asynccontextmanager
     async def writing(self):
-        saved = {dag_id: list(runs) for dag_id, runs in self.store.runs.items()}
+        saved = {dag_id: list(runs) for dag_id, runs in self.store.runs_by_dag.items()}
         try:
             yield self.store
         except BaseException:
-            self.store.runs = saved  # nothing half-written
+            self.store.runs_by_dag = saved  # nothing half-written
             raise
         self.commits += 1
 
@@ -126,6 +143,7 @@ def service_over(
         triggered_run_state="queued",
         clock=lambda: NOW,
         listing_cache=ListingCache(cache_bytes),
+        run_links=lambda dag_ids, dates, run_ids: [""] * len(dag_ids),
         chunk_rows=chunk_rows,
     )
     return service, backend
@@ -165,7 +183,7 @@ async def test_trigger_refusals_in_api_md_words() -> None:
         await service.trigger(
             "d", run_id="r", conf=None, execution_date="2021-02-01", replace_microseconds=None
         )
-    assert [r.run_id for r in store.runs["d"]] == ["r"] and backend.commits == 1
+    assert [r.run_id for r in store.runs_by_dag["d"]] == ["r"] and backend.commits == 1
 
 
 async def test_a_lookup_names_the_dag_before_the_run() -> None:
@@ -188,7 +206,9 @@ async def test_a_listing_is_rendered_again_only_when_the_backend_version_moves()
     assert await list_runs() == b"['a']"
     assert await list_runs() == b"['a']"
     assert store.listings_read == 1
-    store.runs["d"][0] = replace(store.runs["d"][0], run_id="changed")  # unseen: the version did not move
+    store.runs_by_dag["d"][0] = replace(
+        store.runs_by_dag["d"][0], run_id="changed"
+    )  # unseen: the version did not move
     assert await list_runs() == b"['a']"
     await service.trigger("d", run_id="b", conf=None, execution_date="2021-01-02", replace_microseconds=None)
     assert await list_runs() == b"['changed', 'b']"
@@ -219,7 +239,7 @@ async def test_a_listing_is_rendered_again_only_when_the_backend_version_moves()
 # -- listings read in chunks -------------------------------------------------------------------------
 
 
-def json_render(rows: list[ListedRun]) -> bytes:
+def json_render(rows: list[RenderedRun]) -> bytes:
     return orjson.dumps([{"id": r.id, "run_id": r.run_id} for r in rows])
 
 
@@ -253,7 +273,7 @@ async def drained(stream: ListingStream) -> list[bytes]:
 async def test_a_listing_longer_than_four_chunks_is_streamed_in_pieces_that_make_the_same_bytes() -> None:
     store = await store_with_runs(10)
     service, backend = service_over(store, chunk_rows=2)
-    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    whole = json_render(await store.rendered_runs(dag_id="d", filters=RunFilter()))
     stream = await listing(service)
     assert isinstance(stream, ListingStream)
     assert (backend.open_units, store.chunks_read) == (1, 2)  # two chunks read before the first piece
@@ -267,7 +287,7 @@ async def test_a_listing_of_up_to_four_chunks_is_read_at_once_and_its_unit_of_wo
     store = await store_with_runs(8)
     service, backend = service_over(store, chunk_rows=2)
     body = await listing(service)
-    assert body == json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    assert body == json_render(await store.rendered_runs(dag_id="d", filters=RunFilter()))
     assert (await listing(service, "empty"), backend.open_units, store.chunks_read) == (b"[]", 0, 0)
     await service.trigger("d", run_id="r9", conf=None, execution_date="2022-01-01", replace_microseconds=None)
     assert isinstance(await listing(service, limit=8), bytes) and store.chunks_read == 0
@@ -299,7 +319,7 @@ async def test_a_stream_closed_early_leaves_its_unit_of_work_and_is_not_cached()
 async def test_a_streamed_listing_that_fits_is_cached_and_one_that_does_not_is_not() -> None:
     store = await store_with_runs(10)
     store.versions["d"] = 7
-    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    whole = json_render(await store.rendered_runs(dag_id="d", filters=RunFilter()))
     service, backend = service_over(store, cache_bytes=1 << 20, chunk_rows=2)
     await drained(await listing(service))
     assert await listing(service) == whole  # from the cache: bytes
@@ -313,7 +333,7 @@ async def test_a_streamed_listing_that_fits_is_cached_and_one_that_does_not_is_n
 async def test_concurrent_streams_together_hold_no_more_for_the_cache_than_it_may_keep() -> None:
     store = await store_with_runs(10)
     store.versions["d"] = 7
-    whole = json_render(await store.list_runs(dag_id="d", filters=RunFilter(), dag_known=True))
+    whole = json_render(await store.rendered_runs(dag_id="d", filters=RunFilter()))
     # Room for one whole body (and its overhead), not for two being gathered at once.
     service, _ = service_over(store, cache_bytes=len(whole) + ENTRY_OVERHEAD + 10, chunk_rows=2)
     streams = [await listing(service) for _ in range(2)]
@@ -327,3 +347,22 @@ async def test_concurrent_streams_together_hold_no_more_for_the_cache_than_it_ma
     assert [b"".join(body) for body in bodies] == [whole, whole]
     assert len(service.listing_cache) == 1 and service.listing_cache.pending_bytes == 0
     assert await listing(service) == whole
+
+
+async def test_without_versioned_listings_a_listing_is_read_and_rendered_whole_every_time() -> None:
+    """A backend without VersionedListings (Airflow's): the same bytes, never cached, never streamed."""
+    versioned = await store_with_runs(10)
+    plain = MemoryStore({"d": None, "empty": None}, versioned=False)
+    plain.runs_by_dag = versioned.runs_by_dag
+    service, backend = service_over(plain, cache_bytes=1 << 20, chunk_rows=2)
+    whole = json_render(await versioned.rendered_runs(dag_id="d", filters=RunFilter()))
+    assert await listing(service) == whole and await listing(service) == whole
+    assert (plain.listings_read, plain.chunks_read, len(service.listing_cache), backend.open_units) == (
+        2,
+        0,
+        0,
+        0,
+    )
+    assert await listing(service, "empty") == b"[]"
+    with pytest.raises(Invalid, match=r"^Dag id x not found in DagModel$"):
+        await listing(service, "x")

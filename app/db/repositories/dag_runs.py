@@ -1,10 +1,13 @@
-"""DAG runs and their task instances: trigger, lookups, listings and state changes."""
+"""DAG runs (``app.core.ports.RunPort``): lookups, listings, the trigger and a client's state change.
+
+The rules are the core's (``app.core.trigger``, ``app.core.run_states``); this module applies
+their plans with statements built once. Task instances and their reports: task_instances.py; the
+pre-rendered, versioned listings: listings.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -13,9 +16,7 @@ from sqlalchemy import (
     JSON,
     and_,
     bindparam,
-    case,
     delete,
-    func,
     literal,
     literal_column,
     or_,
@@ -26,22 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import UTCDateTime, dag, dag_run, dag_run_stamp, iso_text, lineage, task, task_instance
+from app.core.reports import finished_duration
+from app.core.results import LatestRun, ListedRun, Run, RunFilter, RunLookup, TriggerOutcome
+from app.core.run_states import LineageChange, RunStatePlan, TaskInstancesChange
+from app.core.states import FINISHED_TI_STATES
+from app.core.trigger import START_DATE_RULE, StartDateRule, TriggerPlan, may_start
+from app.db.models import UTCDateTime, dag, dag_run, iso_text, lineage, task, task_instance
 from app.db.repositories.base import Repository
-from app.services.results import (
-    LatestRun,
-    ListedRun,
-    Run,
-    RunFilter,
-    RunLookup,
-    RunsVersion,
-    TaskInstance,
-    TaskInstanceLookup,
-    TaskInstanceReport,
-    TriggerCommand,
-    TriggerOutcome,
-)
-from app.services.run_state import FAILED_TI_STATES, FINISHED_TI_STATES, derived_run_state
 
 # What a listing shows: exactly the columns the (dag_id, execution_date) index INCLUDEs on Postgres,
 # so a listing is an index-only scan (migration 0002).
@@ -53,29 +45,13 @@ LIST_COLUMNS = (
     dag_run.c.state,
     dag_run.c.start_date,
 )
-RUN_COLUMNS = (*LIST_COLUMNS, dag_run.c.end_date, dag_run.c.queued_at, dag_run.c.external_trigger)
-
-TI_COLUMNS = tuple(c for c in task_instance.c if c.name not in ("dag_run_id", "dag_id"))
-# A task instance's own columns after its task_id, in TaskInstance's field order (checked here).
-TI_VALUE_COLUMNS = tuple(c for c in TI_COLUMNS if c.name != "task_id")
+# A run as the core sees it, in Run's field order (checked here); its primary key is app/db's own.
+RUN_COLUMNS = (*LIST_COLUMNS[1:], dag_run.c.end_date, dag_run.c.queued_at, dag_run.c.external_trigger)
 assert [c.name for c in RUN_COLUMNS] == [f.name for f in fields(Run)]
-assert [c.name for c in TI_VALUE_COLUMNS] == [f.name for f in fields(TaskInstance)][4:]
-
-# What the listing cache's stamps cover (migration 0007; app/listing_cache.py): every column of
-# dag_run, and the dag row's latest-run columns, which triggers on dag_run keep in the same
-# transaction. tests/test_listing_cache.py checks that the cached statements read nothing else.
-STAMP_COVERED_COLUMNS = frozenset(
-    [
-        *dag_run.c,
-        dag.c.dag_id,
-        dag.c.latest_run_id,
-        dag.c.latest_execution_date_iso,
-        dag.c.latest_start_date_iso,
-    ]
-)
 
 
-def _unfinished(state: ColumnElement[Any]) -> ColumnElement[bool]:
+def unfinished(state: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A task instance's state that is not finished (app.core.states.FINISHED_TI_STATES)."""
     return or_(state.is_(None), state.not_in(FINISHED_TI_STATES))
 
 
@@ -92,50 +68,77 @@ _FIND_RUN = (
     .where(dag.c.dag_id == bindparam("dag_id"))
 )
 
-_FIND_TASK_INSTANCE = (
-    select(
-        dag.c.dag_id.label("dag_found"),
-        task.c.task_id.label("task_found"),
-        dag_run.c.id.label("run_pk"),
-        dag_run.c.run_id,
-        dag_run.c.execution_date,
-        task_instance.c.task_id.label("ti_found"),
-        *TI_VALUE_COLUMNS,
-    )
-    .select_from(
-        dag.outerjoin(task, and_(task.c.dag_id == dag.c.dag_id, task.c.task_id == bindparam("task_id")))
-        .outerjoin(
-            dag_run,
-            and_(dag_run.c.dag_id == dag.c.dag_id, dag_run.c.execution_date == bindparam("execution_date")),
-        )
-        .outerjoin(
-            task_instance,
-            and_(task_instance.c.dag_run_id == dag_run.c.id, task_instance.c.task_id == bindparam("task_id")),
-        )
-    )
-    .where(dag.c.dag_id == bindparam("dag_id"))
-)
-
 _DAG_EXISTS = select(dag.c.dag_id).where(dag.c.dag_id == bindparam("dag_id"))
 
-# A row if the DAG exists, with its runs' stamp (migration 0007), NULL if it has none yet.
-_RUNS_STAMP = (
-    select(dag_run_stamp.c.stamp)
-    .select_from(dag.outerjoin(dag_run_stamp, dag_run_stamp.c.dag_id == dag.c.dag_id))
-    .where(dag.c.dag_id == bindparam("dag_id"))
+# The run with its primary key, its row locked for the rest of the transaction: a state change and
+# a report happen under it, so those of one run are applied one at a time.
+LOCK_RUN = (
+    select(dag_run.c.id, *RUN_COLUMNS)
+    .where(
+        dag_run.c.dag_id == bindparam("dag_id"),
+        dag_run.c.execution_date == bindparam("execution_date", type_=UTCDateTime()),
+    )
+    .with_for_update()
 )
-# The sum of every DAG's stamp: it grows with every committed change to any DAG's runs (0007).
-_RUNS_STAMP_SUM = select(func.sum(dag_run_stamp.c.stamp))
 
-
-# Each DAG's latest run, as the database keeps it on the dag row (migrations 0003 to 0005): one
-# scan of the dag table, no join, the dates already isoformat() text (nothing formatted per call).
-_LATEST_RUNS = (
-    select(dag.c.dag_id, dag.c.latest_execution_date_iso, dag.c.latest_start_date_iso)
-    .where(dag.c.latest_run_id.is_not(None))
+# Each DAG's latest run, through the pointer the database keeps on the dag row (migrations 0003 to 0006).
+_LATEST = (
+    select(dag.c.dag_id, dag_run.c.execution_date, dag_run.c.start_date, dag_run.c.run_id)
+    .select_from(dag.join(dag_run, dag_run.c.id == dag.c.latest_run_id))
     .order_by(dag.c.dag_id)
 )
 
+
+@lru_cache(maxsize=32)
+def list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool, *, rendered: bool = False) -> Any:
+    """A run listing's statement, one prebuilt per combination of filters used.
+
+    The columns of the index (LIST_COLUMNS) but the dag_id, which the caller knows. ``rendered``:
+    the dates as text (``iso_text``, listings.py). The page is cut in a subquery and its dates
+    formatted outside it: Postgres evaluates a scan's expressions for every row it reads, also the
+    rows OFFSET skips (a page at offset 900 formatted 1,000 runs' dates).
+    """
+    page = select(*(c for c in LIST_COLUMNS if c is not dag_run.c.dag_id)).where(
+        dag_run.c.dag_id == bindparam("dag_id")
+    )
+    if state:
+        page = page.where(dag_run.c.state == bindparam("state"))
+    if gte:
+        page = page.where(dag_run.c.execution_date >= bindparam("gte", type_=UTCDateTime()))
+    if lte:
+        page = page.where(dag_run.c.execution_date <= bindparam("lte", type_=UTCDateTime()))
+    page = page.order_by(dag_run.c.execution_date).offset(bindparam("offset"))
+    if limit:
+        page = page.limit(bindparam("limit"))
+    cut = page.subquery("page")
+    dates = (iso_text(cut.c.execution_date), iso_text(cut.c.start_date)) if rendered else None
+    execution_date, start_date = dates or (cut.c.execution_date, cut.c.start_date)
+    return select(cut.c.id, cut.c.run_id, execution_date, cut.c.state, start_date).order_by(
+        cut.c.execution_date
+    )
+
+
+def list_runs_query(dag_id: str, filters: RunFilter, *, rendered: bool) -> tuple[Any, dict[str, Any]]:
+    """The listing's prebuilt statement for these filters, and its parameters."""
+    stmt = list_runs_statement(
+        filters.state is not None,
+        filters.execution_date_gte is not None,
+        filters.execution_date_lte is not None,
+        filters.limit is not None,
+        rendered=rendered,
+    )
+    params = {
+        "dag_id": dag_id,
+        "state": filters.state,
+        "gte": filters.execution_date_gte,
+        "lte": filters.execution_date_lte,
+        "offset": filters.offset,
+        "limit": filters.limit,
+    }
+    return stmt, {k: v for k, v in params.items() if v is not None}
+
+
+# -- the trigger ----------------------------------------------------------------------------------
 
 _RUN_VALUES = {
     "dag_id": bindparam("dag_id"),
@@ -180,9 +183,20 @@ def _insert_task_instances(run_pk: Any, new_run: Any = None) -> Any:
     return task_instance.insert().from_select(columns, tasks)
 
 
+def start_date_allows(
+    start_date: ColumnElement[Any], execution_date: ColumnElement[Any], rule: StartDateRule = START_DATE_RULE
+) -> ColumnElement[bool]:
+    """``app.core.trigger.START_DATE_RULE`` rendered as SQL, for the one statement that decides in
+    the database (tests/test_start_date_rule.py: the same answers as ``may_start``)."""
+    compared = start_date <= execution_date if rule.inclusive else start_date < execution_date
+    return (
+        or_(start_date.is_(None), compared) if rule.unset_allows else and_(start_date.is_not(None), compared)
+    )
+
+
 # What a trigger reads of the DAG (that it exists; its start_date): a statement of its own on
 # SQLite; on Postgres a CTE of one statement that also inserts the run, only when the DAG exists and
-# starts no later than the run, and its task instances.
+# START_DATE_RULE allows the run's date, and its task instances.
 _TRIGGER_DAG_START = select(dag.c.start_date).where(dag.c.dag_id == bindparam("dag_id"))
 _TRIGGER_DAG = _TRIGGER_DAG_START.cte("trigger_dag")
 _NEW_RUN = (
@@ -191,12 +205,7 @@ _NEW_RUN = (
         list(_RUN_VALUES),
         select(*(literal(v) if isinstance(v, bool) else v for v in _RUN_VALUES.values()))
         .select_from(_TRIGGER_DAG)
-        .where(
-            or_(
-                _TRIGGER_DAG.c.start_date.is_(None),
-                _TRIGGER_DAG.c.start_date <= _RUN_VALUES["execution_date"],
-            )
-        ),
+        .where(start_date_allows(_TRIGGER_DAG.c.start_date, _RUN_VALUES["execution_date"])),
     )
     .on_conflict_do_nothing()
     .returning(dag_run.c.id)
@@ -211,190 +220,55 @@ _INSERT_RUN_SQLITE = (
     sqlite.insert(dag_run).values(**_RUN_VALUES).on_conflict_do_nothing().returning(dag_run.c.id)
 )
 
-# A worker's state report (PATCH .../tasks/{task_id}) runs up to five statements; each is built once
-# (building and compiling them per request costs a large part of the endpoint's CPU).
-_LOCK_RUN = (
-    select(*RUN_COLUMNS)
-    .where(
-        dag_run.c.dag_id == bindparam("dag_id"),
-        dag_run.c.execution_date == bindparam("execution_date", type_=UTCDateTime()),
+
+def _created(plan: TriggerPlan) -> Run:
+    """The run a plan creates, as stored (nothing is read back)."""
+    return Run(
+        dag_id=plan.dag_id,
+        run_id=plan.run_id,
+        execution_date=plan.execution_date,
+        state=plan.state,
+        start_date=plan.start_date,
+        end_date=None,
+        queued_at=plan.now,
+        external_trigger=True,
     )
-    .with_for_update()
-)
-
-# Their bind parameters are named ``b_<column>``: an UPDATE's bind parameters may not share the
-# names of the columns it sets (SQLAlchemy reserves those for the SET clause).
-_RUN_STARTED = (
-    update(dag_run)
-    .where(dag_run.c.id == bindparam("b_run"))
-    .values(state="running", start_date=bindparam("b_now", type_=UTCDateTime()))
-)
-
-_RUN_FINISHED = (
-    update(dag_run)
-    .where(dag_run.c.id == bindparam("b_run"))
-    .values(state=bindparam("b_state"), end_date=bindparam("b_now", type_=UTCDateTime()))
-)
-
-_RUN_RESUMED = (
-    update(dag_run).where(dag_run.c.id == bindparam("b_run")).values(state="running", end_date=None)
-)
-
-_RUN_TI_COUNTS = select(
-    func.count(),
-    func.coalesce(func.sum(case((_unfinished(task_instance.c.state), 1), else_=0)), 0),
-    func.coalesce(func.sum(case((task_instance.c.state.in_(FAILED_TI_STATES), 1), else_=0)), 0),
-).where(task_instance.c.dag_run_id == bindparam("b_run"))
-
-# What a report may set besides the state, when the worker sends it.
-_REPORTED = ("hostname", "pid", "unixname")
-
-
-@lru_cache(maxsize=64)
-def _ti_update_statement(kind: str, reported: tuple[str, ...]) -> Any:
-    """The UPDATE ... RETURNING of one task instance, per kind of state (running, queued,
-    finished, other) and set of reported fields. Values are bound as ``b_<column>``: an UPDATE's
-    bind parameters may not be named like the columns it sets (SQLAlchemy reserves those)."""
-    tis = task_instance.c
-    now = bindparam("b_now", type_=UTCDateTime())
-    values: dict[str, Any] = {"state": bindparam("b_state"), "updated_at": now}
-    values |= {key: bindparam(f"b_{key}") for key in reported}
-    if kind == "running":
-        values |= {"try_number": tis.try_number + 1, "start_date": now, "end_date": None, "duration": None}
-    elif kind == "finished":
-        values |= {"end_date": now, "duration": bindparam("b_duration")}
-    else:
-        values["end_date"] = None
-        if kind == "queued":
-            values["queued_dttm"] = now
-    return (
-        update(task_instance)
-        .where(tis.dag_run_id == bindparam("b_run"), tis.task_id == bindparam("b_task_id"))
-        .values(**values)
-        .returning(*TI_VALUE_COLUMNS)
-    )
-
-
-@lru_cache(maxsize=32)
-def _list_runs_statement(state: bool, gte: bool, lte: bool, limit: bool) -> Any:
-    """One prebuilt statement per combination of filters used.
-
-    The columns of the index (LIST_COLUMNS) but the dag_id, which the caller knows, with the dates
-    as text (iso_text): a listing is rendered, never computed on. The page is cut in a subquery
-    and its dates formatted outside it: Postgres evaluates a scan's expressions for every row it
-    reads, also the rows OFFSET skips (a page at offset 900 formatted 1,000 runs' dates).
-    """
-    page = select(*(c for c in LIST_COLUMNS if c is not dag_run.c.dag_id)).where(
-        dag_run.c.dag_id == bindparam("dag_id")
-    )
-    if state:
-        page = page.where(dag_run.c.state == bindparam("state"))
-    if gte:
-        page = page.where(dag_run.c.execution_date >= bindparam("gte", type_=UTCDateTime()))
-    if lte:
-        page = page.where(dag_run.c.execution_date <= bindparam("lte", type_=UTCDateTime()))
-    page = page.order_by(dag_run.c.execution_date).offset(bindparam("offset"))
-    if limit:
-        page = page.limit(bindparam("limit"))
-    cut = page.subquery("page")
-    return select(
-        cut.c.id, cut.c.run_id, iso_text(cut.c.execution_date), cut.c.state, iso_text(cut.c.start_date)
-    ).order_by(cut.c.execution_date)
-
-
-def _list_runs_query(dag_id: str, filters: RunFilter) -> tuple[Any, dict[str, Any]]:
-    """The listing's prebuilt statement for these filters, and its parameters."""
-    stmt = _list_runs_statement(
-        filters.state is not None,
-        filters.execution_date_gte is not None,
-        filters.execution_date_lte is not None,
-        filters.limit is not None,
-    )
-    params = {
-        "dag_id": dag_id,
-        "state": filters.state,
-        "gte": filters.execution_date_gte,
-        "lte": filters.execution_date_lte,
-        "offset": filters.offset,
-        "limit": filters.limit,
-    }
-    return stmt, {k: v for k, v in params.items() if v is not None}
 
 
 class DagRunRepository(Repository):
     # -- lookups ---------------------------------------------------------------------------------
 
-    async def find_run(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
+    async def find(self, *, dag_id: str, execution_date: datetime) -> RunLookup:
         """The DAG's existence and the run, in one round trip."""
         row = await self.first(_FIND_RUN, {"dag_id": dag_id, "execution_date": execution_date})
         if row is None:
             return RunLookup(dag_exists=False, run=None)
         return RunLookup(dag_exists=True, run=None if row[1] is None else Run(*row[1:]))
 
-    async def find_task_instance(
-        self, *, dag_id: str, execution_date: datetime, task_id: str
-    ) -> TaskInstanceLookup:
-        """DAG, task, run and task instance in one query."""
-        params = {"dag_id": dag_id, "execution_date": execution_date, "task_id": task_id}
-        row = await self.first(_FIND_TASK_INSTANCE, params)
-        if row is None:
-            return TaskInstanceLookup(dag_exists=False, task_exists=False, run_exists=False, instance=None)
-        dag_found, task_found, run_pk, run_id, run_date, ti_found = row[:6]
-        instance = None
-        if ti_found is not None:
-            instance = TaskInstance(ti_found, dag_found, run_id, run_date, *row[6:])
-        return TaskInstanceLookup(
-            dag_exists=True,
-            task_exists=task_found is not None,
-            run_exists=run_pk is not None,
-            instance=instance,
-        )
-
-    async def list_runs(
-        self, *, dag_id: str, filters: RunFilter, dag_known: bool = False
-    ) -> list[ListedRun] | None:
-        """The page of runs by execution_date, dates as ISO text; ``None`` if the DAG is unknown.
-
-        Runs imply their DAG (foreign key): only an empty page costs a second query, unless the
-        caller already knows the DAG exists (``dag_known``: it read :meth:`runs_version`).
-        """
-        rows = await self.rows(*_list_runs_query(dag_id, filters))
-        if not rows and not dag_known and not await self.dag_exists(dag_id=dag_id):
+    async def list(self, *, dag_id: str, filters: RunFilter) -> list[ListedRun] | None:
+        """The page of runs by execution_date; ``None`` if the DAG is unknown (runs imply their DAG:
+        only an empty page costs a second query)."""
+        rows = await self.rows(*list_runs_query(dag_id, filters, rendered=False))
+        if not rows and not await self.dag_exists(dag_id=dag_id):
             return None
         return list(map(ListedRun._make, rows))
 
-    async def stream_runs(
-        self, *, dag_id: str, filters: RunFilter, chunk_rows: int
-    ) -> AsyncGenerator[list[ListedRun]]:
-        """The same runs as :meth:`list_runs`, in chunks of at most ``chunk_rows``, read from one
-        statement as they are taken; no chunk when there is no run (nor when the DAG is unknown)."""
-        async with aclosing(self.reader.stream(*_list_runs_query(dag_id, filters), chunk_rows)) as chunks:
-            async for rows in chunks:
-                yield list(map(ListedRun._make, rows))
-
-    async def runs_version(self, *, dag_id: str) -> RunsVersion:
-        """Whether the DAG exists, and its runs' stamp (``None`` before its first run)."""
-        row = await self.first(_RUNS_STAMP, {"dag_id": dag_id})
-        return RunsVersion(dag_exists=False, version=None) if row is None else RunsVersion(True, row[0])
-
-    async def latest_runs_version(self) -> int | None:
-        """The sum of every DAG's runs stamp: it grows with every committed change to any of them."""
-        value = await self.scalar(_RUNS_STAMP_SUM, {})
-        return None if value is None else int(value)
-
-    async def latest_runs(self) -> list[LatestRun]:
-        """Each DAG's run with the greatest execution_date, ordered by dag_id, in one query."""
-        return [
-            LatestRun(dag_id, date, start, None) for dag_id, date, start in await self.rows(_LATEST_RUNS, {})
-        ]
+    async def latest(self) -> list[LatestRun]:
+        return list(map(LatestRun._make, await self.rows(_LATEST, {})))
 
     async def dag_exists(self, *, dag_id: str) -> bool:
         return await self.first(_DAG_EXISTS, {"dag_id": dag_id}) is not None
 
+    async def lock(self, *, dag_id: str, execution_date: datetime) -> tuple[int, Run] | None:
+        """The run's primary key and the run, its row locked until the transaction ends."""
+        result = await self.conn.execute(LOCK_RUN, {"dag_id": dag_id, "execution_date": execution_date})
+        row = result.one_or_none()
+        return None if row is None else (row[0], Run(*row[1:]))
+
     # -- writes ----------------------------------------------------------------------------------
 
-    async def trigger(self, command: TriggerCommand) -> TriggerOutcome:
-        """Create the run and one task instance per task, if the DAG exists and starts no later.
+    async def trigger(self, *, plan: TriggerPlan) -> TriggerOutcome:
+        """Create the planned run and one task instance per task, if the DAG exists and may_start.
 
         ON CONFLICT DO NOTHING covers both unique constraints, (dag_id, run_id) and (dag_id,
         execution_date): of concurrent identical triggers exactly one inserts, the others wait
@@ -403,73 +277,74 @@ class DagRunRepository(Repository):
         run, then its task instances.
         """
         params = {
-            "dag_id": command.dag_id,
-            "run_id": command.run_id,
-            "execution_date": command.execution_date,
-            "state": command.state,
-            "start_date": command.now if command.state == "running" else None,
-            "now": command.now,
-            "conf": command.conf,
+            "dag_id": plan.dag_id,
+            "run_id": plan.run_id,
+            "execution_date": plan.execution_date,
+            "state": plan.state,
+            "start_date": plan.start_date,
+            "now": plan.now,
+            "conf": plan.conf,
         }
         if self.dialect == "postgresql":
             row = (await self.conn.execute(_TRIGGER_POSTGRES, params)).one_or_none()
             if row is None:
-                return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
-            return TriggerOutcome(dag_exists=True, dag_start_date=row[0], created=row[1] is not None)
+                return TriggerOutcome(dag_exists=False, dag_start_date=None, run=None)
+            created = _created(plan) if row[1] is not None else None
+            return TriggerOutcome(dag_exists=True, dag_start_date=row[0], run=created)
         found = (await self.conn.execute(_TRIGGER_DAG_START, params)).one_or_none()
         if found is None:
-            return TriggerOutcome(dag_exists=False, dag_start_date=None, created=False)
+            return TriggerOutcome(dag_exists=False, dag_start_date=None, run=None)
         start_date = found[0]
-        if start_date is not None and start_date > command.execution_date:
-            return TriggerOutcome(dag_exists=True, dag_start_date=start_date, created=False)
+        if not may_start(start_date, plan.execution_date):
+            return TriggerOutcome(dag_exists=True, dag_start_date=start_date, run=None)
         run_pk = await self.conn.scalar(_INSERT_RUN_SQLITE, params)
-        if run_pk is not None:
-            await self.conn.execute(_insert_task_instances(literal_column(str(int(run_pk)))), params)
-        return TriggerOutcome(dag_exists=True, dag_start_date=start_date, created=run_pk is not None)
+        if run_pk is None:
+            return TriggerOutcome(dag_exists=True, dag_start_date=start_date, run=None)
+        await self.conn.execute(_insert_task_instances(literal_column(str(int(run_pk)))), params)
+        return TriggerOutcome(dag_exists=True, dag_start_date=start_date, run=_created(plan))
 
-    async def lock_run(self, *, dag_id: str, execution_date: datetime) -> Run | None:
-        """The run, its row locked for the rest of the transaction (state changes happen under it)."""
-        result = await self.conn.execute(_LOCK_RUN, {"dag_id": dag_id, "execution_date": execution_date})
-        row = result.one_or_none()
-        return None if row is None else Run(*row)
-
-    async def set_run_state(self, *, run: Run, state: str, now: datetime) -> Run:
-        """Mark a locked run success/failed (finishing its unfinished task instances) or clear it
-        (queued: task instances back to no state, try_number kept, dates cleared)."""
+    async def set_state(self, *, dag_id: str, execution_date: datetime, plan: RunStatePlan) -> RunLookup:
+        """Apply a client's state change (``app.core.run_states``) under the run's row lock."""
+        locked = await self.lock(dag_id=dag_id, execution_date=execution_date)
+        if locked is None:
+            return RunLookup(dag_exists=await self.dag_exists(dag_id=dag_id), run=None)
+        run_pk, _ = locked
+        now = plan.now
         tis = task_instance.c
-        if state in ("success", "failed"):
-            if state == "success":
-                await self._record_lineage_from_tasks(run_pk=run.id, now=now)
+        if plan.lineage is LineageChange.RECORD_FROM_TASKS:
+            await self._record_lineage_from_tasks(run_pk=run_pk, now=now)
+        elif plan.lineage is LineageChange.DROP:
+            await self.conn.execute(delete(lineage).where(lineage.c.dag_run_id == run_pk))
+        if plan.task_instances is TaskInstancesChange.FINISH_UNFINISHED:
             started = (
                 await self.conn.execute(
                     select(tis.task_id, tis.start_date).where(
-                        tis.dag_run_id == run.id, _unfinished(tis.state), tis.start_date.is_not(None)
+                        tis.dag_run_id == run_pk, unfinished(tis.state), tis.start_date.is_not(None)
                     )
                 )
             ).all()
             await self.conn.execute(
                 update(task_instance)
-                .where(tis.dag_run_id == run.id, _unfinished(tis.state))
-                .values(state=state, end_date=now, duration=None, updated_at=now)
+                .where(tis.dag_run_id == run_pk, unfinished(tis.state))
+                .values(state=plan.state, end_date=now, duration=None, updated_at=now)
             )
             if started:
                 # Exact durations computed here (SQLite's julianday arithmetic is off by tens of µs);
                 # one executemany for all task instances that had started.
                 await self.conn.execute(
                     update(task_instance)
-                    .where(tis.dag_run_id == run.id, tis.task_id == bindparam("b_task_id"))
+                    .where(tis.dag_run_id == run_pk, tis.task_id == bindparam("b_task_id"))
                     .values(duration=bindparam("b_duration")),
                     [
-                        {"b_task_id": task_id, "b_duration": (now - start_date).total_seconds()}
+                        {"b_task_id": task_id, "b_duration": finished_duration(start_date, now)}
                         for task_id, start_date in started
                     ],
                 )
-            values: dict[str, Any] = {"state": state, "end_date": now}
+            values: dict[str, Any] = {"state": plan.state, "end_date": now}
         else:
-            await self.conn.execute(delete(lineage).where(lineage.c.dag_run_id == run.id))
             await self.conn.execute(
                 update(task_instance)
-                .where(tis.dag_run_id == run.id)
+                .where(tis.dag_run_id == run_pk)
                 .values(
                     state=None,
                     start_date=None,
@@ -479,15 +354,16 @@ class DagRunRepository(Repository):
                     updated_at=now,
                 )
             )
-            values = {"state": "queued", "start_date": None, "end_date": None, "queued_at": now}
+            values = {"state": plan.state, "start_date": None, "end_date": None, "queued_at": now}
         row = (
             await self.conn.execute(
-                update(dag_run).where(dag_run.c.id == run.id).values(**values).returning(*RUN_COLUMNS)
+                update(dag_run).where(dag_run.c.id == run_pk).values(**values).returning(*RUN_COLUMNS)
             )
         ).one()
-        return Run(*row)
+        return RunLookup(dag_exists=True, run=Run(*row))
 
     async def _record_lineage_from_tasks(self, *, run_pk: int, now: datetime) -> None:
+        """Each unfinished task instance's lineage, from its task's definition (kept where recorded)."""
         tis = task_instance.c
         source = (
             select(
@@ -501,79 +377,9 @@ class DagRunRepository(Repository):
             .select_from(
                 task_instance.join(task, and_(task.c.dag_id == tis.dag_id, task.c.task_id == tis.task_id))
             )
-            .where(tis.dag_run_id == run_pk, _unfinished(tis.state))
+            .where(tis.dag_run_id == run_pk, unfinished(tis.state))
         )
         stmt = self.insert(lineage).from_select(
             ["dag_run_id", "task_id", "dag_id", "inlets", "outlets", "recorded_at"], source
         )
         await self.conn.execute(stmt.on_conflict_do_nothing())
-
-    async def update_task_instance(
-        self, *, run: Run, current: TaskInstance, report: TaskInstanceReport, now: datetime
-    ) -> TaskInstance | None:
-        """Apply a worker's report to ``current``, read under ``run``'s row lock, and derive the
-        run's state; ``None`` if the task instance is gone."""
-        task_id = current.task_id
-        state = report.state
-        reported = {"hostname": report.hostname, "pid": report.pid, "unixname": report.unixname}
-        params: dict[str, Any] = {"b_run": run.id, "b_task_id": task_id, "b_state": state, "b_now": now}
-        params |= {f"b_{key}": value for key, value in reported.items() if value is not None}
-        finished = state in FINISHED_TI_STATES
-        if finished:
-            kind = "finished"
-            start_date = current.start_date
-            params["b_duration"] = (now - start_date).total_seconds() if start_date is not None else None
-        else:
-            kind = state if state in ("running", "queued") else "other"
-        statement = _ti_update_statement(kind, tuple(k for k in _REPORTED if reported[k] is not None))
-        updated = (await self.conn.execute(statement, params)).one_or_none()
-        if updated is None:
-            return None
-        if state == "success":
-            await self._record_lineage(run=run, task_id=task_id, report=report, now=now)
-        run_state = run.state
-        if state == "running" and run_state == "queued":
-            await self.conn.execute(_RUN_STARTED, {"b_run": run.id, "b_now": now})
-            run_state = "running"
-        await self._derive_run_state(run=run, run_state=run_state, ti_finished=finished, now=now)
-        return replace(current, **{c.name: value for c, value in zip(TI_VALUE_COLUMNS, updated, strict=True)})
-
-    async def _record_lineage(
-        self, *, run: Run, task_id: str, report: TaskInstanceReport, now: datetime
-    ) -> None:
-        inlets, outlets = report.inlets, report.outlets
-        if inlets is None or outlets is None:
-            defined = (
-                await self.conn.execute(
-                    select(task.c.inlets, task.c.outlets).where(
-                        task.c.dag_id == run.dag_id, task.c.task_id == task_id
-                    )
-                )
-            ).one_or_none()
-            inlets = inlets if inlets is not None else (defined[0] if defined else [])
-            outlets = outlets if outlets is not None else (defined[1] if defined else [])
-        values = {"inlets": inlets, "outlets": outlets, "recorded_at": now}
-        stmt = self.insert(lineage).values(dag_run_id=run.id, task_id=task_id, dag_id=run.dag_id, **values)
-        await self.conn.execute(
-            stmt.on_conflict_do_update(index_elements=["dag_run_id", "task_id"], set_=values)
-        )
-
-    async def _derive_run_state(self, *, run: Run, run_state: str, ti_finished: bool, now: datetime) -> None:
-        """Move the run to the state its task instances call for (``derived_run_state``).
-
-        ``run_state`` is the run's state as of now in this transaction (it holds the run's lock).
-        If the task instance just reported is not finished, the run has an unfinished task
-        instance: the most frequent reports (running, queued) skip counting them.
-        """
-        if ti_finished:
-            counts = (await self.conn.execute(_RUN_TI_COUNTS, {"b_run": run.id})).one()
-            total, unfinished, failed = (int(v) for v in counts)
-        else:
-            total, unfinished, failed = 1, 1, 0
-        new_state = derived_run_state(run_state, total=total, unfinished=unfinished, failed=failed)
-        if new_state == run_state:
-            return
-        if new_state in ("success", "failed"):
-            await self.conn.execute(_RUN_FINISHED, {"b_run": run.id, "b_state": new_state, "b_now": now})
-        else:
-            await self.conn.execute(_RUN_RESUMED, {"b_run": run.id})

@@ -1,4 +1,4 @@
-"""DAG definitions: the dag row, its tags and its tasks."""
+"""DAGs (``app.core.ports.DagPort``): the dag row, its tags and its tasks; deleting a DAG."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
+from app.core.deletion import DAG_DELETION, Removed
+from app.core.results import Dag, DagDefinition, DagPage, StoredDag
 from app.db.models import dag, dag_run, dag_tag, lineage, task, task_instance
 from app.db.repositories.base import Repository
-from app.services.results import Dag, DagDefinition, DagPage, StoredDag
 
 # What a DAG's detail shows, in Dag's field order (its task ids are read apart).
 DAG_COLUMNS = (
@@ -103,12 +104,13 @@ def _task_values(dag_id: str, position: int, t: Any) -> dict[str, Any]:
 
 class DagRepository(Repository):
     async def upsert(
-        self, *, spec: DagDefinition, source_text: str, fileloc: str, now: datetime
+        self, *, definition: DagDefinition, source_text: str, fileloc: str, now: datetime
     ) -> StoredDag:
         """Create or replace a definition: keeps ``is_paused`` and runs, replaces tags and tasks.
 
         The dag row is locked first, so concurrent replacements of one DAG serialise.
         """
+        spec = definition
         values = {
             "description": spec.description,
             "schedule_interval": spec.schedule_interval,
@@ -166,7 +168,7 @@ class DagRepository(Repository):
                 task_ids[dag_id].append(task_id)
         return DagPage(dags=[_dag(r, task_ids[r[0]]) for r in rows], total=int(total or 0))
 
-    async def source_text(self, *, dag_id: str) -> str | None:
+    async def source(self, *, dag_id: str) -> str | None:
         return await self.scalar(_SOURCE_TEXT, {"dag_id": dag_id})
 
     async def is_paused(self, *, dag_id: str) -> bool | None:
@@ -177,20 +179,19 @@ class DagRepository(Repository):
         return result.rowcount > 0
 
     async def delete(self, *, dag_id: str) -> int | None:
-        """Remove a DAG and everything that hangs off it; ``None`` when it does not exist.
-
-        The count is of run records (runs, task instances, lineage), as Airflow counts them;
-        the definition rows themselves (dag, tags, tasks) are not counted.
-        """
+        """Remove a DAG as ``app.core.deletion.DAG_DELETION`` says, with its row locked first;
+        its count, ``None`` when the DAG does not exist."""
         locked = await self.conn.scalar(select(dag.c.dag_id).where(dag.c.dag_id == dag_id).with_for_update())
         if locked is None:
             return None
-        count = 0
         run_ids = select(dag_run.c.id).where(dag_run.c.dag_id == dag_id)
-        for table in (lineage, task_instance):
-            result = await self.conn.execute(delete(table).where(table.c.dag_run_id.in_(run_ids)))
-            count += result.rowcount
-        result = await self.conn.execute(delete(dag_run).where(dag_run.c.dag_id == dag_id))
-        count += result.rowcount
-        await self.conn.execute(delete(dag).where(dag.c.dag_id == dag_id))
-        return count
+        statements = {
+            Removed.LINEAGE: delete(lineage).where(lineage.c.dag_run_id.in_(run_ids)),
+            Removed.TASK_INSTANCES: delete(task_instance).where(task_instance.c.dag_run_id.in_(run_ids)),
+            Removed.RUNS: delete(dag_run).where(dag_run.c.dag_id == dag_id),
+            Removed.DEFINITION: delete(dag).where(dag.c.dag_id == dag_id),  # its tags and tasks cascade
+        }
+        removed = {
+            kind: (await self.conn.execute(statements[kind])).rowcount for kind in DAG_DELETION.removed
+        }
+        return DAG_DELETION.count(removed)

@@ -14,7 +14,7 @@ SQL insert, an operator pruning old runs):
 No foreign key from dag to dag_run: runs already reference their DAG, and deleting a DAG deletes
 its runs first.
 
-The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql and sqlite.sql.
+The triggers as they are now (later migrations included): app/db/schema_sql.py.
 
 Revision ID: 0003
 Revises: 0002

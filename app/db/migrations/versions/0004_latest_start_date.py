@@ -14,7 +14,7 @@ rows and joins nothing. The triggers on dag_run keep all three columns, now also
 - update of a run's execution_date or dag_id (never done by the API; an operator's SQL might):
   the DAGs involved point at their newest run again.
 
-The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql and sqlite.sql.
+The triggers as they are now (later migrations included): app/db/schema_sql.py.
 
 Revision ID: 0004
 Revises: 0003

@@ -17,7 +17,7 @@ there is nothing more to keep in step.
 tests/routers/test_dag_runs.py checks the text against Python's isoformat() for edge dates
 through latest_runs, on both databases.
 
-dagport_iso_text as it is now (later migrations included): tests/data/schema/postgresql.sql.
+dagport_iso_text as it is now (later migrations included): app/db/schema_sql.py.
 
 Revision ID: 0005
 Revises: 0004

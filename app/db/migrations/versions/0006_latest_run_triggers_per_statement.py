@@ -17,7 +17,7 @@ is left alone.
 
 SQLite has only row-level triggers: it keeps 0004's.
 
-The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql.
+The triggers as they are now (later migrations included): app/db/schema_sql.py.
 
 Revision ID: 0006
 Revises: 0005

@@ -24,7 +24,7 @@ committed change to any DAG's runs: latest_runs is cached under that sum.
 
 Existing DAGs get a stamp now; a DAG without one (created since, no run yet) is not cached.
 
-The triggers as they are now (later migrations included): tests/data/schema/postgresql.sql and sqlite.sql.
+The triggers as they are now (later migrations included): app/db/schema_sql.py.
 
 Revision ID: 0007
 Revises: 0006

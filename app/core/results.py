@@ -1,20 +1,47 @@
-"""Typed values that cross the layers: what the backend returns and the services hand on.
+"""Typed values that cross the layers: what a backend returns and the services hand on.
 
-Dates are aware datetimes in UTC, except in the two listings, whose dates arrive as the
-``isoformat()`` text the response shows (the backend formats a whole column at once).
+Dates are aware datetimes in UTC. The one exception is the optional pre-rendered listings
+(``RenderedRun``, ``RenderedLatestRun``: a backend that can write the listings' dates as text for a
+whole column at once offers them, ``ports.VersionedListings``); :func:`rendered_runs` and
+:func:`rendered_latest_runs` write the same text from datetimes for a backend that cannot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, NamedTuple, Protocol
+
+
+class Keep(Enum):
+    """The value of an optional field a client did not send: what is stored stays (distinct from
+    ``None``, which a client sends to clear a field)."""
+
+    KEEP = "keep"
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep.KEEP
+
+
+def iso(value: datetime | None) -> str | None:
+    """A date as the listings write it: ``isoformat()`` in UTC (``+00:00``; microseconds when not 0)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
+
+
+# -- runs ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    id: int | None  # None where the backend numbers runs only in listings (in front of Airflow)
+    """A run, as the API shows it (its identity: ``dag_id`` and ``run_id``, or its execution date)."""
+
     dag_id: str
     run_id: str
     execution_date: datetime
@@ -34,7 +61,17 @@ class RunLookup:
 
 
 class ListedRun(NamedTuple):
-    """One run of a DAG's listing; dates as ``isoformat()`` text."""
+    """One run of a DAG's listing; ``id`` is the number the listing shows (3.2)."""
+
+    id: int
+    run_id: str
+    execution_date: datetime
+    state: str
+    start_date: datetime | None
+
+
+class RenderedRun(NamedTuple):
+    """A :class:`ListedRun` with its dates as the listing writes them (:func:`iso`)."""
 
     id: int
     run_id: str
@@ -44,13 +81,39 @@ class ListedRun(NamedTuple):
 
 
 class LatestRun(NamedTuple):
-    """A DAG's newest run, for latest_runs; dates as ``isoformat()`` text. ``run_id``: where the
-    backend's links need it (dagport's own store links by date and leaves it ``None``)."""
+    """A DAG's run with the greatest execution_date, for latest_runs."""
+
+    dag_id: str
+    execution_date: datetime
+    start_date: datetime | None
+    run_id: str
+
+
+class RenderedLatestRun(NamedTuple):
+    """A :class:`LatestRun` with its dates written as text; ``run_id`` ``None`` where the backend
+    that rendered it does not read it (its links do not need it)."""
 
     dag_id: str
     execution_date: str
     start_date: str | None
     run_id: str | None
+
+
+def rendered_runs(runs: Sequence[ListedRun]) -> list[RenderedRun]:
+    return [
+        RenderedRun(r.id, r.run_id, iso(r.execution_date) or "", r.state, iso(r.start_date)) for r in runs
+    ]
+
+
+def rendered_latest_runs(runs: Sequence[LatestRun]) -> list[RenderedLatestRun]:
+    return [
+        RenderedLatestRun(r.dag_id, iso(r.execution_date) or "", iso(r.start_date), r.run_id) for r in runs
+    ]
+
+
+# A listing's dag_run_url for many runs at once: (dag_ids, dates as text, run_ids) -> links (Airflow 2's
+# graph page in dagport's store, a fronted Airflow 3's run page: app/schemas/listings.py).
+RunLinks = Callable[[list[str], list[str], list[str | None]], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,33 +130,29 @@ class RunFilter:
 @dataclass(frozen=True, slots=True)
 class RunsVersion:
     """Whether a DAG exists, and a value that changes with every change to its runs (``None``
-    when the backend keeps none: the listing is then read every time)."""
+    while there is none: the listing is then read every time)."""
 
     dag_exists: bool
     version: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerCommand:
-    dag_id: str
-    run_id: str
-    execution_date: datetime
-    state: str
-    conf: dict[str, Any] | None
-    now: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class TriggerOutcome:
-    """What a trigger found and did: the DAG (and its start_date) and whether a run was created.
+    """What a trigger found and did: the DAG (and its start_date) and the run it created, if any.
 
-    The backend creates nothing when the DAG starts after the run's date; it reports the DAG's
-    start_date either way, so the service can say why."""
+    A backend creates nothing when the DAG starts after the run's date (``trigger.may_start``); it
+    reports the DAG's start_date either way, so the service can say why."""
 
     dag_exists: bool
     dag_start_date: datetime | None
-    created: bool
-    run: Run | None = None  # the run as created, where the backend reports it (Airflow's answer)
+    run: Run | None  # the run as created (a backend's own account of it: Airflow's state and queued_at)
+
+    @property
+    def created(self) -> bool:
+        return self.run is not None
+
+
+# -- tasks and task instances ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +245,9 @@ class TaskInstanceReport:
     outlets: list[dict[str, Any]] | None = None
 
 
+# -- lineage -------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class TaskLineage:
     task_id: str
@@ -198,6 +260,9 @@ class LineageLookup:
     dag_exists: bool
     run_exists: bool
     tasks: list[TaskLineage]
+
+
+# -- DAGs --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,15 +290,6 @@ class DagPage:
     total: int
 
 
-@dataclass(frozen=True, slots=True)
-class Pool:
-    id: int
-    pool: str
-    slots: int
-    description: str | None
-    include_deferred: bool
-
-
 class DagDefinition(Protocol):
     """A validated DAG definition (``app.definitions.spec.DagSpec``)."""
 
@@ -247,3 +303,28 @@ class DagDefinition(Protocol):
     owners: list[str]
     default_args: dict[str, Any]
     tasks: Sequence[Any]  # TaskSpec: task_id, operator, upstream, downstream and the attributes
+
+
+# -- pools ---------------------------------------------------------------------------------------------
+
+DEFAULT_POOL = "default_pool"
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    id: int
+    pool: str
+    slots: int
+    description: str | None
+    include_deferred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUpsert:
+    """A pool to create, or to update by name (3.4): ``slots`` always; a field left at ``KEEP`` keeps
+    its stored value (a new pool: no description, include_deferred false)."""
+
+    name: str
+    slots: int
+    description: str | Keep | None = KEEP
+    include_deferred: bool | Keep = KEEP

@@ -1,10 +1,10 @@
-"""tests/data/schema/postgresql.sql and sqlite.sql: the current definition of every trigger and
-function, as a database migrated to head reports it (tests/schema_snapshot.py).
+"""app/db/schema_sql.py: the current definition of every trigger and function, as a database
+migrated to head reports it (tests/schema_snapshot.py).
 
-Each test migrates a new database of its backend. The committed file must equal what that database
-reports, laid out differently at most: runs of whitespace outside quotes compare equal, and nothing
-else is forgiven. Regenerate both files with ``.venv/bin/python -m tests.schema_snapshot`` (or
-``DAGPORT_UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/test_schema_snapshot.py``, as for the other
+Each test migrates a new database of its backend. The module's definitions must equal what that
+database reports, laid out differently at most: runs of whitespace outside quotes compare equal, and
+nothing else is forgiven. Rewrite them with ``.venv/bin/python -m tests.schema_snapshot`` (or
+``DAGPORT_UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/test_schema_sql.py``, as for the other
 snapshots) and review the diff.
 """
 
@@ -18,7 +18,15 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.schema_snapshot import REGENERATE, SNAPSHOTS, migrated_database, normalised, render
+from tests.schema_snapshot import (
+    MODULE,
+    REGENERATE,
+    committed,
+    migrated_database,
+    normalised,
+    render,
+    rewritten,
+)
 
 
 @pytest.fixture
@@ -27,34 +35,31 @@ async def migrated(backend: str) -> AsyncIterator[AsyncEngine]:
         yield engine
 
 
-async def test_the_snapshot_is_what_a_migrated_database_reports(backend: str, migrated: AsyncEngine) -> None:
-    path = SNAPSHOTS[backend]
+async def test_the_module_holds_what_a_migrated_database_reports(backend: str, migrated: AsyncEngine) -> None:
     current = await render(migrated)
     if os.environ.get("DAGPORT_UPDATE_SNAPSHOT") == "1":
-        path.write_text(current)
-    assert path.exists(), f"{path} is missing; create it with: {REGENERATE}"
-    committed = path.read_text()
-    # Against the definitions exactly as reported, not against their layout: the file is the
+        MODULE.write_text(rewritten({backend: current}))
+    # Against the definitions exactly as reported, not against their layout: the module holds the
     # database's text, whatever the layout code does.
     reported = await render(migrated, pretty=False)
-    if normalised(committed) != normalised(reported):
+    if normalised(committed(backend)) != normalised(reported):
         diff = "".join(
             difflib.unified_diff(
-                committed.splitlines(keepends=True),
+                committed(backend).splitlines(keepends=True),
                 current.splitlines(keepends=True),
-                str(path),
+                f"{MODULE} ({backend})",
                 "what the migrated database reports",
             )
         )
         pytest.fail(
-            f"{path} is not what a database migrated to head reports; if the migrations changed, "
-            f"regenerate it with: {REGENERATE}\n{diff}",
+            f"{MODULE} is not what a database migrated to head reports; if the migrations changed, "
+            f"rewrite it with: {REGENERATE}\n{diff}",
             pytrace=False,
         )
 
 
-async def test_the_snapshot_names_each_trigger_once(backend: str) -> None:
-    names = re.findall(r"^CREATE TRIGGER (\w+)", SNAPSHOTS[backend].read_text(), re.M)
+async def test_the_module_names_each_trigger_once(backend: str) -> None:
+    names = re.findall(r"^CREATE TRIGGER (\w+)", committed(backend), re.M)
     assert names and len(names) == len(set(names))
     assert {"dag_run_latest_insert", "dag_run_stamp_insert"} <= set(names)
 
