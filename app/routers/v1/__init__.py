@@ -39,22 +39,24 @@ from app.routers.v1.conventions import install_problem_handlers, problem_respons
 from app.services.v1.context import Secrets, V1Context
 
 PREFIX = "/api/v1"
+# Routes are matched in this order, one after the other: the ones polling clients call most (a
+# run's state, its task instances) first. No two routers hold routes for the same path and method.
 ROUTERS: tuple[APIRouter, ...] = tuple(
     module.router
     for module in (
-        monitor,
-        config,
-        connections,
-        dags,
-        tasks,
-        dag_sources,
-        dag_stats,
-        dag_warnings,
-        import_errors,
         dag_runs,
         task_instances,
         xcom,
         logs,
+        dags,
+        tasks,
+        monitor,
+        config,
+        connections,
+        dag_sources,
+        dag_stats,
+        dag_warnings,
+        import_errors,
         datasets,
         event_logs,
         pools,
