@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # Passthrough: how long a Basic caller's Airflow token is used before the password is checked
     # with Airflow again (a changed password or a removed user is seen within this time).
     airflow_recheck_seconds: float = Field(300.0, gt=0)
+    # How often a read or a PATCH is sent again when Airflow answers 500 "Database error" (its
+    # transaction was rolled back: typically a deadlock with its scheduler); 0 switches it off.
+    airflow_database_retries: int = Field(2, ge=0)
     # Signs /api/v1's file tokens (docs/api-v1.md): the same for every worker and replica of one
     # deployment. Unset: a random key made once and kept in dagport's database (table secret_key).
     secret_key: str = Field("", repr=False)

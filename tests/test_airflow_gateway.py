@@ -432,3 +432,49 @@ async def test_start_up_names_airflow_with_its_credentials_masked(database_url: 
         message
         == f"Airflow at {airflow.url.replace('http://', 'http://***@')} is 2.11.0; dagport fronts Airflow 3.0 or newer"
     )
+
+
+# -- Airflow's own transaction failed: a read or a PATCH is sent again, a POST is not ----------------
+
+DATABASE_ERROR = (500, {"detail": {"reason": "Database error", "statement": "hidden"}}, 0.0)
+
+
+def failing_first(times: int, then: Callable[[Seen], tuple[int, Any, float]]) -> Callable[[Seen], Any]:
+    """Airflow's 500 "Database error" for the first ``times`` writes, then ``then``."""
+    failed = [0]
+
+    def route(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method != "GET" and failed[0] < times:
+            failed[0] += 1
+            return DATABASE_ERROR
+        return then(seen)
+
+    return route
+
+
+async def test_a_patch_that_met_a_deadlock_in_airflow_is_sent_again(database_url: str) -> None:
+    airflow = StandIn({"/api/v2/dags/d": failing_first(1, needs_bearer)})
+    async with airflow, front(airflow, database_url) as dagport:
+        paused = await dagport.get("/api/experimental/dags/d/paused/true")
+    assert paused.status_code == 200, paused.text
+    assert [s.method for s in airflow.seen] == ["PATCH", "PATCH"]
+
+
+async def test_a_database_error_that_persists_is_a_502_after_the_retries(database_url: str) -> None:
+    airflow = StandIn({"/api/v2/dags/d": failing_first(10, needs_bearer)})
+    async with airflow, front(airflow, database_url, airflow_database_retries=2) as dagport:
+        paused = await dagport.get("/api/experimental/dags/d/paused/true")
+    assert paused.status_code == 502
+    assert paused.json()["error"].endswith(": Database error")
+    assert [s.method for s in airflow.seen] == ["PATCH"] * 3
+    airflow = StandIn({"/api/v2/dags/d": failing_first(1, needs_bearer)})
+    async with airflow, front(airflow, database_url, airflow_database_retries=0) as dagport:
+        assert (await dagport.get("/api/experimental/dags/d/paused/true")).status_code == 502
+
+
+async def test_a_post_that_met_a_database_error_is_not_sent_again(database_url: str) -> None:
+    airflow = StandIn({"/api/v2/pools": failing_first(1, lambda seen: NOT_FOUND)})
+    async with airflow, front(airflow, database_url) as dagport:
+        created = await dagport.post("/api/experimental/pools", json={"name": "p", "slots": 1})
+    assert created.status_code == 502
+    assert [s.method for s in airflow.seen] == ["POST"]

@@ -43,4 +43,5 @@ def gateway_client(
         max_calls=settings.airflow_max_calls,
         caller_connections=settings.airflow_caller_connection_limit,
         fanout_connections=max(1, settings.airflow_max_connections // 2),
+        database_retries=settings.airflow_database_retries,
     )

@@ -21,6 +21,12 @@ Budgets, so that no request or caller takes everyone's connections:
   and all requests' fan-outs together at most half of the connections;
 - one request makes at most ``DAGPORT_AIRFLOW_MAX_CALLS`` calls (:class:`TooMuchWork`, 503, past it);
 - health checks have connections of their own (app/gateway/transport.py).
+
+Airflow answers 500 "Database error" when its own transaction failed and was rolled back, most
+often a deadlock between the request and its scheduler updating the same run. A read or a PATCH
+(dagport's PATCHes set fields to given values: sending one twice changes nothing more) is sent
+again up to ``DAGPORT_AIRFLOW_DATABASE_RETRIES`` times, after a short pause; a POST or a DELETE is
+not (a second trigger or deletion would not answer as the first).
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ T = TypeVar("T")
 Params = Mapping[str, str | Wildcard]
 # What an entry of the read cache costs besides its body (the key, the Answer, the dict slot).
 CACHE_ENTRY_OVERHEAD = 400
+# Methods sent again after Airflow's 500 "Database error" (see the module), and the pause before
+# the n-th retry (n times this): Postgres has already broken the deadlock when Airflow answers.
+RETRIED_METHODS = frozenset({"GET", "PATCH", "PUT"})
+RETRY_PAUSE = 0.2
 
 
 def _frozen(query: Query) -> tuple[Any, ...]:
@@ -54,6 +64,17 @@ def _frozen(query: Query) -> tuple[Any, ...]:
     if not query:
         return ()
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()))
+
+
+def _rolled_back(response: httpx.Response) -> bool:
+    """Whether this is Airflow's answer to a failed transaction of its own (see the module)."""
+    if response.status_code != 500:
+        return False
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(detail, dict) and detail.get("reason") == "Database error"
 
 
 def too_much_work(limit: int) -> TooMuchWork:
@@ -95,12 +116,14 @@ class AirflowClient:
         max_calls: int,
         caller_connections: int,
         fanout_connections: int,
+        database_retries: int = 0,
     ) -> None:
         self.transport = transport
         self.credentials = credentials
         self.metrics = transport.metrics
         self.fanout = fanout
         self.max_calls = max_calls
+        self.database_retries = database_retries
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
         self._cache: TTLCache[Hashable, Answer] | None = (
             TTLCache(cache_bytes, cache_seconds, getsizeof=lambda a: a.size + CACHE_ENTRY_OVERHEAD)
@@ -267,9 +290,11 @@ class AirflowClient:
         forbidden_ok: bool = False,
     ) -> Answer:
         context = current.get()
+        retries = self.database_retries if method in RETRIED_METHODS else 0
         async with self._callers.held(context.caller if context is not None else ""):
             headers = await self.credentials.headers()  # a refusal here: nothing was sent
-            for attempt in (1, 2):
+            refreshed = False
+            while True:
                 try:
                     response = await self.transport.call(
                         method, target, headers=headers, query=query, json=json
@@ -278,13 +303,21 @@ class AirflowClient:
                     if write:
                         self._invalidate()  # sent without a complete answer: Airflow may have acted
                     raise
-                if response.status_code == 401 and attempt == 1 and await self.credentials.refresh(headers):
+                if response.status_code == 401 and not refreshed and await self.credentials.refresh(headers):
+                    refreshed = True
                     headers = await self.credentials.headers()  # an expired token: fetched again once
+                    continue
+                if retries and _rolled_back(response):
+                    retries -= 1
+                    log.warning("Airflow's database failed %s %s; sending it again", method, target.template)
+                    if write:
+                        self._invalidate()  # a 5xx: Airflow may have committed part of it
+                    self.charge()
+                    await asyncio.sleep(RETRY_PAUSE * (self.database_retries - retries))
                     continue
                 if write and not 400 <= response.status_code < 500:
                     self._invalidate()  # accepted, or a 5xx (outcome unknown)
                 return self._answer(response, forbidden_ok=forbidden_ok)
-        raise AssertionError("unreachable")
 
     def _answer(self, response: httpx.Response, *, forbidden_ok: bool = False) -> Answer:
         """The decoded answer, and a refusal of the credentials as :meth:`refusal` says (a 403
