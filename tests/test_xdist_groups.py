@@ -58,4 +58,6 @@ def test_a_group_runs_on_one_worker_under_the_suites_configuration(tmp_path: Pat
     assert {kind: len(ran) for kind, ran in workers.items()} == {"marked": 6, "grouped": 6, "free": 12}
     assert len(set(workers["marked"])) == 1, workers
     assert len(set(workers["grouped"])) == 1, workers
-    assert set(workers["free"]) == {"gw0", "gw1"}, workers  # the rest is still spread over both
+    # Where the ungrouped rest runs is xdist's choice by timing (on a busy machine one worker may
+    # take them all): only that they ran on the run's workers is certain.
+    assert set(workers["free"]) <= {"gw0", "gw1"}, workers
