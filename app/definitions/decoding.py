@@ -11,6 +11,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from app.json import MAX_DEPTH
 class DagDefinitionError(Exception):
     """An invalid definition; ``problems`` holds every problem as ``{"loc": path, "msg": text}``."""
 
-    def __init__(self, problems: list[dict]) -> None:
+    def __init__(self, problems: list[dict[str, str]]) -> None:
         self.problems = list(problems)
         super().__init__(f"Invalid DAG definition: {len(self.problems)} problem(s)")
 
@@ -90,13 +91,14 @@ def yaml_loader(base: type) -> type:
     constructors are Python's in both) with the format's rules: dates stay strings (parse_date
     reads them), base 60 (`1:30`) is a string as in YAML 1.2, and a repeated key is an error."""
 
-    class Loader(base):  # type: ignore[misc, valid-type]
-        yaml_implicit_resolvers: ClassVar[dict] = {
+    class Loader(base):  # type: ignore[misc]  # the base class is chosen at run time: libyaml's or PyYAML's
+        # first character (None: any) -> [(tag, pattern)], as PyYAML keeps its resolvers
+        yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {
             first: [(tag, _NUMBER_RE.get(tag, rx)) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
             for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
         }
 
-        def construct_number(self, node: yaml.Node) -> int | float:
+        def construct_number(self, node: yaml.Node) -> int | float | LongInteger:
             """An int or float, implicit or tagged: a tagged base-60 one (`!!int 1:30`) is refused."""
             value = self.construct_scalar(node)
             if ":" in value:
@@ -108,9 +110,10 @@ def yaml_loader(base: type) -> type:
                     node.start_mark,
                 )
             if node.tag != _INT_TAG:
-                return self.construct_yaml_float(node)
+                real: float = self.construct_yaml_float(node)
+                return real
             try:
-                number = self.construct_yaml_int(node)
+                number: int = self.construct_yaml_int(node)
             except ValueError:
                 if not _INT_RE.match(value):
                     raise  # `!!int abc`: no integer at all
@@ -131,7 +134,7 @@ def yaml_loader(base: type) -> type:
                     None, None, f"{_short(node.value)} is not a valid !!{tag}", node.start_mark
                 ) from None
 
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
             if not isinstance(node, yaml.MappingNode):  # `!!map [1]`, `!!set [1]`
                 raise yaml.constructor.ConstructorError(
                     None, None, f"expected a mapping node, but found {node.id}", node.start_mark
@@ -148,7 +151,8 @@ def yaml_loader(base: type) -> type:
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
                 seen.add(key)
-            return super().construct_mapping(node, deep=deep)
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return mapping
 
     Loader.add_constructor(_INT_TAG, Loader.construct_number)
     Loader.add_constructor(_FLOAT_TAG, Loader.construct_number)
@@ -162,12 +166,14 @@ class _JsonContentError(ValueError):
     pass
 
 
-def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
-    if len(result) != len(pairs):
+    if len(result) != len(pairs):  # a key repeats: report the first repeated one
         seen: set[str] = set()
-        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise _JsonContentError(f"Invalid JSON: duplicate key {duplicate!r}")
+        for key, _ in pairs:
+            if key in seen:
+                raise _JsonContentError(f"Invalid JSON: duplicate key {key!r}")
+            seen.add(key)
     return result
 
 
@@ -327,18 +333,18 @@ def load_definition_text(
 
 # -- the decoded document: its size, and only what JSON can hold --------------------------------
 
-_NOT_JSON = {  # YAML types a JSON column cannot hold, and what to write instead
+_NOT_JSON: dict[type, str] = {  # YAML types a JSON column cannot hold, and what to write instead
     bytes: "binary data (!!binary), which a definition cannot hold: use a string",
     set: "a set (!!set), which a definition cannot hold: use a list",
 }
 _NUL = "contains a NUL character (\\u0000), which cannot be stored"
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{part}]" if type(part) is int else f".{part}" for part in loc).removeprefix(".")
 
 
-def _name(loc: tuple) -> str:
+def _name(loc: tuple[int | str, ...]) -> str:
     """A value's name in a message: its path from the last key on (``doc_md``, ``tags[2]``)."""
     last_key = max((i for i, part in enumerate(loc) if type(part) is not int), default=0)
     return _path(loc[last_key:]) or "The definition"
@@ -346,13 +352,14 @@ def _name(loc: tuple) -> str:
 
 def _value_problem(value: object) -> str | None:
     """Why ``value`` (a scalar) cannot be stored as JSON text on every database, or None."""
+    # Exact types, no subclasses; `type(value) is ...` where mypy must narrow value itself.
+    if type(value) is str:
+        return _NUL if "\x00" in value else None
     kind = type(value)
-    if kind is str:
-        return _NUL if "\x00" in value else None  # type: ignore[operator]
     if kind in (int, bool) or value is None:
         return None
-    if kind is float:
-        return None if math.isfinite(value) else f"must be a finite number, got {value!r}"  # type: ignore[arg-type]
+    if type(value) is float:
+        return None if math.isfinite(value) else f"must be a finite number, got {value!r}"
     if kind is LongInteger:
         return (
             f"is an integer of more than {sys.get_int_max_str_digits()} digits, which a definition "
@@ -367,6 +374,7 @@ def _scan(value: object) -> tuple[int, bool]:
     count = 0
     suspect = False
     stack: list[tuple[object, int]] = [(value, 1)]
+    children: Iterable[Any]  # a dict's values or a list's items: decoded data, of any type
     while stack:
         item, depth = stack.pop()
         count += 1
@@ -394,15 +402,15 @@ def _scan(value: object) -> tuple[int, bool]:
     return count, suspect
 
 
-def walk_document(value: object, loc: tuple = ()) -> tuple[int, list[dict]]:
+def walk_document(value: object, loc: tuple[int | str, ...] = ()) -> tuple[int, list[dict[str, str]]]:
     """The number of values in ``value`` (containers, keys and scalars), and every place that
     holds what JSON cannot: a NUL character (Postgres text cannot hold one; SQLite would store
     it), a value of a YAML-only type, an integer too long to read (LongInteger), a key that is not
     a string, nesting beyond MAX_DEPTH.
     Iterative: a deep document cannot exhaust the stack."""
     count = 0
-    problems: list[dict] = []
-    stack: list[tuple[object, tuple]] = [(value, loc)]
+    problems: list[dict[str, str]] = []
+    stack: list[tuple[object, tuple[int | str, ...]]] = [(value, loc)]
     while stack:
         item, at = stack.pop()
         count += 1

@@ -31,7 +31,7 @@ from pydantic import (
     ValidationInfo,
     with_config,
 )
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 from typing_extensions import TypedDict  # Pydantic needs this one before Python 3.12
 
 from app.dates import InvalidDateError, parse_date
@@ -50,21 +50,23 @@ TRIGGER_RULES: tuple[str, ...] = get_args(TriggerRule)
 _DURATION_RE = re.compile(r"(?:(\d+) days?, )?(\d+):([0-5]\d):([0-5]\d(?:\.\d{1,6})?)")
 
 
-def _nested(*errors: tuple[str | PydanticCustomError, tuple, Any]) -> ValidationError:
+def _nested(*errors: tuple[str | PydanticCustomError, tuple[int | str, ...], Any]) -> ValidationError:
     """Errors (type, loc below the value, input) that Pydantic files under the value's own loc."""
-    details = [{"type": kind, "loc": loc, "input": value} for kind, loc, value in errors]
-    return ValidationError.from_exception_data("DagDocument", details)  # type: ignore[arg-type]
+    details: list[InitErrorDetails] = [
+        {"type": kind, "loc": loc, "input": value} for kind, loc, value in errors
+    ]
+    return ValidationError.from_exception_data("DagDocument", details)
 
 
-def loc_text(loc: tuple) -> str:
+def loc_text(loc: tuple[int | str, ...]) -> str:
     """A Pydantic loc as the format writes a path: ``("tasks", 2, "upstream", 0)`` is ``tasks[2].upstream[0]``."""
     return "".join(f"[{part}]" if type(part) is int else f".{part}" for part in loc).removeprefix(".")
 
 
-def _storable(value: dict | list) -> dict | list:
+def _storable(value: dict[Any, Any] | list[Any]) -> dict[Any, Any] | list[Any]:
     """Free-form values are stored as JSON (orjson): an integer beyond 64 bits cannot be written."""
     bad = []
-    stack: list[tuple[tuple, Any]] = [((), value)]
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), value)]
     while stack:
         loc, item = stack.pop()
         if isinstance(item, dict):
@@ -79,7 +81,7 @@ def _storable(value: dict | list) -> dict | list:
     return value
 
 
-def _entity(value: dict) -> dict:
+def _entity(value: dict[Any, Any]) -> dict[Any, Any]:
     """A lineage entity: an object with a non-empty string ``type`` (any other keys are free)."""
     if "type" not in value:
         raise _nested(("missing", ("type",), value))
@@ -130,8 +132,9 @@ Slots = Annotated[int, Field(ge=1, le=INT_MAX)]
 Duration = Annotated[timedelta, PlainValidator(_duration)]
 Date = Annotated[datetime | None, PlainValidator(_date)]
 Email = Annotated[str | list[str] | None, _ONE_ERROR]
-Object = Annotated[dict, AfterValidator(_storable)]
-Entities = Annotated[list[Annotated[dict, AfterValidator(_entity)]], AfterValidator(_storable)]
+# dict[Any, Any] is Pydantic's bare dict: any keys, not validated (dict[str, Any] would check each)
+Object = Annotated[dict[Any, Any], AfterValidator(_storable)]
+Entities = Annotated[list[Annotated[dict[Any, Any], AfterValidator(_entity)]], AfterValidator(_storable)]
 Tag = Annotated[str, Field(max_length=TAG_MAX_LENGTH)]
 _STRICT = ConfigDict(strict=True, extra="forbid")
 
@@ -175,6 +178,11 @@ class TaskDocument(DefaultArgs, total=False):
     arguments: Object
 
 
+def _no_default_args() -> DefaultArgs:
+    """default_args when the document has none: a fresh, empty dict."""
+    return {}
+
+
 class DagDocument(BaseModel):
     """The definition document (the top-level object)."""
 
@@ -187,5 +195,5 @@ class DagDocument(BaseModel):
     end_date: Date = None
     is_paused_upon_creation: bool = True
     tags: list[Tag] = Field(default_factory=list)
-    default_args: DefaultArgs = Field(default_factory=dict)
+    default_args: DefaultArgs = Field(default_factory=_no_default_args)
     tasks: Annotated[list[TaskDocument], Field(min_length=1)]

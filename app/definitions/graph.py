@@ -57,8 +57,8 @@ def task_graph(ids: Sequence[str | None], upstreams: Sequence[Sequence[str]]) ->
                 unknown.append((i, j))
         parents.append(list(seen))
     children: list[list[int]] = [[] for _ in parents]
-    for i, ups in enumerate(parents):
-        for p in ups:
+    for i, task_parents in enumerate(parents):
+        for p in task_parents:
             children[p].append(i)
     return TaskGraph(parents, children, _topological_order(parents, children), duplicates, unknown)
 
@@ -131,7 +131,7 @@ def _find_cycles(order: list[int], parents: list[list[int]], children: list[list
     return sorted(cycles)
 
 
-def effective_weights(graph: TaskGraph, weights: list[int], rules: list[str]) -> list[int]:
+def effective_weights(graph: TaskGraph, weights: list[int], rules: Sequence[str]) -> list[int]:
     """Airflow's priority weight of each task under its weight rule (the graph has no cycle).
 
     ``downstream``: its own weight plus every task downstream of it; ``upstream``: plus every task
@@ -164,6 +164,7 @@ def _reach_totals(
     if top:
         distinct = sorted(set(by_position) - {0})
         planes = top.bit_length()
+        members: list[tuple[int, list[int]]]  # (multiplier, a flag per position: a bool or a bit)
         if len(distinct) <= planes:
             members = [(d, [w == d for w in by_position]) for d in distinct]
         else:

@@ -73,11 +73,11 @@ class TaskSpec:
     priority_weight: int
     weight_rule: str
     trigger_rule: str
-    params: dict
-    inlets: list[dict]
-    outlets: list[dict]
+    params: dict[str, Any]
+    inlets: list[dict[str, Any]]
+    outlets: list[dict[str, Any]]
     doc_md: str | None
-    arguments: dict
+    arguments: dict[str, Any]
     effective_priority_weight: int
 
 
@@ -92,7 +92,7 @@ class DagSpec:
     end_date: datetime | None
     is_paused_upon_creation: bool
     tags: list[str]
-    default_args: dict
+    default_args: dict[str, Any]
     tasks: list[TaskSpec]
     owners: list[str]
 
@@ -141,7 +141,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
-def _problem(loc: tuple, kind: str, value: Any, msg: str) -> tuple[str, str]:
+def _problem(loc: tuple[int | str, ...], kind: str, value: Any, msg: str) -> tuple[str, str]:
     """One Pydantic error as (path, message); ``value`` is its input, ``msg`` Pydantic's message."""
     if loc[0] == "tasks" and len(loc) > 2:
         prefix, rel = f"tasks[{loc[1]}].", loc[2:]  # rel: the path from the field on
@@ -177,7 +177,7 @@ def _problem(loc: tuple, kind: str, value: Any, msg: str) -> tuple[str, str]:
     return where, f"{rel[-1] if len(rel) == 3 else field} {_MUST[key]} {_show(value)}"
 
 
-def _order(loc: tuple, kind: str, value: Any, doc: dict) -> tuple:
+def _order(loc: tuple[int | str, ...], kind: str, value: Any, doc: dict[Any, Any]) -> tuple[int | str, ...]:
     """A sort key putting a problem where the document reads it.
 
     The DAG's own keys in document order, then its missing keys, then default_args (the
@@ -186,7 +186,7 @@ def _order(loc: tuple, kind: str, value: Any, doc: dict) -> tuple:
     """
     within = 1 if kind == "string_too_long" else 0
 
-    def position(raw: dict, depth: int) -> int:
+    def position(raw: dict[Any, Any], depth: int) -> int:
         """The place in ``raw`` of the key at ``loc[depth]`` (an invalid_key error's input is the key)."""
         key = value if kind == "invalid_key" and depth == len(loc) - 1 else loc[depth]
         for n, k in enumerate(raw):
@@ -207,13 +207,15 @@ def _order(loc: tuple, kind: str, value: Any, doc: dict) -> tuple:
     return (0, position(doc, 0), within)
 
 
-def _problems(errors: list[ErrorDetails], doc: dict) -> list[dict]:
+def _problems(errors: list[ErrorDetails], doc: dict[Any, Any]) -> list[dict[str, str]]:
     ordered = sorted(errors, key=lambda e: _order(e["loc"], e["type"], e["input"], doc))
     problems = (_problem(e["loc"], e["type"], e["input"], e["msg"]) for e in ordered)
     return [{"loc": loc, "msg": msg} for loc, msg in problems]
 
 
-def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> tuple[dict, dict, list[dict]]:
+def _valid_parts(
+    doc: dict[Any, Any], errors: list[ErrorDetails], default_tz: tzinfo
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """The fields the cross-field checks read (ids, upstream lists, dates) of an invalid document.
 
     A failed validation returns no values, so those fields that passed are taken from the
@@ -221,7 +223,7 @@ def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> t
     """
     failed = {e["loc"][:3] for e in errors}
 
-    def passed(raw: object, *at: str | int) -> dict:
+    def passed(raw: object, *at: str | int) -> dict[str, Any]:
         if not isinstance(raw, dict) or at in failed:
             return {}
         return {
@@ -235,7 +237,9 @@ def _valid_parts(doc: dict, errors: list[ErrorDetails], default_tz: tzinfo) -> t
     return passed(doc), passed(doc.get("default_args"), "default_args"), tasks
 
 
-def _date_problems(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> list[dict]:
+def _date_problems(
+    dag: Mapping[str, Any], defaults: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]]
+) -> list[dict[str, str]]:
     """An end_date before its start_date: the DAG's, each task's own, or default_args' (once).
 
     The DAG's start_date falls back to default_args' (docs/api.md 3.1); a task's dates come from
@@ -268,7 +272,7 @@ def _date_problems(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) ->
     ]
 
 
-def _graph_problems(graph: TaskGraph, tasks: Sequence[Mapping]) -> list[dict]:
+def _graph_problems(graph: TaskGraph, tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     problems = [
         {"loc": f"tasks[{i}].task_id", "msg": f"Duplicate task_id {_show(tasks[i]['task_id'])}"}
         for i in graph.duplicates
@@ -287,7 +291,9 @@ def _graph_problems(graph: TaskGraph, tasks: Sequence[Mapping]) -> list[dict]:
     return problems
 
 
-def _cross_checks(dag: Mapping, defaults: Mapping, tasks: Sequence[Mapping]) -> tuple[TaskGraph, list[dict]]:
+def _cross_checks(
+    dag: Mapping[str, Any], defaults: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]]
+) -> tuple[TaskGraph, list[dict[str, str]]]:
     """The task graph, and the problems across fields: in the graph, then in the dates."""
     graph = task_graph([t.get("task_id") for t in tasks], [t.get("upstream", ()) for t in tasks])
     return graph, _graph_problems(graph, tasks) + _date_problems(dag, defaults, tasks)
