@@ -7,7 +7,7 @@ A 404 for the first page means the listing's owner (a DAG) does not exist: :attr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -69,7 +69,7 @@ class Pager(Generic[C]):
 
     async def window(
         self, *, offset: int = 0, limit: int | None = None, page_size: int = PAGE
-    ) -> AsyncIterator[C]:
+    ) -> AsyncGenerator[C, None]:
         """``limit`` items from ``offset`` (all after it when ``None``), page after page."""
         taken = 0
         while limit is None or taken < limit:

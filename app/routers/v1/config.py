@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
@@ -25,7 +25,7 @@ router = APIRouter(tags=["Config"], route_class=LeanRoute)
 Configs = Annotated[ConfigService, Depends(depends_on(ConfigService))]
 
 SECTION = Param("section", "string", "If given, only the options of this section")
-ANSWERS = {
+ANSWERS: dict[int | str, dict[str, Any]] = {  # as problems() and FastAPI's responses= type them
     200: {
         "content": {
             v1.JSON: {},

@@ -149,7 +149,7 @@ _PROBLEM_DOCS = {
 def status_of(error: DomainError) -> int:
     for kind in type(error).__mro__:
         if kind in V1_STATUS:
-            return V1_STATUS[kind]  # type: ignore[index]  # an MRO entry of a DomainError subclass
+            return V1_STATUS[kind]
     return 400
 
 

@@ -8,6 +8,7 @@ answered through FastAPI's own handler: a convertor is not a lean route's shape)
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -39,8 +40,9 @@ from app.schemas.v1.task_instances import (
 from app.services.v1.task_instances import TaskInstanceService
 
 router = APIRouter(route_class=LeanRoute)
-INSTANCE = ["TaskInstance"]
-DAG = ["DAG"]  # as Airflow 2 tagged the DAG-wide operations
+# Typed as FastAPI's ``tags=`` takes them (a plain list[str] is not one: list is invariant).
+INSTANCE: list[str | Enum] = ["TaskInstance"]
+DAG: list[str | Enum] = ["DAG"]  # as Airflow 2 tagged the DAG-wide operations
 TaskInstances = Annotated[TaskInstanceService, Depends(depends_on(TaskInstanceService))]
 
 PREFIX = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"

@@ -3,6 +3,7 @@ as Airflow 2 answered them."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
@@ -54,7 +55,9 @@ class ConnectionService:
             raise Conflict(v1.already_exists(connection_id))
         return v1.connection_info(read(answer, Connection, 201))
 
-    async def update(self, connection_id: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
+    async def update(
+        self, connection_id: str, body: Any, update_mask: builtins.list[str] | None
+    ) -> dict[str, Any]:
         """Airflow 2's checks in its order; then one PATCH of the fields the body (or the mask)
         names, with the connection's own id and type where the body leaves them out (Airflow 3
         requires them)."""

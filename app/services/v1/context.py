@@ -40,4 +40,4 @@ class V1Context:
         found = self._services.get(kind)
         if found is None:
             found = self._services[kind] = kind(self)  # type: ignore[call-arg]  # services take the context
-        return found  # type: ignore[no-any-return]  # the cache holds kind's instance
+        return found  # the cache holds kind's instance

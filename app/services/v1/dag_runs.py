@@ -9,6 +9,7 @@ the DAG or run exists (its 404 came first).
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -274,7 +275,7 @@ class DagRunService:
             await self._dag_exists(dag_id)
             raise Invalid(f"{logical!r} != {execution!r}", title="logical_date conflicts with execution_date")
         given = execution if logical is ... else logical
-        errors = {
+        errors: dict[str, list[str]] = {
             name: [NOT_NULL] for name in ("dag_run_id", "logical_date") if name in body and body[name] is None
         }
         if given is None and "logical_date" not in errors:
@@ -321,7 +322,7 @@ class DagRunService:
         return await self._patch(dag_id, run_id, {"note": body["note"]}, ["note"])
 
     async def _patch(
-        self, dag_id: str, run_id: str, v2: dict[str, Any], mask: list[str] | None
+        self, dag_id: str, run_id: str, v2: dict[str, Any], mask: builtins.list[str] | None
     ) -> dict[str, Any]:
         query = {"update_mask": mask} if mask else None
         answer = await self.client.send(

@@ -4,6 +4,7 @@ of the old."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
@@ -65,7 +66,7 @@ class PoolService:
             raise rejected(answer)
         return answer.parsed(Pool)
 
-    async def update(self, name: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
+    async def update(self, name: str, body: Any, update_mask: builtins.list[str] | None) -> dict[str, Any]:
         """Airflow 2's checks in its order; then the fields that change: a new name is a new pool
         (Airflow 3 cannot rename one), others one PATCH with their update_mask."""
         check_schema(body, v1.PROPS)

@@ -3,6 +3,7 @@ Airflow 2 answered them; a create of an existing key overwrites it, as Airflow 2
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from app.errors import Invalid, NotFound
@@ -56,7 +57,7 @@ class VariableService:
             raise rejected(answer)
         return {k: body[k] for k in ("key", "value", "description") if k in body}
 
-    async def update(self, key: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
+    async def update(self, key: str, body: Any, update_mask: builtins.list[str] | None) -> dict[str, Any]:
         """Airflow 2's checks in its order; its masks know ``val`` and ``description`` (not
         ``value``: ``'value' is unknown or cannot be updated.``, as clients met it)."""
         check_fields(body, v1.PROPS, v1.FIELDS, title=v1.SCHEMA_ERROR)
