@@ -87,9 +87,9 @@ class ApiProtocolMiddleware:
             # only work behind a stripping proxy.
             root = self.root_path
             scope["root_path"] = root
-            path = scope["path"]
-            if path != root and not path.startswith(root + "/"):
-                scope["path"] = root + path
+            unprefixed: str = scope["path"]
+            if unprefixed != root and not unprefixed.startswith(root + "/"):
+                scope["path"] = root + unprefixed
                 if scope.get("raw_path"):
                     scope["raw_path"] = root.encode() + scope["raw_path"]
         request_id = _request_id(scope)
@@ -196,7 +196,7 @@ class ApiProtocolMiddleware:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _REQUEST_ID_RE.match(candidate):
                 return candidate
             break
@@ -220,7 +220,8 @@ def _under(path: str, prefix: str) -> bool:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
-            return value.decode("latin-1")
+            text: str = value.decode("latin-1")
+            return text
     return None
 
 

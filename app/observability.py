@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -180,14 +180,13 @@ class Metrics:
             metric, names = self._published.get(family.name) or self._shared(family)
             for sample in family.samples:
                 labels = tuple(sample.labels[name] for name in names)
-                child = metric.labels(*labels) if labels else metric
                 if isinstance(metric, Gauge):
-                    child.set(sample.value)
+                    (metric.labels(*labels) if labels else metric).set(sample.value)
                 elif sample.name == family.name + "_total":
                     key = (family.name, labels)
                     grown = sample.value - self._counted.get(key, 0.0)
                     if grown > 0:
-                        child.inc(grown)
+                        (metric.labels(*labels) if labels else metric).inc(grown)
                     self._counted[key] = sample.value
 
     def _shared(self, family: Metric) -> tuple[Gauge | Counter, tuple[str, ...]]:
@@ -232,12 +231,12 @@ def route_templates(included: Iterable[tuple[str, Any]]) -> dict[Any, str]:
     return {route.endpoint: prefix + route.path for prefix, router in included for route in router.routes}
 
 
-def route_template(scope: dict[str, Any], templates: dict[Any, str]) -> str:
+def route_template(scope: Mapping[str, Any], templates: dict[Any, str]) -> str:
     """The matched route's path template, or ``<unmatched>`` (404s must not mint new labels)."""
     return templates.get(scope.get("endpoint"), UNMATCHED)
 
 
-def log_request(scope: dict[str, Any], request_id: str, route: str, status: int, seconds: float) -> None:
+def log_request(scope: Mapping[str, Any], request_id: str, route: str, status: int, seconds: float) -> None:
     if not access_log.isEnabledFor(logging.INFO):
         return
     client = scope.get("client")

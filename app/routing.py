@@ -109,7 +109,7 @@ def _plan(function: Callable[..., Any], path_names: set[str], *, top: bool) -> _
     try:
         signature = inspect.signature(function)
         hints = typing.get_type_hints(
-            function if inspect.isroutine(function) else function.__call__, include_extras=True
+            function if inspect.isroutine(function) else type(function).__call__, include_extras=True
         )
     except (TypeError, ValueError, NameError):
         return None
@@ -121,7 +121,8 @@ def _plan(function: Callable[..., Any], path_names: set[str], *, top: bool) -> _
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
             return None
         hint = hints.get(name, parameter.annotation)
-        base, extras = hint, ()
+        base = hint
+        extras: tuple[Any, ...] = ()
         if typing.get_origin(hint) is typing.Annotated:
             base, *rest = typing.get_args(hint)
             extras = tuple(rest)
@@ -137,7 +138,8 @@ def _plan(function: Callable[..., Any], path_names: set[str], *, top: bool) -> _
                 return None
             dependencies.append((name, sub))
         elif name in path_names and base is str and all(isinstance(m, params.Path) for m in markers):
-            if markers and not _no_validation(markers[0]):
+            first = markers[0] if markers else None
+            if isinstance(first, params.Path) and not _no_validation(first):
                 return None
             path.append(name)
         elif (
@@ -186,7 +188,8 @@ class LeanRoute(APIRoute):
         async def handler(request: Request) -> Response:
             if request.app.dependency_overrides:  # tests replacing a dependency: FastAPI resolves
                 return await fastapi_handler(request)
-            return await call(request)
+            response: Response = await call(request)  # a lean endpoint answers a Response
+            return response
 
         return handler
 
@@ -195,7 +198,8 @@ class LeanRoute(APIRoute):
         when the route does not have the shape the module docstring describes. Planned once per
         route: every app that includes the route builds its handler again."""
         try:
-            return self.__dict__["lean_plan"]
+            planned: _Call | None = self.__dict__["lean_plan"]
+            return planned
         except KeyError:
             plan = self.__dict__["lean_plan"] = self._plan_lean_call()
             return plan

@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import httptools
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -67,9 +68,8 @@ class HeadGuardProtocol(asyncio.Protocol):
         self.limits = _limits()
         # uvicorn's own choice for http="auto" (httptools when installed, as with uvicorn[standard]),
         # built the way uvicorn builds any http= class.
-        self.inner = AutoHTTPProtocol(
-            config=config, server_state=server_state, app_state=app_state, _loop=_loop
-        )
+        protocol: Callable[..., asyncio.Protocol] = AutoHTTPProtocol  # typed by uvicorn as a bare Protocol
+        self.inner = protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)
         self.loop = _loop or asyncio.get_event_loop()
         self.parser: httptools.HttpRequestParser | None = httptools.HttpRequestParser(self)
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)  # as uvicorn's own parser
@@ -86,7 +86,7 @@ class HeadGuardProtocol(asyncio.Protocol):
     # -- asyncio.Protocol, forwarded to uvicorn's protocol --------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # a stream server's protocol gets one
         self.inner.connection_made(transport)
         self.opened = self.loop.time()
         self._start_timer(self.limits.timeout)

@@ -160,8 +160,8 @@ async def prepare_worker(settings: Settings) -> None:
         log.error("%s", problem)
         raise StartupError(problem) from None
     except Exception as exc:
-        problem = database_advice(exc, settings)
-        if problem is None:
+        advice = database_advice(exc, settings)
+        if advice is None:
             raise
-        log.error("%s", problem)
-        raise StartupError(problem) from None
+        log.error("%s", advice)
+        raise StartupError(advice) from None

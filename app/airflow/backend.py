@@ -43,7 +43,7 @@ class AirflowBackend:
     # Airflow's scheduler and workers run the runs: none of the contract's optional behaviours.
     capabilities: frozenset[Capability] = frozenset()
     # What Airflow 3 lets a client set (PATCH .../taskInstances/{task_id}).
-    settable_task_instance_states = ("success", "failed", "skipped")
+    settable_task_instance_states: tuple[str | None, ...] = ("success", "failed", "skipped")
 
     def __init__(
         self,

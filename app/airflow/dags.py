@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from app.airflow.answers import dags, parsed
@@ -56,7 +57,7 @@ class AirflowDags:
             total = page.total_entries
             listed.extend(page.dags)
             self.client.affordable(2 * len(listed))  # details and tasks of each
-        found = await self.client.gather([(lambda d=d.dag_id: self.get(dag_id=d)) for d in listed])
+        found = await self.client.gather([partial(self.get, dag_id=d.dag_id) for d in listed])
         return DagPage(dags=[d for d in found if d is not None], total=total)
 
     async def source(self, *, dag_id: str) -> str | None:

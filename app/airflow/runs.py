@@ -12,8 +12,10 @@ back to the listing.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cachetools import LRUCache
@@ -126,15 +128,15 @@ class AirflowRuns:
             for r in runs
         ]
 
-    async def latest(self) -> list[LatestRun]:
+    async def latest(self) -> builtins.list[LatestRun]:
         """Identical concurrent requests share one computation (the client's ``shared``)."""
         return await self.client.shared("latest_runs", self._latest)
 
-    async def _latest(self) -> list[LatestRun]:
+    async def _latest(self) -> builtins.list[LatestRun]:
         pager = Pager(self.client, api.DAGS, None, {"order_by": "dag_id"}, v2.DagCollection, dags)
         found = await pager.all() or []
         self.client.affordable(len(found))
-        newest = await self.client.gather([(lambda d=d.dag_id: self._newest(d)) for d in found])
+        newest = await self.client.gather([partial(self._newest, d.dag_id) for d in found])
         return [run for run in newest if run is not None]
 
     async def _newest(self, dag_id: str) -> LatestRun | None:

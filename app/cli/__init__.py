@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(parent: Any, name: str, text: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return parent.add_parser(name, help=text, description=text, formatter_class=raw, **kwargs)
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name, help=text, description=text, formatter_class=raw, **kwargs
+        )
+        return parser
 
     command(
         sub,

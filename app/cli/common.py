@@ -8,7 +8,7 @@ database the command cannot use (:func:`app.db.failures.database_advice`).
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +18,7 @@ from app.db.engine import Engine, display_url, short_lived_engine
 from app.db.failures import database_advice
 from app.startup import StartupError
 
-Command = Callable[[Settings], Awaitable[int]]
+Command = Callable[[Settings], Coroutine[Any, Any, int]]
 
 
 def read_settings() -> Settings:

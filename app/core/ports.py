@@ -19,6 +19,7 @@ version them offers it (``Store.listings``), and the services do without it othe
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -85,7 +86,7 @@ class RunPort(Protocol):
         """The runs by execution_date; ``None`` if the DAG does not exist."""
         ...
 
-    async def latest(self) -> list[LatestRun]:
+    async def latest(self) -> builtins.list[LatestRun]:
         """Each DAG's run with the greatest execution_date, by dag_id; DAGs without runs left out."""
         ...
 

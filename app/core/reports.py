@@ -118,8 +118,10 @@ def plan_report(
             **reported,
         )
     else:
-        queued = {"queued_dttm": now} if state == "queued" else {}
-        changes = TaskInstanceChanges(state=state, updated_at=now, end_date=None, **queued, **reported)
+        queued: datetime | Keep = now if state == "queued" else KEEP
+        changes = TaskInstanceChanges(
+            state=state, updated_at=now, end_date=None, queued_dttm=queued, **reported
+        )
     run: RunChange | None = None
     if state == "running" and run_state == "queued":
         run = RunChange(RunTransition.STARTED, "running", now)

@@ -291,18 +291,30 @@ class DagPage:
 
 
 class DagDefinition(Protocol):
-    """A validated DAG definition (``app.definitions.spec.DagSpec``)."""
+    """A validated DAG definition (``app.definitions.spec.DagSpec``), read only."""
 
-    dag_id: str
-    description: str | None
-    schedule_interval: str | None
-    start_date: datetime | None
-    end_date: datetime | None
-    is_paused_upon_creation: bool
-    tags: list[str]
-    owners: list[str]
-    default_args: dict[str, Any]
-    tasks: Sequence[Any]  # TaskSpec: task_id, operator, upstream, downstream and the attributes
+    @property
+    def dag_id(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def schedule_interval(self) -> str | None: ...
+    @property
+    def start_date(self) -> datetime | None: ...
+    @property
+    def end_date(self) -> datetime | None: ...
+    @property
+    def is_paused_upon_creation(self) -> bool: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def owners(self) -> list[str]: ...
+    @property
+    def default_args(self) -> dict[str, Any]: ...
+    @property
+    def tasks(self) -> Sequence[Any]:
+        """TaskSpec: task_id, operator, upstream, downstream and the attributes."""
+        ...
 
 
 # -- pools ---------------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def database_advice(exc: BaseException, settings: Settings) -> str | None:
     if isinstance(exc, socket.gaierror):
         return f"cannot resolve the database host {url.host!r} ({exc.strerror}): check DAGPORT_DATABASE_URL"
     if isinstance(exc, (OSError, TimeoutError)):
-        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc) or type(exc).__name__
+        reason = os.strerror(exc.errno) if exc.errno else str(exc) or type(exc).__name__
         return f"cannot connect to Postgres at {server} ({reason}): is Postgres running?"
     if not isinstance(exc, DBAPIError):
         return None

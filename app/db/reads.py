@@ -26,7 +26,8 @@ import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.config import Settings
 
@@ -79,7 +80,9 @@ class _Compiled:
     __slots__ = ("defaults", "params", "sql", "stmt")
 
     def __init__(self, stmt: Executable, dialect: Dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
+        compiled = stmt.compile(dialect=dialect) if isinstance(stmt, ClauseElement) else None
+        if not isinstance(compiled, SQLCompiler):  # every statement dagport builds compiles to one
+            raise TypeError(f"not a SQL statement: {type(stmt).__name__}")
         self.stmt = stmt  # kept alive: the cache below is keyed by its identity
         self.sql = compiled.string
         self.params = tuple(compiled.positiontup or ())
@@ -110,7 +113,8 @@ class AsyncpgReader:
 
     async def rows(self, stmt: Executable, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         sql, values = self._bound(stmt, params)
-        return await self.conn.fetch(sql, *values)
+        records: Sequence[Sequence[Any]] = await self.conn.fetch(sql, *values)
+        return records
 
     async def stream(
         self, stmt: Executable, params: dict[str, Any], size: int

@@ -30,23 +30,28 @@ from app.services.tasks import TaskService
 
 
 async def _dag_runs(request: Request) -> DagRunService:
-    return request.app.state.services.dag_runs
+    service: DagRunService = request.app.state.services.dag_runs
+    return service
 
 
 async def _tasks(request: Request) -> TaskService:
-    return request.app.state.services.tasks
+    service: TaskService = request.app.state.services.tasks
+    return service
 
 
 async def _dags(request: Request) -> DagService:
-    return request.app.state.services.dags
+    service: DagService = request.app.state.services.dags
+    return service
 
 
 async def _pools(request: Request) -> PoolService:
-    return request.app.state.services.pools
+    service: PoolService = request.app.state.services.pools
+    return service
 
 
 async def _lineage(request: Request) -> LineageService:
-    return request.app.state.services.lineage
+    service: LineageService = request.app.state.services.lineage
+    return service
 
 
 DagRuns = Annotated[DagRunService, Depends(_dag_runs)]

@@ -53,7 +53,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _root(request: Request) -> str:
-    return request.scope.get("root_path", "").rstrip("/")
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
 
 
 def _openapi_url(request: Request) -> str:

@@ -175,12 +175,13 @@ class DagRunService:
         whole = WHOLE_CHUNKS * self.chunk_rows
         if limit is not None and limit <= whole:  # a page: one query, never a stream
             async with self.backend.reading() as store:
-                listings = store.listings
-                if listings is None:
+                paged = store.listings
+                if paged is None:
                     listed = await store.runs.list(dag_id=dag_id, filters=filters)
                     if listed is None:
                         raise Invalid(messages.dag_not_found(dag_id))
                     return render(rendered_runs(listed))
+                listings = paged
 
                 async def page(_pending: PendingBody | None) -> bytes:
                     rendered = await listings.rendered_runs(dag_id=dag_id, filters=filters)
@@ -216,7 +217,7 @@ class DagRunService:
                 chunks = await unit.enter_async_context(aclosing(stream))
                 first = await next_rows(chunks)
                 second = None if first is None else await next_rows(chunks)
-                if second is None:  # runs deleted since the first query
+                if first is None or second is None:  # runs deleted since the first query
                     return render(first or [])
                 return ListingStream(unit.pop_all(), array_pieces(first, second, chunks, render), pending)
 

@@ -7,6 +7,7 @@ pre-rendered, versioned listings: listings.py.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import fields
 from datetime import datetime
 from functools import lru_cache
@@ -140,14 +141,14 @@ def list_runs_query(dag_id: str, filters: RunFilter, *, rendered: bool) -> tuple
 
 # -- the trigger ----------------------------------------------------------------------------------
 
-_RUN_VALUES = {
+_RUN_VALUES: dict[str, ColumnElement[Any]] = {
     "dag_id": bindparam("dag_id"),
     "run_id": bindparam("run_id"),
     "execution_date": bindparam("execution_date", type_=UTCDateTime()),
     "state": bindparam("state"),
     "start_date": bindparam("start_date", type_=UTCDateTime()),
     "queued_at": bindparam("now", type_=UTCDateTime()),
-    "external_trigger": True,
+    "external_trigger": literal(True),
     "conf": bindparam("conf", type_=JSON()),
 }
 
@@ -203,7 +204,7 @@ _NEW_RUN = (
     postgresql.insert(dag_run)
     .from_select(
         list(_RUN_VALUES),
-        select(*(literal(v) if isinstance(v, bool) else v for v in _RUN_VALUES.values()))
+        select(*_RUN_VALUES.values())
         .select_from(_TRIGGER_DAG)
         .where(start_date_allows(_TRIGGER_DAG.c.start_date, _RUN_VALUES["execution_date"])),
     )
@@ -253,7 +254,7 @@ class DagRunRepository(Repository):
             return None
         return list(map(ListedRun._make, rows))
 
-    async def latest(self) -> list[LatestRun]:
+    async def latest(self) -> builtins.list[LatestRun]:
         return list(map(LatestRun._make, await self.rows(_LATEST, {})))
 
     async def dag_exists(self, *, dag_id: str) -> bool:

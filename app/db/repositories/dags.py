@@ -58,7 +58,8 @@ def _list_statements(paused: bool, tag: bool) -> tuple[Any, Any, Any]:
 
 
 def _dag(row: Sequence[Any], task_ids: list[str]) -> Dag:
-    return Dag(*row, tasks=task_ids)
+    dag_id, description, is_paused, owners, tags, schedule_interval, start_date, fileloc = row
+    return Dag(dag_id, description, is_paused, owners, tags, schedule_interval, start_date, fileloc, task_ids)
 
 
 def _seconds(value: Any) -> float | None:

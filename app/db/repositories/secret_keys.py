@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.backend import domain_error_of
+from app.db.failures import domain_error_of
 from app.db.models import secret_key as t
 from app.errors import StoreFailure
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,7 +46,7 @@ class TokenRepository(Repository):
         result = await self.conn.execute(delete(api_token).where(api_token.c.name == name))
         return result.rowcount > 0
 
-    async def hashes(self) -> list[str]:
+    async def hashes(self) -> builtins.list[str]:
         return [row[0] for row in await self.rows(select(api_token.c.token_hash), {})]
 
     async def count(self) -> int:

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from app.gateway.models.base import V2Model
 
 
-class Trigger(V2Model):
+class Trigger(V2Model):  # type: ignore[no-redef]  # pydantic's mypy plugin writes __init__(kwargs, **kwargs)
     """``TriggerResponse`` (Airflow 3 always answers its ``kwargs`` as ``"{}"``)."""
 
     id: int

@@ -67,7 +67,7 @@ _POSTGRES_TRIGGERS = (
 )
 # SQLite: (name, event, the DAGs concerned, one statement each: an INSERT ... SELECT of two rows
 # would read the max() once and give both the same stamp).
-_SQLITE_TRIGGERS = (
+_SQLITE_TRIGGERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dag_run_stamp_insert", "INSERT", ("SELECT NEW.dag_id AS dag_id",)),
     ("dag_run_stamp_delete", "DELETE", ("SELECT OLD.dag_id AS dag_id",)),
     (
@@ -111,9 +111,9 @@ def upgrade() -> None:
         op.execute(_BACKFILL.format(stamp=_NEXT_STAMP_POSTGRES))
     else:
         op.create_index("ix_dag_run_stamp_stamp", "dag_run_stamp", ["stamp"], unique=True)
-        for name, event, dag_ids in _SQLITE_TRIGGERS:
+        for name, event, selects in _SQLITE_TRIGGERS:
             statements = "; ".join(
-                _STAMP_ROWS.format(stamp=_NEXT_STAMP_SQLITE, dag_ids=select).strip() for select in dag_ids
+                _STAMP_ROWS.format(stamp=_NEXT_STAMP_SQLITE, dag_ids=select).strip() for select in selects
             )
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON dag_run FOR EACH ROW BEGIN {statements}; END")
         op.execute(_BACKFILL.format(stamp="row_number() OVER (ORDER BY dag_id)"))
