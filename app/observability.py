@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import json
 import logging
 import os
@@ -81,6 +82,32 @@ class ListingCacheCollector(Collector):
         size = GaugeMetricFamily("dagport_listing_cache_bytes", "Bytes held by the listing caches")
         size.add_metric([], cache.size)
         yield size
+
+
+class SizedFilesCollector(Collector):
+    """prometheus-client's multiprocess merge over the files that hold something.
+
+    A worker creates its file and sizes it a moment later: a scrape in between would fail whole
+    (``struct.error``), and a worker killed in between would leave the empty file, and every later
+    scrape failing, for good (prometheus/client_python#1199). An empty file has recorded nothing
+    yet, so it is left out; a file only grows once sized."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def collect(self) -> Iterable[Metric]:
+        merged: Iterable[Metric] = MultiProcessCollector.merge(sized_files(self.path), accumulate=True)
+        return merged
+
+
+def sized_files(path: str) -> list[str]:
+    """The ``.db`` files under ``path`` that are not empty (one removed meanwhile: left out)."""
+    files = []
+    for file in glob.glob(os.path.join(path, "*.db")):
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.getsize(file) > 0:
+                files.append(file)
+    return files
 
 
 def multiprocess() -> bool:
@@ -158,7 +185,7 @@ class Metrics:
             ListingCacheCollector(listing_cache),
         )
         if self.multiprocess:
-            MultiProcessCollector(self.registry)
+            self.registry.register(SizedFilesCollector(os.environ[MULTIPROCESS_DIR]))
         else:
             for collector in self.scraped:
                 self.registry.register(collector)
@@ -180,13 +207,14 @@ class Metrics:
             metric, names = self._published.get(family.name) or self._shared(family)
             for sample in family.samples:
                 labels = tuple(sample.labels[name] for name in names)
-                if isinstance(metric, Gauge):
-                    (metric.labels(*labels) if labels else metric).set(sample.value)
+                child = metric.labels(*labels) if labels else metric  # every series shown, 0 too
+                if isinstance(child, Gauge):
+                    child.set(sample.value)
                 elif sample.name == family.name + "_total":
                     key = (family.name, labels)
                     grown = sample.value - self._counted.get(key, 0.0)
                     if grown > 0:
-                        (metric.labels(*labels) if labels else metric).inc(grown)
+                        child.inc(grown)
                     self._counted[key] = sample.value
 
     def _shared(self, family: Metric) -> tuple[Gauge | Counter, tuple[str, ...]]:

@@ -153,6 +153,24 @@ async def test_pool_gauges_add_up_the_live_workers(server: Server) -> None:
     assert sample(text, "dagport_db_pool_connections", state="idle") >= 1
 
 
+async def test_an_empty_file_of_a_worker_killed_while_starting_does_not_fail_the_scrape(
+    server: Server,
+) -> None:
+    """A worker creates its file and sizes it a moment later; killed in between, it leaves an empty
+    file, named after a pid that never comes back. Scrapes go on summing the others."""
+    (directory,) = server.multiprocess_dirs()
+    empty = Path(directory) / "counter_4194303.db"
+    empty.touch()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as scraper:
+            for _ in range(4):  # whichever worker answers
+                scraped = await scraper.get("/metrics")
+                assert scraped.status_code == 200, scraped.text
+                assert sample(scraped.text, "dagport_db_pool_size") >= POOL_SIZE  # the live workers' sum
+    finally:
+        empty.unlink()
+
+
 def is_directory(path: str) -> bool:
     return Path(path).is_dir()
 
