@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -165,6 +166,13 @@ class Settings(BaseSettings):
             return self
         if not self.airflow_url.startswith(("http://", "https://")):
             raise ValueError("DAGPORT_BACKEND=airflow needs DAGPORT_AIRFLOW_URL (http:// or https://)")
+        if "@" in urlsplit(self.airflow_url).netloc:
+            # httpx would send them as HTTP Basic on every call, in place of the caller's credentials
+            # or dagport's token: every caller would act as that user.
+            raise ValueError(
+                "DAGPORT_AIRFLOW_URL must not hold credentials (user:password@): set "
+                "DAGPORT_AIRFLOW_USERNAME and DAGPORT_AIRFLOW_PASSWORD, or DAGPORT_AIRFLOW_TOKEN"
+            )
         service_credentials = self.airflow_token or (self.airflow_username and self.airflow_password)
         if self.airflow_auth == "service" and not service_credentials:
             raise ValueError(

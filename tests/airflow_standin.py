@@ -20,6 +20,14 @@ Reply = tuple[int, Any, float]
 
 
 @dataclass(frozen=True)
+class Raw:
+    """A body sent as these bytes, with these extra headers (a reply Airflow's JSON cannot make)."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Seen:
     method: str
     target: str  # as sent: the path, percent-encoding kept, and the query
@@ -101,9 +109,14 @@ class StandIn:
                     await asyncio.sleep(delay)
                 finally:
                     await self._count(-1)
-                payload = b"" if payload_body is None else json.dumps(payload_body).encode()
+                extra = ""
+                if isinstance(payload_body, Raw):
+                    payload = payload_body.body
+                    extra = "".join(f"{name}: {value}\r\n" for name, value in payload_body.headers.items())
+                else:
+                    payload = b"" if payload_body is None else json.dumps(payload_body).encode()
                 writer.write(
-                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n\r\n".encode()
+                    f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n{extra}\r\n".encode()
                     + payload
                 )
                 await writer.drain()

@@ -17,15 +17,17 @@ from urllib.parse import quote
 import httpx
 import orjson
 import pytest
+from pydantic import ValidationError
 
 from app.airflow.backend import AirflowBackend, AirflowUnusable
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
+from app.errors import UpstreamFailure
 from app.gateway import endpoints as api
 from app.gateway.endpoints import ANY, Unaddressable
 from app.main import create_app
-from tests.airflow_standin import Seen, StandIn
+from tests.airflow_standin import Raw, Seen, StandIn
 
 TOKEN = "stand-in-gateway-token-0001"
 OTHER_TOKEN = "stand-in-gateway-token-0002"
@@ -85,14 +87,17 @@ async def front(
 
 
 def test_each_parameter_is_one_quoted_segment_and_airflow_s_own_segments_are_refused() -> None:
-    assert api.DAG_RUN.at(dag_id="a/b?c#d", dag_run_id="manual__2016-01-01T00:00:00+00:00").path == (
-        "/api/v2/dags/a%2Fb%3Fc%23d/dagRuns/manual__2016-01-01T00%3A00%3A00%2B00%3A00"
+    assert api.DAG_RUN.at(dag_id="a?c#d e", dag_run_id="manual__2016-01-01T00:00:00+00:00").path == (
+        "/api/v2/dags/a%3Fc%23d%20e/dagRuns/manual__2016-01-01T00%3A00%3A00%2B00%3A00"
     )
     assert api.DAG.at(dag_id="%2F").path == "/api/v2/dags/%252F"
     assert api.TASK_INSTANCES.at(dag_id="d", dag_run_id=ANY).path == "/api/v2/dags/d/dagRuns/~/taskInstances"
-    for value in (".", "..", "...", "~", ""):
+    # Airflow's server decodes %2F before it routes: "/" would split the value into segments.
+    for value in (".", "..", "...", "~", "", "a/b", "x/dagRuns", "/"):
         with pytest.raises(Unaddressable, match="cannot be addressed through Airflow's REST API"):
             api.DAG.at(dag_id=value)
+    # ... except where Airflow routes the parameter as a path ({variable_key:path}).
+    assert api.VARIABLE.at(variable_key="team/a b").path == "/api/v2/variables/team%2Fa%20b"
     with pytest.raises(TypeError):
         api.DAG.at(dag_id="d", extra="x")
 
@@ -149,6 +154,18 @@ async def test_a_hostile_dag_id_reaches_airflow_only_as_its_own_quoted_segment(d
                     assert "dag_id_pattern" not in call.query, (where, call)
                     if call.method != "GET":
                         assert call.path == f"/api/v2/dags/{quote(dag_id, safe='')}", (where, call)
+
+
+async def test_a_pool_name_with_a_slash_is_refused_before_airflow_creates_it(database_url: str) -> None:
+    """Airflow would create it (the name is in the body) but never find it again at a path."""
+    airflow = StandIn({})
+    async with airflow, front(airflow, database_url) as dagport:
+        created = await dagport.post("/api/experimental/pools", json={"name": "team/etl", "slots": 2})
+    assert (created.status_code, created.json()["error"]) == (
+        400,
+        "The pool name 'team/etl' cannot be addressed through Airflow's REST API",
+    )
+    assert airflow.seen == []
 
 
 async def test_a_run_whose_id_airflow_cannot_address_is_refused_clearly(database_url: str) -> None:
@@ -400,16 +417,12 @@ async def test_error_bodies_say_airflow_without_its_address(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     airflow = StandIn({"/api/v2/dags/slow": (200, {}, 2.0)})
-    async with airflow:
-        url = airflow.url.replace("http://", "http://dagport:s3cret-pass@")
-        async with front(airflow, database_url, airflow_url=url, airflow_timeout=0.3) as dagport:
-            with caplog.at_level(logging.WARNING, logger="dagport.airflow"):
-                slow = await dagport.get("/api/experimental/dags/slow/paused")
+    async with airflow, front(airflow, database_url, airflow_timeout=0.3) as dagport:
+        with caplog.at_level(logging.WARNING, logger="dagport.airflow"):
+            slow = await dagport.get("/api/experimental/dags/slow/paused")
     assert slow.json()["error"] == "Airflow did not answer within 0.3 s"
     assert "127.0.0.1" not in slow.text
-    logged = caplog.text
-    assert "http://***@127.0.0.1" in logged
-    assert "s3cret-pass" not in logged
+    assert airflow.url in caplog.text  # the log names it
     async with StandIn({}) as down:
         closed = down.url
     async with front(down, database_url, airflow_url=closed) as dagport:
@@ -417,21 +430,36 @@ async def test_error_bodies_say_airflow_without_its_address(
     assert (refused.status_code, refused.json()["error"]) == (503, "Airflow refused the connection")
 
 
-async def test_start_up_names_airflow_with_its_credentials_masked(database_url: str) -> None:
-    async with StandIn({"/api/v2/version": (200, {"version": "2.11.0"}, 0.0)}) as airflow:
+async def test_an_airflow_url_with_credentials_is_refused_without_printing_them(database_url: str) -> None:
+    """httpx sends a URL's ``user:password@`` as HTTP Basic on every call, in place of the header
+    dagport sets: every passthrough caller, anonymous ones too, would have acted as that user."""
+    async with StandIn({"/api/v2/dags/d": needs_bearer}) as airflow:
         url = airflow.url.replace("http://", "http://dagport:s3cret-pass@")
+        with pytest.raises(ValidationError) as refused:
+            Settings(
+                database_url=database_url, backend="airflow", airflow_url=url, airflow_auth="passthrough"
+            )
+    (problem,) = refused.value.errors()
+    assert str(problem["ctx"]["error"]) == (
+        "DAGPORT_AIRFLOW_URL must not hold credentials (user:password@): set "
+        "DAGPORT_AIRFLOW_USERNAME and DAGPORT_AIRFLOW_PASSWORD, or DAGPORT_AIRFLOW_TOKEN"
+    )
+    assert "s3cret-pass" not in str(problem["ctx"]["error"])
+
+
+async def test_start_up_names_airflow_when_it_is_too_old(database_url: str) -> None:
+    async with StandIn({"/api/v2/version": (200, {"version": "2.11.0"}, 0.0)}) as airflow:
         settings = Settings(
-            database_url=database_url, backend="airflow", airflow_url=url, airflow_token="a-static-token"
+            database_url=database_url,
+            backend="airflow",
+            airflow_url=airflow.url,
+            airflow_token="a-static-token",
         )
         backend = AirflowBackend(settings, create_engine(settings), None)
         with pytest.raises(AirflowUnusable) as refused:
             await backend.check()
         await backend.aclose()
-    message = str(refused.value)
-    assert (
-        message
-        == f"Airflow at {airflow.url.replace('http://', 'http://***@')} is 2.11.0; dagport fronts Airflow 3.0 or newer"
-    )
+    assert str(refused.value) == f"Airflow at {airflow.url} is 2.11.0; dagport fronts Airflow 3.0 or newer"
 
 
 # -- Airflow's own transaction failed: a read or a PATCH is sent again, a POST is not ----------------
@@ -478,3 +506,79 @@ async def test_a_post_that_met_a_database_error_is_not_sent_again(database_url: 
         created = await dagport.post("/api/experimental/pools", json={"name": "p", "slots": 1})
     assert created.status_code == 502
     assert [s.method for s in airflow.seen] == ["POST"]
+
+
+# -- what Airflow or the request may do mid-call --------------------------------------------------------
+
+
+async def test_a_failed_fan_out_stops_calling_airflow(database_url: str) -> None:
+    """latest_runs over six DAGs, two calls at a time: the first DAG's call fails at once; the
+    request answers 502 and the calls not yet made are never made."""
+
+    def runs(seen: Seen) -> tuple[int, Any, float]:
+        if seen.path.split("/")[4] == "dag00000":
+            return 500, {"detail": "boom"}, 0.0
+        return 200, {"dag_runs": [], "total_entries": 0}, 0.5
+
+    routes: dict[str, Any] = {"/api/v2/dags": dag_listing(6)}
+    routes.update({f"/api/v2/dags/dag{n:05d}/dagRuns": runs for n in range(6)})
+    airflow = StandIn(routes)
+    async with airflow, front(airflow, database_url, airflow_fanout=2) as dagport:
+        failed = await dagport.get("/api/experimental/latest_runs")
+        await asyncio.sleep(1.5)  # time for three more rounds of two, had they been left running
+    assert failed.status_code == 502
+    # the two in flight, and at most the one that took the failed call's slot as it failed
+    assert len([path for path in airflow.requests if path.endswith("/dagRuns")]) <= 3
+
+
+async def test_a_write_cancelled_in_flight_drops_the_cache(database_url: str) -> None:
+    """A write sent whose answer never came (the request cancelled: a client gone, a shutdown) may
+    have been done: later reads ask Airflow again."""
+
+    def dag(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method == "PATCH":
+            return 200, {"dag_id": "d", "is_paused": True}, 2.0
+        return 200, {"dag_id": "d", "is_paused": False}, 0.0
+
+    airflow = StandIn({"/api/v2/dags/d": dag})
+    async with airflow, front(airflow, database_url, airflow_cache_seconds=60) as dagport:
+        await dagport.get("/api/experimental/dags/d/paused")
+        await dagport.get("/api/experimental/dags/d/paused")  # from the cache
+        assert [s.method for s in airflow.seen] == ["GET"]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(dagport.get("/api/experimental/dags/d/paused/true"), 0.5)
+        await dagport.get("/api/experimental/dags/d/paused")
+    assert [s.method for s in airflow.seen] == ["GET", "PATCH", "GET"]
+
+
+async def test_an_answer_that_cannot_be_decoded_is_a_502(database_url: str) -> None:
+    airflow = StandIn({"/api/v2/dags/d": (200, Raw(b"not gzip at all", {"content-encoding": "gzip"}), 0.0)})
+    async with airflow, front(airflow, database_url) as dagport:
+        answer = await dagport.get("/api/experimental/dags/d/paused")
+    assert (answer.status_code, answer.json()["error"]) == (
+        502,
+        "Airflow's answer could not be read (DecodingError)",
+    )
+
+
+async def test_a_401_on_a_public_endpoint_is_not_blamed_on_dagport_s_credentials(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No credentials go with /version: a proxy's 401 there is Airflow failing, not a refusal."""
+    airflow = StandIn({"/api/v2/version": (401, {"detail": "Not authenticated"}, 0.0)})
+    async with airflow:
+        settings = Settings(
+            database_url=database_url,
+            backend="airflow",
+            airflow_url=airflow.url,
+            airflow_token="a-static-token",
+        )
+        backend = AirflowBackend(settings, create_engine(settings), None)
+        with (
+            caplog.at_level(logging.ERROR, logger="dagport.airflow"),
+            pytest.raises(UpstreamFailure) as failed,
+        ):
+            await backend.client.get_public(api.VERSION)
+        await backend.aclose()
+    assert str(failed.value) == "Airflow answered 401"
+    assert "DAGPORT_AIRFLOW_USERNAME" not in caplog.text

@@ -349,6 +349,10 @@ def airflow_broke_connection(kind: str) -> str:
     return f"Airflow broke the connection ({kind})"
 
 
+def airflow_answer_not_read(kind: str) -> str:
+    return f"Airflow's answer could not be read ({kind})"
+
+
 def airflow_failed(status: int, reason: str, detail: str) -> str:
     return f"Airflow answered {status} {reason}: {detail}"
 

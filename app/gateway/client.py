@@ -41,7 +41,7 @@ import httpx
 from cachetools import TTLCache
 
 from app.core import messages
-from app.errors import DomainError, Forbidden, TooMuchWork, Unauthenticated, UpstreamFailure, UpstreamTimeout
+from app.errors import DomainError, Forbidden, TooMuchWork, Unauthenticated, Unavailable, UpstreamFailure
 from app.gateway.context import current
 from app.gateway.credentials import Credentials
 from app.gateway.endpoints import Endpoint, Target, Unaddressable, Wildcard
@@ -55,7 +55,7 @@ Params = Mapping[str, str | Wildcard]
 CACHE_ENTRY_OVERHEAD = 400
 # Methods sent again after Airflow's 500 "Database error" (see the module), and the pause before
 # the n-th retry (n times this): Postgres has already broken the deadlock when Airflow answers.
-RETRIED_METHODS = frozenset({"GET", "PATCH", "PUT"})
+RETRIED_METHODS = frozenset({"GET", "PATCH"})
 RETRY_PAUSE = 0.2
 
 
@@ -198,7 +198,9 @@ class AirflowClient:
 
     async def shared(self, name: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         """``compute()``, shared by identical concurrent requests with the same credentials (as reads
-        are; a write meanwhile separates those started after it)."""
+        are; a write meanwhile separates those started after it). It runs in the first request's
+        context: its calls count against that request's budget, and a request that joins shares its
+        outcome, a 503 for too much work included."""
         key = ("shared", self._generation, self.credentials.key(), name)
         result: T = await self._once(key, compute)
         return result
@@ -230,7 +232,14 @@ class AirflowClient:
             async with gate, self._fanout_gate:
                 return await call()
 
-        return list(await asyncio.gather(*(run(c) for c in calls)))
+        # A task group: when one call fails, the others are cancelled rather than left calling
+        # Airflow for a request that has already failed; the first failure is raised.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(run(c)) for c in calls]
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
 
     # -- writes ----------------------------------------------------------------------------------------
 
@@ -262,15 +271,17 @@ class AirflowClient:
         *,
         json: Any = None,
         query: Query = None,
+        forbidden_ok: bool = False,
     ) -> Answer:
         """A call that changes nothing in Airflow though it is not a GET (a batch listing's POST, a
-        dry run): never coalesced nor cached, and the cache is left as it is."""
+        dry run, a connection test): never coalesced nor cached, and the cache is left as it is.
+        ``forbidden_ok``: as for :meth:`get`."""
         self.charge()
         try:
             target = endpoint.at(**(params or {}))
         except Unaddressable as exc:
             return Answer(404, {"detail": str(exc)})
-        return await self._call(method, target, query, json)
+        return await self._call(method, target, query, json, forbidden_ok=forbidden_ok)
 
     def _invalidate(self) -> None:
         self._generation += 1
@@ -299,7 +310,9 @@ class AirflowClient:
                     response = await self.transport.call(
                         method, target, headers=headers, query=query, json=json
                     )
-                except (UpstreamTimeout, UpstreamFailure):
+                except Unavailable:
+                    raise  # never reached Airflow: nothing changed
+                except BaseException:  # a timeout, a broken connection, this request cancelled
                     if write:
                         self._invalidate()  # sent without a complete answer: Airflow may have acted
                     raise
@@ -345,6 +358,9 @@ class AirflowClient:
 
     async def get_public(self, endpoint: Endpoint, *, health: bool = False) -> Answer:
         """A call Airflow answers without credentials (``/api/v2/version``, ``/monitor/health``);
-        ``health``: on the health checks' own connections."""
-        response = await self.transport.call("GET", endpoint.at(), health=health)
-        return self._answer(response)
+        ``health``: on the health checks' own connections. No credentials were sent, so a 401 or
+        403 (a proxy in front of Airflow) is Airflow failing, not a refusal of dagport's."""
+        answer = decoded(await self.transport.call("GET", endpoint.at(), health=health))
+        if answer.status in (401, 403):
+            raise UpstreamFailure(messages.airflow_answered(answer.status))
+        return answer

@@ -1,14 +1,17 @@
 """Every Airflow endpoint dagport calls, and the one place a path to it is built.
 
 An :class:`Endpoint` is a template (``/dags/{dag_id}/dagRuns/{dag_run_id}``); :meth:`Endpoint.at`
-fills it, each parameter quoted as one path segment (``quote(value, safe="")``: ``/``, ``?``,
-``#`` and ``%`` become data). The transport accepts only the :class:`Target` this returns, so no
-caller's value reaches Airflow except as the segment it is meant to be.
+fills it, each parameter quoted as one path segment (``quote(value, safe="")``: ``?``, ``#`` and
+``%`` become data). The transport accepts only the :class:`Target` this returns, so no caller's
+value reaches Airflow except as the segment it is meant to be.
 
-A value Airflow's router would not read as data is refused before any call: an empty segment,
-one of only dots (``.``, ``..``: clients and servers remove them from paths), and ``~`` (Airflow's
-"every DAG" / "every run" wildcard). :data:`ANY` is how a caller asks for the wildcard itself.
-The template is also the label of the call in ``/metrics``.
+A value Airflow's router would not read as that one segment is refused before any call: an empty
+segment, one of only dots (``.``, ``..``: clients and servers remove them from paths), ``~``
+(Airflow's "every DAG" / "every run" wildcard), and one holding ``/``: Airflow's server decodes
+``%2F`` before it routes, so the value would be split into segments and could match another
+route. The parameters Airflow routes as ``{name:path}`` (a variable's key, an XCom's key) may hold
+``/``: the endpoint names them in ``slashes``. :data:`ANY` is how a caller asks for the wildcard
+itself. The template is also the label of the call in ``/metrics``.
 """
 
 from __future__ import annotations
@@ -48,18 +51,19 @@ class Unaddressable(Exception):
         self.value = value
 
 
-def addressable(value: str) -> bool:
-    """Whether ``value`` can be a path segment of Airflow's REST API (see the module)."""
-    return not (value == "" or value == "~" or _DOTS.fullmatch(value))
+def addressable(value: str, *, slashes: bool = False) -> bool:
+    """Whether ``value`` can be a path segment of Airflow's REST API (see the module); ``slashes``:
+    a parameter Airflow routes as a path."""
+    return not (value == "" or value == "~" or _DOTS.fullmatch(value) or (not slashes and "/" in value))
 
 
-def segment(name: str, value: str | Wildcard) -> str:
+def segment(name: str, value: str | Wildcard, *, slashes: bool = False) -> str:
     """``value`` as one path segment, or :class:`Unaddressable`."""
     if isinstance(value, Wildcard):
         return "~"
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not addressable(value):
+    if not addressable(value, slashes=slashes):
         raise Unaddressable(name, value)
     return quote(value, safe="")
 
@@ -76,6 +80,7 @@ class Target:
 class Endpoint:
     template: str  # relative to ``base``; also the metrics label
     base: str = API
+    slashes: frozenset[str] = frozenset()  # the parameters Airflow routes as {name:path}
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +91,9 @@ class Endpoint:
         """The path with each parameter quoted as one segment (see the module)."""
         if set(params) != set(self.names):
             raise TypeError(f"{self.template} takes {sorted(self.names)}, got {sorted(params)}")
-        filled = self.template.format_map({name: segment(name, value) for name, value in params.items()})
+        filled = self.template.format_map(
+            {name: segment(name, value, slashes=name in self.slashes) for name, value in params.items()}
+        )
         return Target(self.base + filled, self.template)
 
 
@@ -149,13 +156,16 @@ MAPPED_TASK_INSTANCE_TRY = Endpoint(
 TASK_INSTANCE_LOG = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}")
 TASK_INSTANCE_LINKS = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links")
 XCOM_ENTRIES = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries")
-XCOM_ENTRY = Endpoint("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}")
+XCOM_ENTRY = Endpoint(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
+    slashes=frozenset({"xcom_key"}),
+)
 CLEAR_TASK_INSTANCES = Endpoint("/dags/{dag_id}/clearTaskInstances")
 
 POOLS = Endpoint("/pools")
 POOL = Endpoint("/pools/{pool_name}")
 VARIABLES = Endpoint("/variables")
-VARIABLE = Endpoint("/variables/{variable_key}")
+VARIABLE = Endpoint("/variables/{variable_key}", slashes=frozenset({"variable_key"}))
 CONNECTIONS = Endpoint("/connections")
 CONNECTION = Endpoint("/connections/{connection_id}")
 CONNECTION_TEST = Endpoint("/connections/test")

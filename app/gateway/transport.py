@@ -6,7 +6,7 @@ the log lines name it, with any ``user:password@`` masked:
 
 - connection refused: 503 ``Airflow refused the connection``;
 - no answer in time: 504 ``Airflow did not answer within <n> s``;
-- an Airflow 5xx or a broken connection: 502, naming Airflow's status.
+- an Airflow 5xx, a broken connection or an answer that cannot be read: 502, naming what.
 
 Connections come from two budgets: the requests' pool (``DAGPORT_AIRFLOW_MAX_CONNECTIONS``) and a
 small one of its own for health checks (:data:`HEALTH_CONNECTIONS`), so ``/ready`` answers while
@@ -159,6 +159,9 @@ class Transport:
         except httpx.TransportError as exc:
             log.warning("Airflow at %s broke the connection: %s: %s", self.where, type(exc).__name__, exc)
             raise UpstreamFailure(messages.airflow_broke_connection(type(exc).__name__)) from exc
+        except httpx.RequestError as exc:  # a body that does not decode (its Content-Encoding), redirects
+            log.warning("Airflow at %s sent an answer not read: %s: %s", self.where, type(exc).__name__, exc)
+            raise UpstreamFailure(messages.airflow_answer_not_read(type(exc).__name__)) from exc
         finally:
             self.metrics.observe(target.template, method, status, time.perf_counter() - started)
 
