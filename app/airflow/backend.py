@@ -57,7 +57,7 @@ class AirflowBackend:
         self.engine = engine
         self.passthrough = settings.airflow_passthrough
         self.client = client or gateway_client(settings, registry)
-        self.store = AirflowStore(self.client, IdRegistry(engine))
+        self.store = AirflowStore(self.client, IdRegistry(engine, settings))
         self._version: str | None = None
 
     async def aclose(self) -> None:

@@ -9,15 +9,11 @@ those are ``None`` (no arguments listed). Declared inlets and outlets come from 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from app.core.results import Dag, Pool, Run, Task, TaskInstance
 from app.gateway import models as v2
-
-
-def utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
+from app.gateway.models.base import utc
 
 
 def to_run(run: v2.DagRun) -> Run:

@@ -145,7 +145,7 @@ class TaskRepository(Repository):
         found = await self.find_instance(dag_id=dag_id, execution_date=execution_date, task_id=task_id)
         if found.instance is None:
             return found
-        if locked is None:  # the run was deleted between the two reads
+        if locked is None:  # no run to lock when the report began (triggered since): not found then
             return TaskInstanceLookup(dag_exists=True, task_exists=True, run_exists=False, instance=None)
         run_pk, run = locked
         plan = plan_report(found.instance, run_state=run.state, report=report, now=now)
