@@ -70,8 +70,9 @@ class ApiProtocolMiddleware:
         self.root_path = root_path
         self.tokens = tokens
         self.protected = root_path + protected_prefix
-        # Airflow 2's stable API: its own error shape, no trailing-slash rewrite, and two paths
-        # that need no credentials (as Airflow 2 served them).
+        # Airflow 2's stable API: its own error shape, no trailing-slash rewrite, and paths that
+        # need no credentials (V1_OPEN_PATHS: /health and /version, as Airflow 2 served them, and
+        # v1's OpenAPI document and its pages).
         self.v1 = root_path + v1_prefix if v1_prefix else None
         self.v1_open = frozenset(f"{self.v1}{p}" for p in V1_OPEN_PATHS) if self.v1 else frozenset()
 

@@ -45,6 +45,19 @@ FAB_NOT_SERVED = (
     "dagport forwards /users, /roles and /permissions to the FAB auth manager's API (/auth/fab/v1), "
     "which the Airflow it fronts does not serve: its auth manager is not the FAB auth manager"
 )
+SERVICE_MODE_WRITE = (
+    "dagport changes users and roles in passthrough mode only (DAGPORT_AIRFLOW_AUTH=passthrough), where "
+    "Airflow checks the caller's own rights: in service mode every change would be made with dagport's "
+    "service account"
+)
+USER_AND_ROLE_CHANGES = (
+    ("POST", "/users", {"username": "adm_user", "roles": [{"name": "Admin"}]}),
+    ("PATCH", "/users/admin", {"first_name": "x"}),
+    ("DELETE", "/users/admin", None),
+    ("POST", "/roles", {"name": "adm_role", "actions": []}),
+    ("PATCH", "/roles/Admin", {"name": "Admin", "actions": []}),
+    ("DELETE", "/roles/Admin", None),
+)
 
 
 def pool(
@@ -686,6 +699,21 @@ async def test_users_and_roles_are_not_served_without_the_fab_auth_manager(v1: h
         assert (answer.status_code, answer.json()) == (404, not_served), (method, path)
 
 
+async def test_users_and_roles_change_in_passthrough_mode_only(service: httpx.AsyncClient) -> None:
+    """dagport's service account would make the change, whoever asked: refused before Airflow is
+    called (and before the body is read); reads are still forwarded."""
+    refused = problem(403, SERVICE_MODE_WRITE, "Forbidden", "PermissionDenied")
+    for method, path, body in (*USER_AND_ROLE_CHANGES, ("PATCH", "/users/admin", None)):
+        answer = await service.request(method, path, json=body)
+        assert (answer.status_code, answer.headers["content-type"], answer.json()) == (
+            403, "application/problem+json", refused,
+        ), (method, path)  # fmt: skip
+    not_json = await service.post("/users", content=b"x", headers={"Content-Type": "text/plain"})
+    assert (not_json.status_code, not_json.json()) == (403, refused)
+    read = await service.get("/users")
+    assert (read.status_code, read.json()) == (404, problem(404, FAB_NOT_SERVED, "Not Found", "NotFound"))
+
+
 # -- against the stand-in: exact calls, and what the test Airflow cannot be made to do -------------------
 
 
@@ -766,6 +794,52 @@ async def test_pools_by_slots_read_every_page(database_url: str) -> None:
     assert [(s.path, s.query["offset"], s.query["order_by"]) for s in airflow.seen] == [
         ("/api/v2/pools", ["0"], ["id"]), ("/api/v2/pools", ["100"], ["id"]),
     ]  # fmt: skip
+
+
+async def test_a_rename_whose_delete_fails_leaves_the_old_pool_only(database_url: str) -> None:
+    old_pool = {"name": "old", "slots": 3, "description": None, "include_deferred": False}
+    delete: dict[str, Any] = {}  # each case's answer to the old pool's DELETE, and whether it acted
+
+    def old(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method == "DELETE":
+            delete["gone"] = delete["acts"]
+            reply: tuple[int, Any, float] = delete["answer"]
+            return reply
+        return (404, {"detail": "gone"}, 0.0) if delete.get("gone") else (200, old_pool, 0.0)
+
+    airflow = StandIn(
+        {
+            "/api/v2/pools/old": old,
+            "/api/v2/pools": (201, {**old_pool, "name": "new"}, 0.0),
+            "/api/v2/pools/new": (204, None, 0.0),
+        }
+    )
+    async with airflow, standin_front(airflow, database_url) as v1:
+        delete.update(answer=(409, {"detail": "Pool old has running task instances"}, 0.0), acts=False)
+        refused = await v1.patch("/pools/old?update_mask=name", json={"name": "new"})
+        refused_calls = calls(airflow)
+        airflow.seen.clear()
+        # A 5xx: the delete's outcome is unknown. The old pool gone after all: the new one stays.
+        delete.update(answer=(500, {"detail": "boom"}, 0.0), acts=True)
+        failed = await v1.patch("/pools/old", json={"name": "new", "slots": 3})
+    assert (refused.status_code, refused.json()) == (
+        409,
+        problem(409, "Pool old has running task instances", "Conflict", "AlreadyExists"),
+    )
+    assert refused_calls == [
+        ("GET", "/api/v2/pools/old", {}),
+        ("POST", "/api/v2/pools", {}),
+        ("DELETE", "/api/v2/pools/old", {}),
+        ("GET", "/api/v2/pools/old", {}),
+        ("DELETE", "/api/v2/pools/new", {}),  # not both pools: the new one deleted again
+    ]
+    assert failed.status_code == 502
+    assert [(m, p) for m, p, _ in calls(airflow)] == [
+        ("GET", "/api/v2/pools/old"),
+        ("POST", "/api/v2/pools"),
+        ("DELETE", "/api/v2/pools/old"),
+        ("GET", "/api/v2/pools/old"),
+    ]
 
 
 async def test_a_refused_body_reaches_no_airflow(database_url: str) -> None:
@@ -933,6 +1007,7 @@ async def test_users_roles_and_permissions_go_to_the_fab_auth_manager(database_u
 
     airflow = StandIn(
         {
+            "/auth/token": (201, {"access_token": jwt()}, 0.0),
             "/auth/fab/v1/users": collection("users", [fab_user], 7),
             "/auth/fab/v1/users/ada": user,
             "/auth/fab/v1/users/bob": (404, {"detail": "The User with username `bob` was not found"}, 0.0),
@@ -941,15 +1016,20 @@ async def test_users_roles_and_permissions_go_to_the_fab_auth_manager(database_u
             "/auth/fab/v1/permissions": collection("actions", [{"name": "can_read"}]),
         }
     )
-    async with airflow, standin_front(airflow, database_url) as v1:
-        users = await v1.get("/users?limit=2&order_by=-username")
-        one = await v1.get("/users/ada")
-        missing = await v1.get("/users/bob")
-        patched = await v1.patch("/users/ada?update_mask=first_name,roles", json={"first_name": "Ada"})
-        deleted = await v1.delete("/users/ada")
-        roles = await v1.get("/roles")
-        ops = await v1.patch("/roles/Ops", json=role)
-        actions = await v1.get("/permissions")
+    async with airflow:
+        async with standin_front(airflow, database_url) as service:  # reads only in service mode
+            users = await service.get("/users?limit=2&order_by=-username")
+            one = await service.get("/users/ada")
+            missing = await service.get("/users/bob")
+            refused = [await service.request(m, p, json=b) for m, p, b in USER_AND_ROLE_CHANGES]
+            roles = await service.get("/roles")
+            actions = await service.get("/permissions")
+        async with standin_front(
+            airflow, database_url, ADMIN, airflow_auth="passthrough", airflow_token=""
+        ) as v1:
+            patched = await v1.patch("/users/ada?update_mask=first_name,roles", json={"first_name": "Ada"})
+            deleted = await v1.delete("/users/ada")
+            ops = await v1.patch("/roles/Ops", json=role)
     assert (users.status_code, users.json()) == (200, {"total_entries": 7, "users": [v1_user]})
     assert (one.json(), patched.json()) == (v1_user, v1_user)
     assert missing.json() == problem(
@@ -959,13 +1039,14 @@ async def test_users_roles_and_permissions_go_to_the_fab_auth_manager(database_u
     assert roles.json() == {"roles": [role], "total_entries": 1}
     assert ops.json() == role
     assert actions.json() == {"actions": [{"name": "can_read"}], "total_entries": 1}
-    assert [(s.method, s.path, s.query) for s in airflow.seen] == [
+    assert [(a.status_code, a.json()["detail"]) for a in refused] == [(403, SERVICE_MODE_WRITE)] * 6
+    assert calls(airflow) == [
         ("GET", "/auth/fab/v1/users", {"limit": ["2"], "offset": ["0"], "order_by": ["-username"]}),
         ("GET", "/auth/fab/v1/users/ada", {}),
         ("GET", "/auth/fab/v1/users/bob", {}),
+        ("GET", "/auth/fab/v1/roles", {"limit": ["100"], "offset": ["0"]}),
+        ("GET", "/auth/fab/v1/permissions", {"limit": ["100"], "offset": ["0"]}),
         ("PATCH", "/auth/fab/v1/users/ada", {"update_mask": ["first_name,roles"]}),
         ("DELETE", "/auth/fab/v1/users/ada", {}),
-        ("GET", "/auth/fab/v1/roles", {"limit": ["100"], "offset": ["0"]}),
         ("PATCH", "/auth/fab/v1/roles/Ops", {}),
-        ("GET", "/auth/fab/v1/permissions", {"limit": ["100"], "offset": ["0"]}),
     ]

@@ -5,6 +5,7 @@ tested against a real Airflow (tests/test_v1_*.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +13,11 @@ import httpx
 import pytest
 
 from app.config import Settings
+from app.errors import Invalid
 from app.main import create_app
+from app.routers.v1.conventions import best_media_type, parse_v1_datetime
+from app.routers.v1.dag_sources import source_media_type
+from app.routers.v1.logs import wants_text
 from tests.airflow_standin import StandIn
 from tests.v1_fixtures import FORBIDDEN, dagport, database_fixture
 
@@ -147,3 +152,86 @@ async def test_v1_has_an_openapi_document_of_its_own(v1: Any) -> None:
     assert "/health" in document["paths"] and "/version" in document["paths"]
     experimental = (await client.get("/openapi.json")).json()
     assert not any(path.startswith("/api/v1") for path in experimental["paths"])
+
+
+async def test_health_and_version_are_shared_calls_on_the_requests_connections(database_url: str) -> None:
+    """Anyone may ask: concurrent asks share one call, and never on the connections kept for
+    dagport's own /ready (the health checks')."""
+    airflow = StandIn(
+        {
+            "/api/v2/monitor/health": (200, HEALTH, 0.3),
+            "/api/v2/version": (200, {"version": "3.3.2", "git_version": None}, 0.3),
+        }
+    )
+    async with airflow:
+        app = create_app(
+            Settings(
+                database_url=database_url,
+                api_tokens=TOKEN,
+                backend="airflow",
+                airflow_url=airflow.url,
+                airflow_token="x",
+            )
+        )
+        transport = app.state.backend.client.transport
+        on_health_connections: list[bool] = []
+        call = transport.call
+
+        async def recorded(*args: Any, health: bool = False, **kwargs: Any) -> Any:
+            on_health_connections.append(health)
+            return await call(*args, health=health, **kwargs)
+
+        transport.call = recorded
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://d"
+            ) as client:
+                answers = await asyncio.gather(
+                    *(client.get(path) for path in ["/api/v1/health"] * 6 + ["/api/v1/version"] * 6)
+                )
+        finally:
+            await app.state.backend.aclose()
+    assert [a.status_code for a in answers] == [200] * 12
+    assert answers[0].json()["metadatabase"] == {"status": "healthy"}
+    assert sorted(airflow.requests) == ["/api/v2/monitor/health", "/api/v2/version"]
+    assert on_health_connections == [False, False]
+
+
+# Werkzeug 2.2.3's MIMEAccept.best_match(["text/plain", "application/json"]), as Airflow 2.11 ran it.
+WERKZEUG_CHOICES = [
+    (None, None),
+    ("", None),
+    ("*/*", "text/plain"),
+    ("application/json", "application/json"),
+    ("application/json, text/plain", "text/plain"),
+    ("text/plain;q=0.5, application/json", "application/json"),
+    ("text/plain;q=0.1, */*", "application/json"),  # the most specific range gives the quality
+    ("application/*", "application/json"),
+    ("application/json;charset=utf-8", None),  # parameters must match too
+    ("application/json; charset=utf-8, text/*;q=0.2", "text/plain"),
+    ("text/plain;level=1, application/json", "application/json"),
+    ("text/html", None),
+    ("text/plain;q=0, text/*", None),
+    ("text/plain;q=2, application/json", "text/plain"),  # q clamped to 1: a tie, the first offered
+    ("text/plain;q=abc, application/json;q=0.5", "text/plain"),  # a malformed q is 1
+    ("*/*;q=0.8, application/json;q=0.5", "text/plain"),
+    ("TEXT/PLAIN;q=0.3, application/JSON;q=0.4", "application/json"),
+    ("*/json, text/plain;q=0.1", "text/plain"),
+    ("text/plain;q=-1, application/json;q=0.9", "text/plain"),
+]
+
+
+@pytest.mark.parametrize(("accept", "chosen"), WERKZEUG_CHOICES)
+def test_accept_chooses_as_werkzeug_chose_for_airflow_2(accept: str | None, chosen: str | None) -> None:
+    offers = ("text/plain", "application/json")
+    assert best_media_type(accept, offers) == chosen
+    # Each operation that offers both answers that choice; without one, as its Airflow 2 endpoint.
+    assert source_media_type(accept) == ("text/plain" if accept is None else chosen)
+    assert wants_text(accept) is (chosen == "text/plain")
+
+
+def test_a_query_date_time_is_refused_in_connexion_s_words() -> None:
+    assert parse_v1_datetime("2017-01-01T02:00:00+02:00").isoformat() == "2017-01-01T02:00:00+02:00"
+    with pytest.raises(Invalid) as refused:
+        parse_v1_datetime("2017-01-01")
+    assert refused.value.message.startswith("'2017-01-01' is not a 'date-time'\n\nFailed validating 'format'")

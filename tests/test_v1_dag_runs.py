@@ -552,6 +552,44 @@ async def test_a_poll_is_one_call_and_a_listing_page_one_call(
     }
 
 
+async def test_calls_that_change_nothing_leave_the_read_cache_as_it_is(database_url: str) -> None:
+    """A batch listing, a dry-run clear and a connection test are POSTs that change nothing: reads
+    cached before them are still served from the cache (a write would empty it)."""
+    run_target = f"/api/v2/dags/d/dagRuns/{quote(RUN_ID, safe='')}"
+    airflow = StandIn(
+        {
+            run_target: (200, V2_RUN, 0.0),
+            "/api/v2/dags/~/dagRuns/list": (200, {"dag_runs": [V2_RUN], "total_entries": 1}, 0.0),
+            run_target + "/clear": (200, {"task_instances": [], "total_entries": 0}, 0.0),
+            "/api/v2/connections/test": (
+                200,
+                {"status": True, "message": "Connection successfully tested"},
+                0.0,
+            ),
+        }
+    )
+    settings = {"airflow_auth": "service", "api_tokens": TOKEN, "airflow_token": "static"}
+    async with airflow, dagport(database_url, airflow.url, airflow_cache_seconds=300, **settings) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        poll = f"/api/v1/dags/d/dagRuns/{RUN_ID}"
+        answers = [
+            await client.get(poll),
+            await client.post("/api/v1/dags/~/dagRuns/list", json={}),
+            await client.get(poll),
+            await client.post(f"{poll}/clear", json={}),  # a dry run: v1's default
+            await client.get(poll),
+            await client.post("/api/v1/connections/test", json={"connection_id": "c", "conn_type": "http"}),
+            await client.get(poll),
+        ]
+    assert [a.status_code for a in answers] == [200] * 7
+    assert [(s.method, s.path) for s in airflow.seen] == [
+        ("GET", run_target),
+        ("POST", "/api/v2/dags/~/dagRuns/list"),
+        ("POST", run_target + "/clear"),
+        ("POST", "/api/v2/connections/test"),
+    ]
+
+
 def _assets(seen: Seen) -> tuple[int, Any, float]:
     asset = {"name": "x", "group": "asset", "scheduled_dags": [], "producing_tasks": [], "aliases": []}
     if seen.query.get("uri_pattern") == ["s3://b/k"]:  # a substring search: a longer URI matches too

@@ -25,7 +25,7 @@ from app.db.engine import create_engine
 from app.db.repositories.secret_keys import SecretKeys
 from app.errors import Invalid
 from app.gateway.models.dags import DagDetails
-from app.routers.v1.dag_sources import best_match
+from app.routers.v1.dag_sources import source_media_type
 from app.schemas.v1 import dags as v1_dags
 from app.schemas.v1.dags import dataset_expression, is_paused_of, owners, params, schedule_interval
 from app.services.v1.context import V1Context
@@ -173,13 +173,14 @@ def test_patch_bodies_give_is_paused() -> None:
         ("text/plain;q=0.1, */*", "application/json"),  # the most specific range gives the quality
         ("application/*", "application/json"),
         ("text/*", "text/plain"),
-        ("application/json;charset=utf-8", "application/json"),
+        ("application/json;charset=utf-8", None),  # parameters must match too, as in Werkzeug
         ("text/html", None),
         ("text/plain;q=0, text/*", None),
+        ("", None),
     ],
 )
 def test_dag_sources_choose_by_accept_as_werkzeug_chose(accept: str | None, answered: str | None) -> None:
-    assert best_match(accept) == answered
+    assert source_media_type(accept) == answered
 
 
 # -- file tokens -------------------------------------------------------------------------------------
@@ -308,7 +309,13 @@ async def test_patch_of_every_match_is_one_call_and_a_tilde_is_every_dag(databas
         (
             "PATCH",
             "/api/v2/dags",
-            {"exclude_stale": ["false"], "dag_id_pattern": ["%"], "update_mask": ["is_paused"]},
+            {
+                "exclude_stale": ["false"],
+                "dag_id_pattern": ["%"],
+                "update_mask": ["is_paused"],
+                "limit": ["100"],
+                "offset": ["0"],
+            },
         ),
     ]
     assert json.loads(airflow.seen[1].body) == {"is_paused": False}
@@ -329,8 +336,90 @@ async def test_patch_of_no_dag_still_lets_airflow_refuse_the_caller(database_url
     assert calls(airflow)[1] == (
         "PATCH",
         "/api/v2/dags",
-        {"exclude_stale": ["true"], "dag_id_pattern": ["~~"], "update_mask": ["is_paused"]},
+        {
+            "exclude_stale": ["true"],
+            "dag_id_pattern": ["~~"],
+            "update_mask": ["is_paused"],
+            "limit": ["100"],
+            "offset": ["0"],
+        },
     )
+
+
+async def test_patch_of_every_match_answers_every_dag_past_airflow_s_default_page(database_url: str) -> None:
+    """Airflow 3 pauses every match but answers one page of them (50 without limit): the PATCH asks
+    for the page the listing read, so no DAG is shown with its state from before."""
+    names = [f"d{n:02}" for n in range(60)]
+
+    def dags_route(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method == "GET":
+            return 200, listing([dag(n) for n in names]), 0.0
+        limit, offset = int(seen.query.get("limit", ["50"])[0]), int(seen.query.get("offset", ["0"])[0])
+        patched = [dag(n, is_paused=False) for n in names]
+        return 200, listing(patched[offset : offset + limit], total=len(names)), 0.0
+
+    async with StandIn({"/api/v2/dags": dags_route}) as airflow:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
+            answer = await client.patch(
+                "/api/v1/dags?dag_id_pattern=d", headers=BEARER, json={"is_paused": False}
+            )
+    assert answer.status_code == 200, answer.text
+    assert [(d["dag_id"], d["is_paused"]) for d in answer.json()["dags"]] == [(n, False) for n in names]
+    assert [s.method for s in airflow.seen] == ["GET", "PATCH"]
+
+
+async def test_patch_of_a_page_leaves_the_dags_the_caller_may_not_edit(database_url: str) -> None:
+    """As Airflow 2: the DAGs the caller may edit change, the others are shown as listed (200); a
+    caller that may edit none of them is refused if Airflow refuses it any DAG PATCH."""
+    may_patch_dags = {"answer": (200, listing([]), 0.0)}
+
+    def dags_route(seen: Seen) -> tuple[int, Any, float]:
+        if seen.method == "GET":
+            return 200, listing([dag("b_dag"), dag("c_dag")], total=5), 0.0
+        return may_patch_dags["answer"]
+
+    def one(seen: Seen) -> tuple[int, Any, float]:
+        if seen.path.endswith("/c_dag") or seen.headers["authorization"] == "Bearer a-viewer":
+            return 403, {"detail": "Forbidden"}, 0.0
+        return 200, dag(seen.path.rsplit("/", 1)[1], is_paused=False), 0.0
+
+    url = "/api/v1/dags?dag_id_pattern=_dag&limit=2&offset=1"
+    async with StandIn(
+        {"/api/v2/dags": dags_route, "/api/v2/dags/b_dag": one, "/api/v2/dags/c_dag": one}
+    ) as airflow:
+        async with dagport(database_url, airflow.url) as client:  # passthrough: the caller's own rights
+            some = await client.patch(
+                url, headers={"Authorization": "Bearer an-editor"}, json={"is_paused": False}
+            )
+            some_calls = sorted(calls(airflow)[1:])
+            airflow.seen.clear()
+            none_of_these = await client.patch(
+                url, headers={"Authorization": "Bearer a-viewer"}, json={"is_paused": False}
+            )
+            probe = calls(airflow)[-1]
+            may_patch_dags["answer"] = (403, {"detail": "Forbidden"}, 0.0)
+            refused = await client.patch(
+                url, headers={"Authorization": "Bearer a-viewer"}, json={"is_paused": False}
+            )
+    assert some.status_code == 200, some.text
+    assert [(d["dag_id"], d["is_paused"]) for d in some.json()["dags"]] == [("b_dag", False), ("c_dag", True)]
+    assert some_calls == [
+        ("PATCH", "/api/v2/dags/b_dag", {"update_mask": ["is_paused"]}),
+        ("PATCH", "/api/v2/dags/c_dag", {"update_mask": ["is_paused"]}),
+    ]
+    assert [(d["dag_id"], d["is_paused"]) for d in none_of_these.json()["dags"]] == [
+        ("b_dag", True),
+        ("c_dag", True),
+    ]
+    assert probe == (
+        "PATCH",
+        "/api/v2/dags",
+        {
+            "exclude_stale": ["true"], "dag_id_pattern": ["~~"], "update_mask": ["is_paused"], "limit": ["2"],
+            "offset": ["0"],
+        },
+    )  # fmt: skip
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
 
 
 async def test_a_list_page_is_one_call_with_v1_s_pattern_kept_literal(database_url: str) -> None:
@@ -360,6 +449,21 @@ async def test_a_list_page_is_one_call_with_v1_s_pattern_kept_literal(database_u
             },
         ),
     ]
+
+
+async def test_order_by_drops_every_leading_dash_as_airflow_2_did(database_url: str) -> None:
+    async with StandIn({"/api/v2/dags": (200, listing([dag("a")]), 0.0)}) as airflow:
+        async with dagport(database_url, airflow.url, **SERVICE) as client:
+            descending = await client.get("/api/v1/dags?order_by=--dag_id", headers=BEARER)
+            unknown = await client.get("/api/v1/dags?order_by=--nope", headers=BEARER)
+    assert descending.status_code == 200, descending.text
+    assert [s.query["order_by"] for s in airflow.seen] == [["-dag_id"]]
+    assert unknown.json() == problem(
+        400,
+        "Ordering with 'nope' is disallowed or the attribute does not exist on the model",
+        "Bad Request",
+        "BadRequest",
+    )
 
 
 async def test_delete_while_tasks_run_and_a_deleted_dag_in_v1_s_words(database_url: str) -> None:
@@ -619,6 +723,7 @@ async def test_a_viewer_reads_but_cannot_write(
         ("PATCH", "/api/v1/dags/simple_dag", {"is_paused": False}),
         ("PATCH", "/api/v1/dags?dag_id_pattern=simple", {"is_paused": False}),
         ("PATCH", "/api/v1/dags?dag_id_pattern=no_such_dag", {"is_paused": False}),  # as v1: 403, not []
+        ("PATCH", "/api/v1/dags?dag_id_pattern=_&limit=1", {"is_paused": False}),  # DAG by DAG: may edit none
         ("DELETE", "/api/v1/dags/simple_dag", None),
         ("PUT", f"/api/v1/parseDagFile/{token}", None),
     ):

@@ -758,3 +758,53 @@ async def test_an_airflow_failure_is_a_502_problem(standin: tuple[httpx.AsyncCli
     assert answer.status_code == 502
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["title"] == "Bad Gateway"
+
+
+async def test_update_state_sets_every_map_index_of_the_task(
+    standin: tuple[httpx.AsyncClient, StandIn],
+) -> None:
+    """Airflow 2's updateTaskInstancesState set every map index: Airflow 3's unmapped routes without
+    a map index do (not map index -1's routes)."""
+    client, airflow = standin
+    mapped = [{**standin_ti("m"), "map_index": n, "state": "failed"} for n in range(3)]
+    collection = (200, {"task_instances": mapped, "total_entries": 3}, 0.0)
+    airflow.routes["/api/v2/dags/d/dagRuns/r/taskInstances/m/dry_run"] = collection
+    airflow.routes["/api/v2/dags/d/dagRuns/r/taskInstances/m"] = collection
+    change = {
+        "task_id": "m", "dag_run_id": "r", "new_state": "success", "include_upstream": False,
+        "include_downstream": False, "include_future": False, "include_past": False, "dry_run": False,
+    }  # fmt: skip
+    answer = await client.post("/api/v1/dags/d/updateTaskInstancesState", json=change)
+    assert answer.status_code == 200, answer.text
+    reference = {"dag_id": "d", "dag_run_id": "r", "execution_date": "2026-01-02T03:04:05.000006+00:00"}
+    assert answer.json() == {"task_instances": [{**reference, "task_id": "m"}] * 3}
+    assert [(s.method, s.path, s.query) for s in airflow.seen] == [
+        ("PATCH", "/api/v2/dags/d/dagRuns/r/taskInstances/m/dry_run", {}),
+        ("PATCH", "/api/v2/dags/d/dagRuns/r/taskInstances/m", {}),
+    ]
+    assert json.loads(airflow.seen[1].body) == {
+        k: v for k, v in change.items() if k not in ("task_id", "dag_run_id", "dry_run")
+    }
+
+
+async def test_reading_on_from_the_end_of_the_log_reads_no_log(
+    standin: tuple[httpx.AsyncClient, StandIn],
+) -> None:
+    client, airflow = standin
+    url = "/api/v1/dags/d/dagRuns/r/taskInstances/t/logs/1?token=eyJlbmRfb2ZfbG9nIjp0cnVlfQ"
+    answer = await client.get(url, headers=JSON)
+    assert answer.json() == {
+        "content": repr([("w1", "")]),
+        "continuation_token": "eyJlbmRfb2ZfbG9nIjp0cnVlfQ",
+    }
+    assert [(s.path, s.query) for s in airflow.seen] == [
+        ("/api/v2/dags/d/dagRuns/r/taskInstances/t/tries/1", {"map_index": ["-1"]}),
+    ]
+    airflow.seen.clear()
+    # No such try: the task instance tells a try that did not run from no task instance (here: none).
+    missing = await client.get(url.replace("/logs/1", "/logs/2"), headers=JSON)
+    assert missing.json() == problem(404, "TaskInstance not found", None)
+    assert [s.path for s in airflow.seen] == [
+        "/api/v2/dags/d/dagRuns/r/taskInstances/t/tries/2",
+        "/api/v2/dags/d/dagRuns/r/taskInstances/t/-1",
+    ]

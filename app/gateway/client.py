@@ -358,9 +358,26 @@ class AirflowClient:
 
     async def get_public(self, endpoint: Endpoint, *, health: bool = False) -> Answer:
         """A call Airflow answers without credentials (``/api/v2/version``, ``/monitor/health``);
-        ``health``: on the health checks' own connections. No credentials were sent, so a 401 or
-        403 (a proxy in front of Airflow) is Airflow failing, not a refusal of dagport's."""
-        answer = decoded(await self.transport.call("GET", endpoint.at(), health=health))
-        if answer.status in (401, 403):
-            raise UpstreamFailure(messages.airflow_answered(answer.status))
-        return answer
+        ``health``: on the health checks' own connections (``/ready``'s). Otherwise a request's
+        call: on the requests' connections, within the caller's share, and coalesced with every
+        identical call in flight whoever asks (no credentials go with it). No credentials were
+        sent, so a 401 or 403 (a proxy in front of Airflow) is Airflow failing, not a refusal."""
+        target = endpoint.at()
+
+        async def call() -> Answer:
+            answer = decoded(await self.transport.call("GET", target, health=health))
+            if answer.status in (401, 403):
+                raise UpstreamFailure(messages.airflow_answered(answer.status))
+            return answer
+
+        if health:
+            return await call()
+        self.charge()
+        context = current.get()
+
+        async def held() -> Answer:
+            async with self._callers.held(context.caller if context is not None else ""):
+                return await call()
+
+        public: Answer = await self._once(("public", target.path), held)
+        return public

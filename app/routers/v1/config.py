@@ -45,7 +45,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {  # as problems() and FastAPI's resp
 async def get_config(request: Request, service: Configs) -> Response:
     """Airflow's configuration, as JSON or as `text/plain` (as `Accept` prefers; `*/*`: text), while
     Airflow's `[api] expose_config` allows it (else 403). Sensitive values are `< hidden >`."""
-    media_type = best_media_type(request, v1.OFFERS)
+    media_type = best_media_type(request.headers.get("accept"), v1.OFFERS)
     if media_type is None:
         return problem_response(406, v1.NOT_ACCEPTABLE)
     section = read_query(request, SECTION)["section"]
@@ -60,7 +60,7 @@ async def get_config(request: Request, service: Configs) -> Response:
 )
 async def get_value(request: Request, section: str, option: str, service: Configs) -> Response:
     """One option of Airflow's configuration, as `GET /config` answers it."""
-    media_type = best_media_type(request, v1.OFFERS)
+    media_type = best_media_type(request.headers.get("accept"), v1.OFFERS)
     if media_type is None:
         return problem_response(406, v1.NOT_ACCEPTABLE)
     return V1Written(v1.written(await service.option(section, option), media_type), media_type)

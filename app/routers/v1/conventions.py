@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -251,7 +252,7 @@ class Param:
                 raise Invalid(f"Wrong type, expected 'boolean' for query parameter '{self.name}'")
             return lowered == "true"
         if self.kind == "date-time":
-            return parse_v1_datetime(value, where=None)
+            return parse_v1_datetime(value)
         return value
 
     def openapi(self) -> dict[str, Any]:
@@ -297,76 +298,80 @@ def documented(*params: Param) -> dict[str, Any]:
     return {"parameters": [p.openapi() for p in params]}
 
 
-def parse_v1_datetime(value: str, *, where: str | None) -> datetime:
-    """An RFC 3339 date-time with an offset (``Z`` too), as v1 required; else connexion's 400 (a
-    query parameter, ``where`` None) or marshmallow's (a body field named ``where``). Not
-    app/schemas/v1/bodies.py's reading of a body's date-time, which also takes a lower-case ``t``
-    or ``z``, and words its failure otherwise."""
+def parse_v1_datetime(value: str) -> datetime:
+    """A query parameter's RFC 3339 date-time with an offset (``Z`` too), as v1 required; else
+    connexion's 400. Not app/schemas/v1/bodies.py's reading of a body's date-time, which also takes
+    a lower-case ``t`` or ``z``, and words its failure otherwise."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None or "T" not in value:
-        if where is None:
-            schema = "{'type': 'string', 'format': 'date-time'}"
-            raise Invalid(
-                _schema_failure(repr(value), "format", schema).replace(
-                    f"{value!r}\n", f"{value!r} is not a 'date-time'\n", 1
-                )
+        schema = "{'type': 'string', 'format': 'date-time'}"
+        raise Invalid(
+            _schema_failure(repr(value), "format", schema).replace(
+                f"{value!r}\n", f"{value!r} is not a 'date-time'\n", 1
             )
-        raise Invalid(f"{{'{where}': ['Not a valid datetime.']}}")
+        )
     return parsed
 
 
 # -- content negotiation ----------------------------------------------------------------------------
 
-
-def _media_parts(value: str) -> tuple[str, str]:
-    kind, _, sub = value.split(";", 1)[0].strip().lower().partition("/")
-    return kind, sub
-
-
-def _specificity(value: str) -> tuple[bool, bool]:
-    kind, sub = _media_parts(value)
-    return kind != "*", sub != "*"
-
-
-def _matches(offer: str, item: str) -> bool:
-    kind, sub = _media_parts(item)
-    offered_kind, offered_sub = _media_parts(offer)
-    if not sub or (kind == "*" and sub != "*"):
-        return False  # not a media type, or "*/x": matches nothing
-    return (kind == "*" and sub == "*") or (kind == offered_kind and sub in ("*", offered_sub))
+# Werkzeug 2.2's parsing of an Accept header (what Airflow 2.11 ran): a media range with its
+# parameters, then an optional ``q`` (digits only: a malformed one counts as 1, any other clamped
+# to [0, 1]).
+_ACCEPT_ITEM = re.compile(
+    r"""
+    ( [^\s;,]+ (?: [ \t]*;[ \t]* (?: [^\s;,q][^\s;,]* | q[^\s;,=][^\s;,]* ) )* )
+    (?: [ \t]*;[ \t]*q= ( \d*(?:\.\d+)? ) [^,]* )?
+    """,
+    re.VERBOSE,
+)
+_MIME_PARTS = re.compile(r"/|(?:\s*;\s*)")  # type, subtype, then each parameter
 
 
-def best_media_type(request: Request, offers: Sequence[str]) -> str | None:
-    """The one of ``offers`` the request's ``Accept`` prefers, as Werkzeug chose it for Airflow 2
-    (``best_match``: highest quality, then most specific, then first offered); ``None`` when
-    none is acceptable, or without an ``Accept`` header."""
-    items: list[tuple[str, float]] = []
-    for part in request.headers.get("accept", "").split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = -1.0
-        if 0 <= quality <= 1:
-            items.append((media, quality))
-    items.sort(key=lambda item: (_specificity(item[0]), item[1]), reverse=True)
+def _specificity(media_range: str) -> tuple[bool, ...]:
+    return tuple(part != "*" for part in _MIME_PARTS.split(media_range))
+
+
+def _matches(offer: str, media_range: str) -> bool:
+    """Werkzeug's ``MIMEAccept._value_matches``: ``*/*``, ``type/*``, or the same type, subtype
+    and parameters (``application/json;charset=utf-8`` does not match ``application/json``)."""
+    if "/" not in media_range:
+        return False
+    kind, sub, *params = _MIME_PARTS.split(media_range.lower())
+    offered_kind, offered_sub, *offered_params = _MIME_PARTS.split(offer.lower())
+    if kind == "*":
+        return sub == "*"  # "*/x" matches nothing
+    return kind == offered_kind and (
+        sub == "*" or (sub == offered_sub and sorted(params) == sorted(offered_params))
+    )
+
+
+def best_media_type(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The one of ``offers`` that ``Accept`` prefers, as Werkzeug 2.2's ``best_match`` chose it for
+    Airflow 2: each offer takes the quality of the most specific range that matches it (parameters
+    count; among as specific ones the higher quality, then the client's order); the higher quality
+    wins, then the more specific range, then the first offered. ``None`` when none is acceptable,
+    or without ``Accept`` (each caller answers that as its Airflow 2 endpoint did)."""
+    if not accept:
+        return None
+    ranges = [
+        (match[1], max(min(float(match[2]), 1.0), 0.0) if match[2] else 1.0)
+        for match in _ACCEPT_ITEM.finditer(accept)
+    ]
+    ranges.sort(key=lambda item: (_specificity(item[0]), item[1]), reverse=True)
     best: str | None = None
-    best_quality, best_specificity = -1.0, (False, False)
+    best_quality = -1.0
+    best_specificity: tuple[bool, ...] = ()  # anything found is more specific
     for offer in offers:
-        match = next(((item, q) for item, q in items if _matches(offer, item)), None)
-        if match is None or match[1] <= 0 or match[1] < best_quality:
+        found = next(((media, q) for media, q in ranges if _matches(offer, media)), None)
+        if found is None or found[1] <= 0 or found[1] < best_quality:
             continue
-        if match[1] > best_quality or _specificity(match[0]) > best_specificity or best is None:
-            best, best_quality, best_specificity = offer, match[1], _specificity(match[0])
+        specificity = _specificity(found[0])
+        if found[1] > best_quality or specificity > best_specificity:
+            best, best_quality, best_specificity = offer, found[1], specificity
     return best
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.routers.v1.conventions import V1NoContent, V1Response, problem_response, problems
+from app.routers.v1.conventions import V1NoContent, V1Response, best_media_type, problem_response, problems
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
 from app.schemas.v1.dag_sources import DUPLICATE_REQUEST, NOT_ACCEPTABLE, DAGSource
@@ -38,53 +38,11 @@ class Text(V1Response):
         return str(content).encode()
 
 
-def _accepted(header: str) -> list[tuple[str, str, float]]:
-    """``Accept``'s media ranges: (type, subtype, quality), in the client's order."""
-    ranges = []
-    for item in header.split(","):
-        media, *parameters = (part.strip() for part in item.split(";"))
-        if "/" not in media:
-            continue
-        kind, subtype = (p.strip().lower() for p in media.split("/", 1))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranges.append((kind, subtype, quality))
-    return ranges
-
-
-# Kept apart from conventions.best_media_type: without Accept this answers plain text (that one
-# None), and a range with a malformed q counts as q=0 here (there it is dropped).
-def best_match(header: str | None) -> str | None:
-    """What to answer for ``Accept``, as Werkzeug's ``best_match`` chose between plain text and
-    JSON for Airflow 2: for each offered type the most specific range that matches it gives its
-    quality; the higher quality wins, then the more specific range, then the first offered. No
-    ``Accept`` at all: anything is acceptable (RFC 9110), plain text as for ``*/*`` (Airflow 2
-    answered 406); a range's parameters other than ``q`` (``application/json;charset=utf-8``) do
-    not keep it from matching (they did in Airflow 2: 406)."""
-    if header is None:
-        return TEXT
-    best, best_quality, best_specificity = None, 0.0, (False, False)
-    for offered in OFFERED:
-        kind, subtype = offered.split("/")
-        matching = [
-            ((r_kind != "*", r_sub != "*"), quality)
-            for r_kind, r_sub, quality in _accepted(header)
-            if (r_kind, r_sub) in (("*", "*"), (kind, "*"), (kind, subtype))
-        ]
-        if not matching:
-            continue
-        specificity, quality = max(matching)
-        if quality <= 0:
-            continue
-        if quality > best_quality or (quality == best_quality and specificity > best_specificity):
-            best, best_quality, best_specificity = offered, quality, specificity
-    return best
+def source_media_type(accept: str | None) -> str | None:
+    """What to answer for ``Accept`` (:func:`~app.routers.v1.conventions.best_media_type`, as Airflow
+    2 chose); without ``Accept`` at all anything is acceptable (RFC 9110): plain text, as for
+    ``*/*`` (Airflow 2 answered 406)."""
+    return TEXT if accept is None else best_media_type(accept, OFFERED)
 
 
 @router.get(
@@ -100,7 +58,7 @@ async def get_dag_source(request: Request, file_token: str, service: Sources) ->
     """The source of the DAG file, for a `file_token` of dagport's (a DAG's `file_token`): plain
     text or `{"content": ...}` by `Accept`, as Airflow 2 chose (Airflow 3's
     `GET /api/v2/dagSources/{dag_id}`)."""
-    media = best_match(request.headers.get("accept"))
+    media = source_media_type(request.headers.get("accept"))
     if media is None:
         return problem_response(406, NOT_ACCEPTABLE)
     content = await service.source(file_token)

@@ -1,6 +1,6 @@
 """v1 routes: users, roles and permissions, Airflow 2's FAB endpoints (docs/api-v1.md, "Pools,
 variables, connections, ..."), forwarded to the FAB auth manager's ``/auth/fab/v1`` where Airflow
-has it."""
+has it; changes in passthrough mode only (app/services/v1/fab.py)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ async def get_users(request: Request, service: Fab) -> V1Response:
 )
 async def post_user(request: Request, service: Fab) -> V1Response:
     """Create a user (username, email, first and last name, password, roles). Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
+    service.check_changes()  # before the body is read, as Airflow 2 checked permissions first
     return V1Response(await service.create_user(await read_json_body(request)))
 
 
@@ -84,7 +85,8 @@ async def get_user(username: str, service: Fab) -> V1Response:
 )
 async def patch_user(request: Request, username: str, service: Fab) -> V1Response:
     """Update a user: the fields `update_mask` names, or those of the body. Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
+    service.check_changes()  # before the body is read, as Airflow 2 checked permissions first
     body = await read_json_body(request)
     update_mask = read_query(request, UPDATE_MASK)["update_mask"]
     return V1Response(await service.update_user(username, body, update_mask))
@@ -101,7 +103,7 @@ async def patch_user(request: Request, username: str, service: Fab) -> V1Respons
 )
 async def delete_user(username: str, service: Fab) -> V1NoContent:
     """Delete a user. Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
     await service.delete_user(username)
     return V1NoContent()
 
@@ -132,7 +134,8 @@ async def get_roles(request: Request, service: Fab) -> V1Response:
 )
 async def post_role(request: Request, service: Fab) -> V1Response:
     """Create a role with its permissions (`actions`). Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
+    service.check_changes()  # before the body is read, as Airflow 2 checked permissions first
     return V1Response(await service.create_role(await read_json_body(request)))
 
 
@@ -161,7 +164,8 @@ async def get_role(role_name: str, service: Fab) -> V1Response:
 )
 async def patch_role(request: Request, role_name: str, service: Fab) -> V1Response:
     """Update a role: its name or its permissions. Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
+    service.check_changes()  # before the body is read, as Airflow 2 checked permissions first
     body = await read_json_body(request)
     update_mask = read_query(request, UPDATE_MASK)["update_mask"]
     return V1Response(await service.update_role(role_name, body, update_mask))
@@ -178,7 +182,7 @@ async def patch_role(request: Request, role_name: str, service: Fab) -> V1Respon
 )
 async def delete_role(role_name: str, service: Fab) -> V1NoContent:
     """Delete a role. Forwarded to the FAB auth manager's `/auth/fab/v1`
-    (404 when Airflow does not use it)."""
+    (404 when Airflow does not use it). Passthrough mode only: 403 in service mode."""
     await service.delete_role(role_name)
     return V1NoContent()
 

@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.routers.v1.conventions import Param, V1Response, documented, path_int, problems, read_query
+from app.routers.v1.conventions import (
+    Param,
+    V1Response,
+    best_media_type,
+    documented,
+    path_int,
+    problems,
+    read_query,
+)
 from app.routers.v1.params import MAP_INDEX
 from app.routers.v1.services import depends_on
 from app.routing import LeanRoute
@@ -28,42 +36,11 @@ PLAIN = "text/plain"
 JSON = "application/json"
 
 
-def _quality(entry: str) -> tuple[str, float]:
-    media, *options = (part.strip() for part in entry.split(";"))
-    quality = 1.0
-    for option in options:
-        name, _, value = option.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-    return media.lower(), quality
-
-
-def _matches(offered: str, media: str) -> bool:
-    kind, _, sub = media.partition("/")
-    offered_kind, _, offered_sub = offered.partition("/")
-    return kind in ("*", offered_kind) and sub in ("*", offered_sub) and not (kind == "*" and sub != "*")
-
-
-# Kept apart from conventions.best_media_type and dag_sources.best_match: this weighs every range
-# that matches, not only the most specific one, and without Accept it answers JSON.
 def wants_text(accept: str | None) -> bool:
-    """Whether ``Accept`` picks plain text over JSON as Airflow 2 picked (Werkzeug's best match of
-    text/plain, then application/json: the higher quality, then the more specific media range; so
-    ``*/*`` and ties give text, and no header JSON)."""
-    best: tuple[float, tuple[bool, bool]] = (-1.0, (False, False))
-    found = None
-    entries = [_quality(entry) for entry in (accept or "").split(",") if entry.strip()]
-    for offered in (PLAIN, JSON):
-        for media, quality in entries:
-            specificity = (not media.startswith("*"), not media.endswith("*"))
-            if quality <= 0 or quality < best[0]:
-                continue
-            if (quality > best[0] or specificity > best[1]) and _matches(offered, media):
-                best, found = (quality, specificity), offered
-    return found == PLAIN
+    """Whether ``Accept`` picks plain text over JSON, as Airflow 2 picked (Werkzeug's best match of
+    text/plain, then application/json: :func:`~app.routers.v1.conventions.best_media_type`); JSON
+    when it picks neither, or without ``Accept``."""
+    return best_media_type(accept, (PLAIN, JSON)) == PLAIN
 
 
 @router.get(

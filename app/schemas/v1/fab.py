@@ -12,6 +12,11 @@ NOT_SERVED = (
     "dagport forwards /users, /roles and /permissions to the FAB auth manager's API (/auth/fab/v1), "
     "which the Airflow it fronts does not serve: its auth manager is not the FAB auth manager"
 )
+SERVICE_MODE_WRITE = (
+    "dagport changes users and roles in passthrough mode only (DAGPORT_AIRFLOW_AUTH=passthrough), where "
+    "Airflow checks the caller's own rights: in service mode every change would be made with dagport's "
+    "service account"
+)
 USER_KEYS = (
     "first_name", "last_name", "username", "email", "active", "last_login", "login_count",
     "failed_login_count", "roles", "created_on", "changed_on",

@@ -91,6 +91,6 @@ class ConnectionService:
         """Airflow 3 tests the connection if its ``[core] test_connection`` is Enabled; else 403 with
         Airflow's words (as v1 answered, in problem+json)."""
         check_fields(body, v1.PROPS, v1.FIELDS)
-        answer = await self.client.send("POST", api.CONNECTION_TEST, json=body, forbidden_ok=True)
+        answer = await self.client.ask("POST", api.CONNECTION_TEST, json=body, forbidden_ok=True)
         tested = read(not_disabled(self.client, answer, TEST_DISABLED), ConnectionTest)
         return {"status": tested.status, "message": tested.message}

@@ -220,7 +220,7 @@ class DagRunService:
             # Airflow 2.11 read the updated_at bounds of a batch and left them unused: so does this.
             if body.get(name) is not None and not name.startswith("updated_at"):
                 v2[v2_name] = body[name]
-        answer = await self.client.send("POST", api.DAG_RUNS_BATCH, {"dag_id": ANY}, json=v2)
+        answer = await self.client.ask("POST", api.DAG_RUNS_BATCH, {"dag_id": ANY}, json=v2)
         if answer.status != 200:
             raise invalid_or_refused(answer)
         if none_known:
@@ -338,7 +338,8 @@ class DagRunService:
             await self._run_exists(dag_id, run_id, gap="   ")
             raise refused_by_marshmallow(unknown)
         dry_run = body.get("dry_run", True)
-        answer = await self.client.send(
+        call = self.client.ask if dry_run else self.client.send  # a dry run changes nothing
+        answer = await call(
             "POST",
             api.DAG_RUN_CLEAR,
             {"dag_id": dag_id, "dag_run_id": run_id},

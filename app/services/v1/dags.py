@@ -111,7 +111,9 @@ class DagsService:
         tags: list[str],
     ) -> dict[str, Any]:
         """Pause or unpause the DAGs of one page of the DAGs matching, in dag_id order, as Airflow 2
-        did: Airflow 3 updates every match, so a page that is not all of them is patched DAG by DAG."""
+        did: Airflow 3 updates every match, so a page that is not all of them is patched DAG by DAG.
+        As in Airflow 2, only the DAGs the caller may edit change (the others are shown as listed),
+        and a caller that may edit none is refused."""
         is_paused = v1.is_paused_of(body, update_mask)
         window = page(limit, offset)
         filters = {
@@ -124,19 +126,30 @@ class DagsService:
         if not matched or (window.offset == 0 and len(matched) == listing.total_entries):
             if not matched:  # nothing to change: Airflow still says whether the caller may (as v1 did)
                 filters["dag_id_pattern"] = MATCHES_NO_DAG_ID
-            answer = await self.client.send(
-                "PATCH",
-                api.DAGS,
-                json={"is_paused": is_paused},
-                query={**filters, "update_mask": "is_paused"},
-            )
-            updated = {d.dag_id: d for d in parsed(answer, DagCollection).dags}
+            updated = await self._patch_matches(filters, is_paused, window.limit)
         else:
             self.client.affordable(len(matched))
             answers = await self.client.gather([_patcher(self.client, d.dag_id, is_paused) for d in matched])
-            updated = {d.dag_id: d for d in answers if d is not None}
+            if all(a.status == 403 for a in answers):  # none it may edit: Airflow says whether it may any
+                await self._patch_matches(
+                    {**filters, "dag_id_pattern": MATCHES_NO_DAG_ID}, is_paused, window.limit
+                )
+            # 404: deleted meanwhile; 403: not the caller's to edit. Both shown as listed.
+            changed = [parsed(a, Dag) for a in answers if a.status not in (403, 404)]
+            updated = {d.dag_id: d for d in changed}
         dags = [updated.get(d.dag_id, d) for d in matched]
         return {"dags": await self._v1(dags), "total_entries": listing.total_entries}
+
+    async def _patch_matches(self, filters: dict[str, Any], is_paused: bool, limit: int) -> dict[str, Dag]:
+        """Airflow 3's PATCH of every DAG matching ``filters`` (those the caller may edit): the DAGs
+        of its answer, which is a page of ``limit`` of them (its default page is 50)."""
+        answer = await self.client.send(
+            "PATCH",
+            api.DAGS,
+            json={"is_paused": is_paused},
+            query={**filters, "update_mask": "is_paused", "limit": limit, "offset": 0},
+        )
+        return {d.dag_id: d for d in parsed(answer, DagCollection).dags}
 
     async def delete(self, dag_id: str) -> None:
         answer = await self.client.send("DELETE", api.DAG, {"dag_id": dag_id})
@@ -157,21 +170,23 @@ def _filters(*, only_active: bool, tags: list[str]) -> dict[str, Any]:
     return filters
 
 
-async def _pause(client: AirflowClient, dag_id: str, is_paused: bool) -> Answer:
+async def _pause(
+    client: AirflowClient, dag_id: str, is_paused: bool, *, forbidden_ok: bool = False
+) -> Answer:
     return await client.send(
         "PATCH",
         api.DAG,
         {"dag_id": dag_id},
         json={"is_paused": is_paused},
         query={"update_mask": "is_paused"},
+        forbidden_ok=forbidden_ok,
     )
 
 
-def _patcher(client: AirflowClient, dag_id: str, is_paused: bool) -> Callable[[], Awaitable[Dag | None]]:
-    async def patch() -> Dag | None:
-        answer = await _pause(client, dag_id, is_paused)
-        if answer.status == 404:  # deleted meanwhile: shown as listed
-            return None
-        return parsed(answer, Dag)
+def _patcher(client: AirflowClient, dag_id: str, is_paused: bool) -> Callable[[], Awaitable[Answer]]:
+    """One DAG of a page: its answer, a 403 too (a DAG the caller may not edit)."""
+
+    async def patch() -> Answer:
+        return await _pause(client, dag_id, is_paused, forbidden_ok=True)
 
     return patch

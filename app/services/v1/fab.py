@@ -1,12 +1,14 @@
 """Users, roles and permissions (docs/api-v1.md, "Pools, variables, connections, ..."): forwarded to
 the FAB auth manager's own API, ``/auth/fab/v1``, where the fronted Airflow uses that auth manager;
-else 404 saying so."""
+else 404 saying so. Changes only in passthrough mode: in service mode they would be made with
+dagport's service account, whatever the caller may do in Airflow (any holder of a dagport token
+could make an Airflow admin), so they are refused (403) before Airflow is called."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.errors import NotFound
+from app.errors import Disabled, NotFound
 from app.gateway import endpoints as api
 from app.gateway.client import Params
 from app.gateway.endpoints import Endpoint
@@ -36,6 +38,11 @@ class FabService:
     def __init__(self, context: V1Context) -> None:
         self.client = context.client
 
+    def check_changes(self) -> None:
+        """A change (a write) refused in service mode (see the module)."""
+        if self.client.credentials.service:
+            raise Disabled(v1.SERVICE_MODE_WRITE)
+
     async def _get(
         self, endpoint: Endpoint, params: Params | None = None, query: dict[str, Any] | None = None
     ) -> Any:
@@ -49,6 +56,7 @@ class FabService:
         body: Any = None,
         update_mask: list[str] | None = None,
     ) -> Any:
+        self.check_changes()
         query = {"update_mask": ",".join(update_mask)} if update_mask else None
         return _served(await self.client.send(method, endpoint, params, json=body, query=query)).body
 

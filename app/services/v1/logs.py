@@ -1,5 +1,6 @@
 """A task instance's log of one try, as v1 gave it (docs/api-v1.md, "Task instances, XCom, logs,
-clearing and state updates"): Airflow 3's log and the try's host, read at once (two calls).
+clearing and state updates"): Airflow 3's log and the try's host, read at once (two calls); from
+the end of the log (v1's end-of-log token) the try only.
 
 A try that Airflow 3 has no record of, of a task instance that exists, answers as Airflow 2.11 did
 (200, a line saying the log could not be read); a task instance that does not exist is v1's 404.
@@ -14,6 +15,7 @@ from app.gateway import endpoints as api
 from app.gateway.models.logs import TaskInstanceLog
 from app.gateway.models.task_instances import TaskInstance, TaskInstanceTry
 from app.gateway.pager import refused
+from app.gateway.transport import Answer
 from app.schemas.v1 import logs as schema
 from app.services.v1.context import V1Context
 from app.services.v1.upstream import fetch
@@ -48,20 +50,17 @@ class LogService:
     ) -> Log:
         index = UNMAPPED if map_index is None else map_index
         params = {"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id}
-        ended = token == schema.END_OF_LOG
+        if token == schema.END_OF_LOG:
+            return await self._ended(params, index, try_number)
         query: dict[str, object] = {"map_index": index, "full_content": "true" if full_content else "false"}
-        if token and not ended:
+        if token:
             query["token"] = token
         log, tried = await self.client.gather(
             [
                 lambda: self.client.get(
                     api.TASK_INSTANCE_LOG, {**params, "try_number": str(try_number)}, query
                 ),
-                lambda: self.client.get(
-                    api.TASK_INSTANCE_TRY,
-                    {**params, "task_try_number": str(try_number)},
-                    {"map_index": index},
-                ),
+                lambda: self._try(params, index, try_number),
             ]
         )
         if log.status == 400 and log.detail.startswith("Bad Signature"):
@@ -72,8 +71,22 @@ class LogService:
             raise refused(log)
         host = (tried.parsed(TaskInstanceTry).hostname or "") if tried.status == 200 else ""
         read = log.parsed(TaskInstanceLog)
-        text = "" if ended else schema.log_text(read.content)
-        return Log(host, text, read.continuation_token or schema.END_OF_LOG)
+        return Log(host, schema.log_text(read.content), read.continuation_token or schema.END_OF_LOG)
+
+    async def _try(self, params: dict[str, str], map_index: int, try_number: int) -> Answer:
+        return await self.client.get(
+            api.TASK_INSTANCE_TRY, {**params, "task_try_number": str(try_number)}, {"map_index": map_index}
+        )
+
+    async def _ended(self, params: dict[str, str], map_index: int, try_number: int) -> Log:
+        """Read on from the end of the log: nothing, so the log is not read; the try (Airflow 3
+        answers it where it answers the log) gives the host, or says the try did not run."""
+        tried = await self._try(params, map_index, try_number)
+        if tried.status == 404:
+            return await self._not_run(params, map_index, try_number)
+        if tried.status != 200:
+            raise refused(tried)
+        return Log(tried.parsed(TaskInstanceTry).hostname or "", "", schema.END_OF_LOG)
 
     async def _not_run(self, params: dict[str, str], map_index: int, try_number: int) -> Log:
         instance = await fetch(

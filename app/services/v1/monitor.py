@@ -1,4 +1,8 @@
-"""``/health`` and ``/version``: Airflow 3's, read without credentials (as Airflow 2 served them)."""
+"""``/health`` and ``/version``: Airflow 3's, read without credentials (as Airflow 2 served them).
+
+Anyone may ask: the gateway's ``get_public`` shares one call among the requests asking at the same
+time, whoever they are, on the requests' connections (the health checks' own few are dagport's
+``/ready``'s, which a flood of anonymous ``/api/v1/health`` must not take)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,8 @@ class MonitorService:
         self.client = context.client
 
     async def health(self) -> dict[str, Any]:
-        """Airflow 3's ``/monitor/health``, on the health checks' own connections."""
-        answer = await self.client.get_public(api.HEALTH, health=True)
-        return health_info(expect(answer, 200))
+        """Airflow 3's ``/monitor/health``."""
+        return health_info(expect(await self.client.get_public(api.HEALTH), 200))
 
     async def version(self) -> dict[str, Any]:
         return version_info(expect(await self.client.get_public(api.VERSION), 200))

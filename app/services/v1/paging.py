@@ -52,7 +52,7 @@ def order_by(value: str | None, allowed: Mapping[str, str], default: str) -> str
     if not value:
         return default
     descending = value.startswith("-")
-    name = value.removeprefix("-")
+    name = value.lstrip("-")  # as Airflow 2 read it: "--x" is "-x"
     if name not in allowed:
         raise Invalid(f"Ordering with '{name}' is disallowed or the attribute does not exist on the model")
     return ("-" if descending else "") + allowed[name]

@@ -1,13 +1,14 @@
 """Pools (docs/api-v1.md, "Pools, variables, connections, ..."): Airflow 3's ``/pools`` as Airflow 2
 answered them; a rename, which Airflow 3's PATCH refuses, as a create of the new name and a delete
-of the old."""
+of the old (the new one deleted again if that fails)."""
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 from typing import Any
 
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.gateway import endpoints as api
 from app.gateway.models.pools import Pool, PoolCollection
 from app.gateway.pager import Pager
@@ -82,9 +83,13 @@ class PoolService:
         values = {**v1.pool_info(current), **changes}
         if values["name"] != name:
             created = await self._create(v1.pool_body(values))
-            deleted = await self.client.send("DELETE", api.POOL, {"pool_name": name})
-            if deleted.status not in (204, 404):
-                raise rejected(deleted)
+            try:
+                deleted = await self.client.send("DELETE", api.POOL, {"pool_name": name})
+                if deleted.status not in (204, 404):
+                    raise rejected(deleted)
+            except DomainError:
+                await self._undo_rename(created.name, name)
+                raise
             return v1.pool_info(created)
         changed = [
             k for k in ("slots", "description", "include_deferred") if values[k] != getattr(current, k)
@@ -95,6 +100,14 @@ class PoolService:
             "PATCH", api.POOL, {"pool_name": name}, json=v1.pool_body(values), query={"update_mask": changed}
         )
         return v1.pool_info(read(answer, Pool, missing=NotFound(v1.not_found(name))))
+
+    async def _undo_rename(self, new: str, old: str) -> None:
+        """A rename whose delete of the old pool failed: the new pool deleted again while the old
+        one is still there (a delete whose outcome is unknown may have removed it: then the new one
+        stays). Best effort: a failure here leaves both, and the rename's own error is the answer."""
+        with contextlib.suppress(DomainError):
+            if (await self.client.get(api.POOL, {"pool_name": old})).status == 200:
+                await self.client.send("DELETE", api.POOL, {"pool_name": new})
 
     async def delete(self, name: str) -> None:
         if name == v1.DEFAULT_POOL:

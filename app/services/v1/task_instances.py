@@ -5,7 +5,7 @@ state updates").
 Airflow 3 answers each v1 read with one call of its own; the errors Airflow 2.11 told apart (a
 missing DAG, task or task instance) are told apart from Airflow 3's 404 texts, or by one more call
 on the error path only. v1's unmapped forms name map index -1 to Airflow 3, as Airflow 2 looked
-them up.
+them up (``updateTaskInstancesState`` excepted: it sets every map index of the task, as in Airflow 2).
 """
 
 from __future__ import annotations
@@ -364,8 +364,10 @@ class TaskInstanceService:
                 for flag in ("include_upstream", "include_downstream", "include_future", "include_past")
             },
         }
-        params = self._instance(dag_id, dag_run_id, task_id, None)
-        answer = await self._dry_run(params, change)
+        # Airflow 3's unmapped routes without a map_index act on every map index of the task, as
+        # Airflow 2's updateTaskInstancesState set them all.
+        params = {"dag_id": dag_id, "dag_run_id": dag_run_id, "task_id": task_id}
+        answer = await self.client.ask("PATCH", api.TASK_INSTANCE_DRY_RUN, params, json=change)
         if answer.status == 404:
             missing = _missing(answer)
             if missing == "dag":
@@ -381,7 +383,7 @@ class TaskInstanceService:
             raise refused(answer)
         touched = answer.parsed(v2.TaskInstanceCollection).task_instances
         if touched and not data["dry_run"]:
-            done = await self.client.send("PATCH", api.MAPPED_TASK_INSTANCE, params, json=change)
+            done = await self.client.send("PATCH", api.TASK_INSTANCE, params, json=change)
             if done.status not in (200, 409):  # 409: none left to change since the dry run
                 raise refused(done)
         return schema.references(touched)
