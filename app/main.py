@@ -200,7 +200,7 @@ def create_app(
     docs.install(app)
     # Airflow 2's stable API, an application of its own (its OpenAPI document, its error shape).
     client = backend.client if isinstance(backend, AirflowBackend) else None
-    app.mount(v1.PREFIX, v1.create_v1_app(settings, client, service.VERSION, SecretKeys(engine)))
+    app.mount(v1.PREFIX, v1.create_v1_app(settings, client, service.VERSION, SecretKeys(engine, settings)))
     included += [(v1.PREFIX, router) for router in v1.ROUTERS]
     app.state.metrics.templates = route_templates(included)
     install_error_handlers(app)

@@ -188,7 +188,7 @@ def test_dag_sources_choose_by_accept_as_werkzeug_chose(accept: str | None, answ
 
 def _tokens(database_url: str, engine: Any, secret_key: str = "") -> FileTokens:
     settings = Settings(database_url=database_url, secret_key=secret_key)
-    return FileTokens(V1Context(None, settings, SecretKeys(engine)))  # type: ignore[arg-type]  # no client needed
+    return FileTokens(V1Context(None, settings, SecretKeys(engine, settings)))  # type: ignore[arg-type]  # no client needed
 
 
 async def test_file_tokens_verify_on_every_worker_of_a_deployment_and_nowhere_else(

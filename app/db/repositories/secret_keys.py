@@ -14,26 +14,26 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.failures import domain_error_of
+from app.config import Settings
+from app.db.backend import Database
 from app.db.models import secret_key as t
-from app.errors import StoreFailure
 
 
-class SecretKeys:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+class SecretKeys(Database):
+    """The secrets, through units of work like every access to dagport's tables (the pool gate,
+    database failures as domain errors)."""
+
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+        super().__init__(engine, settings)
+        self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
 
     async def secret(self, name: str, make: Callable[[], str]) -> str:
         """The stored value of ``name``; ``make()`` is stored first if there is none. A database
         failure is a domain error (``Unavailable`` for an outage)."""
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(self._insert(t).values(name=name, value=make()).on_conflict_do_nothing())
-                value = (await conn.execute(select(t.c.value).where(t.c.name == name))).scalar_one()
-        except (SQLAlchemyError, OSError) as exc:
-            raise (domain_error_of(exc) or StoreFailure(str(exc))) from exc
+        async with self.writing() as store:
+            assert store.conn is not None  # a writing unit of work has its connection
+            await store.conn.execute(self._insert(t).values(name=name, value=make()).on_conflict_do_nothing())
+            value = (await store.conn.execute(select(t.c.value).where(t.c.name == name))).scalar_one()
         return str(value)
