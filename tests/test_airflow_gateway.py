@@ -447,15 +447,17 @@ async def test_an_airflow_url_with_credentials_is_refused_without_printing_them(
     assert "s3cret-pass" not in str(problem["ctx"]["error"])
 
 
+def backend_before(airflow: StandIn, database_url: str) -> AirflowBackend:
+    """dagport's Airflow backend in front of the stand-in, with a static token."""
+    settings = Settings(
+        database_url=database_url, backend="airflow", airflow_url=airflow.url, airflow_token="a-static-token"
+    )
+    return AirflowBackend(settings, create_engine(settings), None)
+
+
 async def test_start_up_names_airflow_when_it_is_too_old(database_url: str) -> None:
     async with StandIn({"/api/v2/version": (200, {"version": "2.11.0"}, 0.0)}) as airflow:
-        settings = Settings(
-            database_url=database_url,
-            backend="airflow",
-            airflow_url=airflow.url,
-            airflow_token="a-static-token",
-        )
-        backend = AirflowBackend(settings, create_engine(settings), None)
+        backend = backend_before(airflow, database_url)
         with pytest.raises(AirflowUnusable) as refused:
             await backend.check()
         await backend.aclose()
@@ -567,13 +569,7 @@ async def test_a_401_on_a_public_endpoint_is_not_blamed_on_dagport_s_credentials
     """No credentials go with /version: a proxy's 401 there is Airflow failing, not a refusal."""
     airflow = StandIn({"/api/v2/version": (401, {"detail": "Not authenticated"}, 0.0)})
     async with airflow:
-        settings = Settings(
-            database_url=database_url,
-            backend="airflow",
-            airflow_url=airflow.url,
-            airflow_token="a-static-token",
-        )
-        backend = AirflowBackend(settings, create_engine(settings), None)
+        backend = backend_before(airflow, database_url)
         with (
             caplog.at_level(logging.ERROR, logger="dagport.airflow"),
             pytest.raises(UpstreamFailure) as failed,
