@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -223,7 +223,7 @@ class AirflowClient:
         if not done.cancelled():
             done.exception()  # retrieved: a failure nobody waits for any more is not an error
 
-    async def gather(self, calls: list[Callable[[], Awaitable[T]]]) -> list[T]:
+    async def gather(self, calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
         """The calls' results in order: at most ``fanout`` of this request at once, and all
         requests' fan-out within the worker's fan-out connections."""
         gate = asyncio.Semaphore(self.fanout)

@@ -7,7 +7,8 @@ A 404 for the first page means the listing's owner (a DAG) does not exist: :attr
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -97,10 +98,7 @@ class Pager(Generic[C]):
         offsets = range(step, total, step)
         self.client.affordable(len(offsets))
 
-        def reader(offset: int) -> Callable[[], Awaitable[C | None]]:
-            return lambda: self.page(offset=offset, limit=step)
-
-        pages = await self.client.gather([reader(o) for o in offsets])
+        pages = await self.client.gather([partial(self.page, offset=o, limit=step) for o in offsets])
         for page in pages:
             if page is not None:
                 items.extend(self.items(page))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from app.errors import Conflict, NotFound
@@ -129,7 +129,10 @@ class DagsService:
             updated = await self._patch_matches(filters, is_paused, window.limit)
         else:
             self.client.affordable(len(matched))
-            answers = await self.client.gather([_patcher(self.client, d.dag_id, is_paused) for d in matched])
+            # forbidden_ok: a DAG the caller may not edit answers its 403 (see below)
+            answers = await self.client.gather(
+                [partial(_pause, self.client, d.dag_id, is_paused, forbidden_ok=True) for d in matched]
+            )
             if all(a.status == 403 for a in answers):  # none it may edit: Airflow says whether it may any
                 await self._patch_matches(
                     {**filters, "dag_id_pattern": MATCHES_NO_DAG_ID}, is_paused, window.limit
@@ -181,12 +184,3 @@ async def _pause(
         query={"update_mask": "is_paused"},
         forbidden_ok=forbidden_ok,
     )
-
-
-def _patcher(client: AirflowClient, dag_id: str, is_paused: bool) -> Callable[[], Awaitable[Answer]]:
-    """One DAG of a page: its answer, a 403 too (a DAG the caller may not edit)."""
-
-    async def patch() -> Answer:
-        return await _pause(client, dag_id, is_paused, forbidden_ok=True)
-
-    return patch

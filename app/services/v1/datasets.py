@@ -9,10 +9,11 @@ URIs come from one listing of the assets of the DAG they are queued for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from app.errors import NotFound
@@ -277,11 +278,9 @@ class DatasetService:
                 if wanted <= set(uris):
                     return uris
 
-        def reader(asset_id: int) -> Callable[[], Awaitable[Answer]]:
-            return lambda: self.client.get(api.ASSET, {"asset_id": str(asset_id)})
-
         missing = sorted(wanted - set(uris))
-        for answer in await self.client.gather([reader(asset_id) for asset_id in missing]):
+        reads = [partial(self.client.get, api.ASSET, {"asset_id": str(asset_id)}) for asset_id in missing]
+        for answer in await self.client.gather(reads):
             if answer.status == 200:
                 asset = answer.parsed(Asset)
                 uris[asset.id] = asset.uri
