@@ -27,11 +27,12 @@ def graph_links(base_url: str) -> RunLinks:
 
 
 def airflow_run_links(ui_url: str) -> RunLinks:
-    """A fronted Airflow 3's run page: ``<ui>/dags/<dag_id>/runs/<run_id>``."""
+    """A fronted Airflow 3's run page: ``<ui>/dags/<dag_id>/runs/<run_id>``, each name quoted as
+    one segment (Airflow's DAG ids need none, but the link does not rely on it)."""
 
     def links(dag_ids: list[str], dates: list[str], run_ids: list[str | None]) -> list[str]:
         return [
-            f"{ui_url}/dags/{dag_id}/runs/{quote(run_id or '', safe='')}"
+            f"{ui_url}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id or '', safe='')}"
             for dag_id, run_id in zip(dag_ids, run_ids, strict=True)
         ]
 
