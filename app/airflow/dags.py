@@ -11,7 +11,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from app.airflow.answers import dags, parsed
 from app.airflow.mapping import to_dag
 from app.airflow.tasks import AirflowTasks
 from app.core import messages
@@ -20,6 +19,7 @@ from app.core.results import Dag, DagDefinition, DagPage, StoredDag
 from app.errors import InUse, NotSupported
 from app.gateway import endpoints as api
 from app.gateway import models as v2
+from app.gateway.answers import dags, parsed
 from app.gateway.client import AirflowClient
 from app.gateway.endpoints import ANY
 from app.gateway.pager import Pager, expect

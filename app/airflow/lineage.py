@@ -11,12 +11,12 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from app.airflow.answers import asset_events, task_instances
 from app.airflow.runs import RunDates
 from app.airflow.tasks import AirflowTasks
 from app.core.results import LineageLookup, TaskLineage
 from app.gateway import endpoints as api
 from app.gateway import models as v2
+from app.gateway.answers import asset_events, task_instances
 from app.gateway.client import AirflowClient
 from app.gateway.pager import Pager
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.airflow.answers import parsed, pools
 from app.airflow.mapping import to_pool
 from app.core import messages
 from app.core.results import DEFAULT_POOL, KEEP, Pool, PoolUpsert
@@ -16,6 +15,7 @@ from app.db.repositories.airflow_ids import IdRegistry
 from app.errors import Invalid
 from app.gateway import endpoints as api
 from app.gateway import models as v2
+from app.gateway.answers import parsed, pools
 from app.gateway.client import AirflowClient
 from app.gateway.endpoints import addressable
 from app.gateway.pager import Pager, expect, refused

@@ -20,7 +20,6 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from app.airflow.answers import dag_runs, dags, parsed
 from app.airflow.mapping import to_run
 from app.core import messages
 from app.core.results import LatestRun, ListedRun, RunFilter, RunLookup, TriggerOutcome
@@ -30,6 +29,7 @@ from app.db.repositories.airflow_ids import IdRegistry
 from app.errors import Invalid
 from app.gateway import endpoints as api
 from app.gateway import models as v2
+from app.gateway.answers import dag_runs, dags, parsed
 from app.gateway.client import AirflowClient
 from app.gateway.endpoints import addressable
 from app.gateway.pager import PAGE, Pager, expect, refused

@@ -12,13 +12,13 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from app.airflow.answers import assets, parsed
 from app.airflow.mapping import declared, to_task, to_task_instance, upstream_of
 from app.airflow.runs import RunDates, unaddressable_run
 from app.core.reports import plan_report
 from app.core.results import TaskInstanceLookup, TaskInstanceReport, TaskLookup
 from app.gateway import endpoints as api
 from app.gateway import models as v2
+from app.gateway.answers import assets, parsed
 from app.gateway.client import AirflowClient
 from app.gateway.endpoints import addressable
 from app.gateway.pager import Pager, expect

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.endpoints import ANY
 from app.gateway.models.assets import AssetEventCollection
 from app.gateway.models.runs import ClearedTaskCollection, DagRun, DagRunCollection
@@ -43,7 +44,7 @@ from app.schemas.v1.datasets import dataset_event_collection
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
-from app.services.v1.upstream import fetch, invalid_or_refused, parsed, unprocessable, wildcard
+from app.services.v1.upstream import fetch, invalid_or_refused, unprocessable, wildcard
 
 # v1's order_by attributes -> Airflow 3's. Airflow 3 has no external_trigger column: ordering by it
 # orders by id (runs in the order they were made, which is how triggered runs came in Airflow 2 too).

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.models.dag_warnings import DagWarningCollection
 from app.schemas.v1.dag_warnings import dag_warning
 from app.services.v1.context import V1Context
 from app.services.v1.paging import page_query
-from app.services.v1.upstream import parsed
 
 ORDER_BY = {name: name for name in ("dag_id", "warning_type", "message", "timestamp")}
 

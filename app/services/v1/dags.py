@@ -8,6 +8,7 @@ from typing import Any
 
 from app.errors import Conflict, NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.client import AirflowClient
 from app.gateway.models.dags import Dag, DagCollection, DagDetails
 from app.gateway.pager import expect
@@ -16,7 +17,7 @@ from app.schemas.v1 import dags as v1
 from app.services.v1.context import V1Context
 from app.services.v1.file_tokens import FileTokens
 from app.services.v1.paging import check_fields, page, page_query, project
-from app.services.v1.upstream import fetch, parsed
+from app.services.v1.upstream import fetch
 
 ORDER_BY = {"dag_id": "dag_id"}  # the only attribute Airflow 2 ordered DAGs by
 # A pattern no DAG id can contain (DAG ids are letters, digits, "_", "." and "-"), for the v1

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.errors import NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import assets
 from app.gateway.endpoints import Endpoint
 from app.gateway.models.assets import (
     Asset,
@@ -101,10 +102,6 @@ def _before(before: datetime | None) -> dict[str, str]:
     return {} if before is None else {"before": before.astimezone(UTC).isoformat()}
 
 
-def _assets(listing: AssetCollection) -> list[Asset]:
-    return listing.assets
-
-
 def _ok(answer: Answer) -> None:
     if answer.status not in (200, 201, 204):
         raise invalid_or_refused(answer)
@@ -117,7 +114,7 @@ class DatasetService:
     async def asset(self, uri: str) -> Asset | None:
         """The asset whose URI is ``uri`` (the first made, if several assets share it)."""
         search = {**ALL_ASSETS, "uri_pattern": uri, "order_by": "id"}
-        pager = Pager(self.client, api.ASSETS, None, search, AssetCollection, _assets)
+        pager = Pager(self.client, api.ASSETS, None, search, AssetCollection, assets)
         async with aclosing(pager.window()) as pages:
             async for listing in pages:
                 found = next((asset for asset in listing.assets if asset.uri == uri), None)
@@ -271,7 +268,7 @@ class DatasetService:
         wanted = {event.asset_id for event in queued}
         uris: dict[int, str] = {}
         query = {**ALL_ASSETS, "dag_ids": dag_id, "order_by": "id"}
-        pager = Pager(self.client, api.ASSETS, None, query, AssetCollection, _assets)
+        pager = Pager(self.client, api.ASSETS, None, query, AssetCollection, assets)
         async with aclosing(pager.window()) as pages:
             async for listing in pages:
                 uris.update({asset.id: asset.uri for asset in listing.assets if asset.id in wanted})

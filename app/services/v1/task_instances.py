@@ -16,6 +16,7 @@ from typing import Any
 
 from app.errors import Invalid, NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.endpoints import ANY
 from app.gateway.models import task_instances as v2
 from app.gateway.pager import refused
@@ -24,7 +25,7 @@ from app.schemas.v1 import task_instances as schema
 from app.services.v1.context import V1Context
 from app.services.v1.paging import order_by as v2_order_by
 from app.services.v1.paging import page
-from app.services.v1.upstream import parsed, wildcard
+from app.services.v1.upstream import wildcard
 
 UNMAPPED = -1
 # v1's attribute names Airflow 3 can order task instances by, and its own names for them.

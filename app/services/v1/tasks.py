@@ -6,10 +6,10 @@ from typing import Any
 
 from app.errors import Invalid, NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.models.dags import Task, TaskCollection
 from app.schemas.v1 import tasks as v1
 from app.services.v1.context import V1Context
-from app.services.v1.upstream import parsed
 
 
 def dag_not_found() -> NotFound:

@@ -1,6 +1,6 @@
 """Airflow 3's answers as v1 services read them (docs/api-v1.md, "Conventions").
 
-- :func:`fetch`: one GET read as a model; :func:`parsed` for an answer already had. A 404 is the
+- :func:`fetch`: one GET read as a model; :func:`~app.gateway.answers.parsed` for an answer already had. A 404 is the
   operation's own :class:`~app.errors.NotFound` (``missing``); any other unexpected answer is what
   ``otherwise`` makes of it.
 - ``otherwise``: :func:`~app.gateway.pager.refused` (the default), a 400 naming Airflow's text, for
@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from app.errors import Conflict, Disabled, DomainError, Invalid, NotFound
+from app.gateway.answers import Refusal, parsed
 from app.gateway.client import AirflowClient, Params
 from app.gateway.endpoints import ANY, Endpoint, Wildcard
 from app.gateway.pager import refused
@@ -25,7 +25,6 @@ from app.gateway.transport import Answer, Query
 from app.schemas.v1.bodies import located
 
 M = TypeVar("M", bound=BaseModel)
-Refusal = Callable[[Answer], DomainError]
 
 
 def wildcard(value: str) -> str | Wildcard:
@@ -68,23 +67,6 @@ def rejected(answer: Answer) -> DomainError:
     if answer.status == 409:
         return Conflict(answer.detail)
     return refused(answer)
-
-
-def parsed(
-    answer: Answer,
-    model: type[M],
-    status: int = 200,
-    *,
-    missing: DomainError | None = None,
-    otherwise: Refusal = refused,
-) -> M:
-    """The answer's body as ``model`` when it has ``status``; a 404 raises ``missing`` (when given),
-    any other status what ``otherwise`` makes of it."""
-    if missing is not None and answer.status == 404:
-        raise missing
-    if answer.status != status:
-        raise otherwise(answer)
-    return answer.parsed(model)
 
 
 def not_disabled(client: AirflowClient, answer: Answer, disabled: str) -> Answer:

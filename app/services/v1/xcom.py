@@ -12,11 +12,12 @@ from typing import Any
 
 from app.errors import NotFound
 from app.gateway import endpoints as api
+from app.gateway.answers import parsed
 from app.gateway.models import xcom as v2
 from app.schemas.v1 import xcom as schema
 from app.services.v1.context import V1Context
 from app.services.v1.paging import page
-from app.services.v1.upstream import fetch, parsed, wildcard
+from app.services.v1.upstream import fetch, wildcard
 
 XCOM_NOT_FOUND = "XCom entry not found"
 
