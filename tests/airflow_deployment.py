@@ -243,9 +243,12 @@ class AirflowDeployment:
             {
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql.render_as_string(hide_password=False),
-                # Small pools: the suite's Postgres server is shared with the rest of the suite.
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "5",
+                # Airflow's default pools (5 + 10 per process; the suite's Postgres allows 300). With
+                # 3 + 5 the api-server deadlocked for its 30 s pool timeout under dagport's default
+                # fan-out: 8 concurrent reads each held a connection while serialising the answer
+                # needed another (docs/airflow.md, DAGPORT_AIRFLOW_FANOUT).
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "5",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "10",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
